@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The vnvme command layer.
+ *
+ * Adding a command (or a subcommand to a group):
+ *  1. Write `static int cmd_<group>_<verb>(struct vn_cli *, int, char **)` in
+ *     cmd/<group>.c, with a `static const struct vn_opt` table beside it.
+ *     Parse with vn_getopt(); everything it does not return is handled.
+ *  2. Add a `struct vn_cmd` entry (name, function, usage, summary, options,
+ *     flags) to the group's table; a new group also goes into main.c's
+ *     top-level table and gets an `extern` line below.
+ *  3. Library calls only through lib/vnvme.h; report failures with
+ *     vn_report(), which picks the exit code.
+ *  4. Document it in man/vnvme-<group>.8 (its SYNOPSIS line must equal the
+ *     usage line of --help: tests/cli checks), and test it: tests/unit for
+ *     logic, tests/cli for the command line, tests/lab for the kernel.
+ *  Completion needs nothing: completions/vnvme asks `vnvme __complete`.
+ */
+#ifndef VNVME_COMMANDS_H
+#define VNVME_COMMANDS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "../lib/vnvme.h"
+
+/* Exit codes: an interface, documented in vnvme(8). Never change one. */
+enum vn_exit {
+	VN_EXIT_OK = 0,
+	VN_EXIT_FAILED = 1,
+	VN_EXIT_USAGE = 2,
+	VN_EXIT_REFUSED = 3,	/* refused for safety: data or in use */
+	VN_EXIT_NOKERNEL = 4,	/* kernel support missing: module, configfs */
+	VN_EXIT_PERM = 5,	/* not permitted (not root) */
+};
+
+/* vn_opt.flags */
+#define VN_OPT_NOCOMPLETE (1u << 0)	/* never offered by completion (--force) */
+#define VN_OPT_MULTI (1u << 1)		/* may be given more than once */
+
+struct vn_opt {
+	const char *name;	/* long name, without "--" */
+	int key;		/* short letter, or an id >= VN_OPT_LONG */
+	const char *arg;	/* NULL for a flag; else e.g. "SIZE", "raid|linux" */
+	const char *help;
+	unsigned int flags;
+};
+
+#define VN_OPT_LONG 256
+
+/* vn_cmd.flags */
+#define VN_CMD_ROOT (1u << 0)	/* needs root (unless --sysroot) */
+#define VN_CMD_JSON (1u << 1)	/* has --json output */
+#define VN_CMD_DRYRUN (1u << 2)	/* changes the system; --dry-run shows the plan */
+#define VN_CMD_HOSTQ (1u << 3)	/* -q is --hostnqn (nvme-cli), quiet is --quiet */
+#define VN_CMD_HIDDEN (1u << 4)	/* not listed in help or completion */
+
+/* What a command's positional arguments are, for completion. */
+enum vn_args_kind {
+	VN_ARGS_NONE,
+	VN_ARGS_BLOCKDEV,
+	VN_ARGS_FILE,
+	VN_ARGS_COMMAND,
+};
+
+struct vn_cli;
+
+struct vn_cmd {
+	const char *name;
+	int (*fn)(struct vn_cli *cli, int argc, char **argv);
+	const char *usage;	/* arguments after the command name */
+	const char *summary;	/* one line, lower case, no full stop */
+	const char *description;	/* a paragraph for --help, may be NULL */
+	const struct vn_opt *opts;	/* terminated by { NULL } */
+	const struct vn_cmd *const *subs;	/* a group: NULL-terminated */
+	unsigned int flags;
+	enum vn_args_kind args;
+};
+
+/* Global options and state, filled by main.c. */
+struct vn_cli {
+	bool json;
+	bool dry_run;
+	bool yes;
+	bool force;
+	bool quiet;
+	int verbose;
+	const char *sysroot;
+	struct vn_ctx *ctx;
+	const struct vn_cmd *cmd;	/* the command being run */
+	char cmdname[64];		/* "partition", "raid create" */
+	int exit;			/* set when vn_getopt() returns VN_GETOPT_STOP */
+	int actions;			/* changes recorded so far */
+};
+
+/* ---- cmd/opts.c ---- */
+
+/* vn_getopt() state; one per command run. */
+struct vn_getopt {
+	int optind;		/* first positional argument after the loop */
+	const char *arg;	/* the current option's argument */
+	struct vn_getopt_priv *priv;
+};
+
+#define VN_GETOPT_STOP (-2)
+
+/*
+ * vn_getopt() - the next command option. Handles the global options (they
+ * may come before or after the command word) and --help itself. Positional
+ * arguments and options may be mixed (GNU getopt permutes argv).
+ * Return: the option's key; -1 at the end (positional arguments start at
+ * g->optind); VN_GETOPT_STOP when the command must return cli->exit
+ * (help printed: 0, bad option: 2, not root: 5).
+ */
+int vn_getopt(struct vn_cli *cli, struct vn_getopt *g, int argc, char **argv);
+
+void vn_print_help(const struct vn_cli *cli, const struct vn_cmd *cmd,
+		   const char *path, FILE *out);
+/* vn_usage_error() - "vnvme: X: msg" + "try 'vnvme X --help'"; returns 2. */
+int vn_usage_error(const struct vn_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Parse a size with a default unit, reporting a usage error. */
+int vn_opt_size(const struct vn_cli *cli, const char *opt, const char *s,
+		uint64_t default_unit, uint64_t *ret);
+
+/* ---- cmd/report.c ---- */
+
+void vn_err(const struct vn_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void vn_warn(const struct vn_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Informational line on stdout; dropped by --quiet and by --json. */
+void vn_info(const struct vn_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * vn_report() - print the library's error for this command, with the remedy
+ * ("use --force") where forcing would help, and return the exit code for it.
+ */
+int vn_report(const struct vn_cli *cli);
+/* The action callback: dry-run plans and -v traces. */
+void vn_report_action(void *data, bool dry_run, const char *action);
+
+/* ---- cmd/output.c ---- */
+
+enum vn_col_type {
+	VN_COL_STR,
+	VN_COL_INT,
+	VN_COL_SIZE,	/* an integer of bytes, shown in binary units */
+	VN_COL_BOOL,
+	VN_COL_LIST,	/* an array of strings, joined with "," */
+};
+
+struct vn_col {
+	const char *key;	/* JSON key in each row */
+	const char *header;
+	enum vn_col_type type;
+};
+
+/*
+ * vn_output() - print @doc: as JSON with --json, else the array @doc[@key]
+ * as a table with @cols. Takes a reference to @doc. Return: exit code.
+ */
+int vn_output(const struct vn_cli *cli, json_t *doc, const char *key,
+	      const struct vn_col *cols);
+int vn_output_json(json_t *doc);
+
+/* ---- command groups ---- */
+extern const struct vn_cmd vn_cmd_disks;
+extern const struct vn_cmd vn_cmd_partition;
+extern const struct vn_cmd vn_cmd_complete;
+
+/* main.c: the top-level table, for help and completion; NULL-terminated. */
+extern const struct vn_cmd *const vn_commands[];
+/* Find a command by its exact name; NULL if none. */
+const struct vn_cmd *vn_find_cmd(const struct vn_cmd *const *cmds, const char *name);
+
+/* cmd/opts.c, for main.c and completion */
+int vn_parse_globals(struct vn_cli *cli, int argc, char **argv);
+const struct vn_opt *vn_global_opts(void);
+
+#endif /* VNVME_COMMANDS_H */

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/* vnvme: global options and the top-level command table, nothing else. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+
+static int cmd_help(struct vn_cli *cli, int argc, char **argv);
+
+static const struct vn_cmd help_cmd = {
+	.name = "help",
+	.fn = cmd_help,
+	.usage = "[<command> [<subcommand>]]",
+	.summary = "show the help of a command",
+	.args = VN_ARGS_COMMAND,
+};
+
+const struct vn_cmd *const vn_commands[] = {
+	&vn_cmd_disks,
+	&vn_cmd_partition,
+	&help_cmd,
+	&vn_cmd_complete,
+	NULL
+};
+
+const struct vn_cmd *vn_find_cmd(const struct vn_cmd *const *cmds, const char *name)
+{
+	for (; *cmds; cmds++)
+		if (strcmp((*cmds)->name, name) == 0)
+			return *cmds;
+	return NULL;
+}
+
+/* Levenshtein distance, for "did you mean" (git's help_unknown_cmd). */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
+
+	if (la >= 63 || lb >= 63)
+		return 63;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, sizeof(cur));
+	}
+	return prev[lb];
+}
+
+/* An unknown word: list the near names, never run a guess. */
+static int unknown(struct vn_cli *cli, const struct vn_cmd *const *cmds,
+		   const char *word, const char *what)
+{
+	bool any = false;
+
+	fprintf(stderr, "vnvme: %s%s'%s' is not a vnvme %s\n", cli->cmdname,
+		cli->cmdname[0] ? ": " : "", word, what);
+	for (; *cmds; cmds++) {
+		const char *n = (*cmds)->name;
+		size_t d = distance(word, n);
+
+		if ((*cmds)->flags & VN_CMD_HIDDEN)
+			continue;
+		if (d <= 2 || d * 3 <= strlen(n) ||
+		    strncmp(n, word, strlen(word)) == 0 || strncmp(word, n, strlen(n)) == 0) {
+			if (!any)
+				fprintf(stderr, "\nThe most similar are:\n");
+			fprintf(stderr, "\t%s\n", n);
+			any = true;
+		}
+	}
+	fprintf(stderr, "\nSee 'vnvme %s%s--help'.\n", cli->cmdname,
+		cli->cmdname[0] ? " " : "");
+	return VN_EXIT_USAGE;
+}
+
+/*
+ * Resolve "raid create" from argv[*i..]: the command, and its full name in
+ * cli->cmdname. Return: the command, or NULL with cli->exit set.
+ */
+static const struct vn_cmd *resolve(struct vn_cli *cli, int argc, char **argv, int *i)
+{
+	const struct vn_cmd *cmd = vn_find_cmd(vn_commands, argv[*i]);
+	const struct vn_cmd *sub;
+
+	if (!cmd) {
+		cli->exit = unknown(cli, vn_commands, argv[*i], "command");
+		return NULL;
+	}
+	snprintf(cli->cmdname, sizeof(cli->cmdname), "%s", cmd->name);
+	if (!cmd->subs)
+		return cmd;
+	if (*i + 1 >= argc || argv[*i + 1][0] == '-') {
+		bool help = *i + 1 < argc && (strcmp(argv[*i + 1], "--help") == 0 ||
+					      strcmp(argv[*i + 1], "-h") == 0);
+
+		vn_print_help(cli, cmd, cli->cmdname, help ? stdout : stderr);
+		cli->exit = help ? VN_EXIT_OK : VN_EXIT_USAGE;
+		return NULL;
+	}
+	sub = vn_find_cmd(cmd->subs, argv[*i + 1]);
+	if (!sub) {
+		cli->exit = unknown(cli, cmd->subs, argv[*i + 1], "subcommand");
+		return NULL;
+	}
+	(*i)++;
+	snprintf(cli->cmdname, sizeof(cli->cmdname), "%s %s", cmd->name, sub->name);
+	return sub;
+}
+
+static int cmd_help(struct vn_cli *cli, int argc, char **argv)
+{
+	struct vn_getopt g = { 0 };
+	const struct vn_cmd *cmd;
+	int c, i;
+
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
+		if (c == VN_GETOPT_STOP)
+			return cli->exit;
+	if (g.optind >= argc) {
+		vn_print_help(cli, NULL, "", stdout);
+		return VN_EXIT_OK;
+	}
+	cli->cmdname[0] = '\0';
+	i = g.optind;
+	cmd = vn_find_cmd(vn_commands, argv[i]);
+	if (cmd && cmd->subs && i + 1 >= argc) {
+		vn_print_help(cli, cmd, cmd->name, stdout);
+		return VN_EXIT_OK;
+	}
+	cmd = resolve(cli, argc, argv, &i);
+	if (!cmd)
+		return cli->exit;
+	vn_print_help(cli, cmd, cli->cmdname, stdout);
+	return VN_EXIT_OK;
+}
+
+/* Results that never reached stdout are a failure (util-linux close_stdout). */
+static int close_stdout(int code)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno == EPIPE)
+			return code;
+		fprintf(stderr, "vnvme: write error on stdout: %s\n", strerror(errno));
+		return code ? code : VN_EXIT_FAILED;
+	}
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	struct vn_cli cli = { 0 };
+	const struct vn_cmd *cmd;
+	int i, code;
+
+	i = vn_parse_globals(&cli, argc, argv);
+	if (i == VN_GETOPT_STOP)
+		return close_stdout(cli.exit);
+	if (i >= argc) {
+		vn_print_help(&cli, NULL, "", stderr);
+		return VN_EXIT_USAGE;
+	}
+	cmd = resolve(&cli, argc, argv, &i);
+	if (!cmd)
+		return close_stdout(cli.exit);
+	cli.cmd = cmd;
+	cli.ctx = vn_ctx_new();
+	if (!cli.ctx) {
+		vn_err(&cli, "out of memory");
+		return VN_EXIT_FAILED;
+	}
+	code = cmd->fn(&cli, argc - i, argv + i);
+	vn_ctx_free(cli.ctx);
+	return close_stdout(code);
+}

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * One rendering place: every listing is built as JSON first, then printed
+ * as JSON (--json) or laid out as a table from a column spec, so the two
+ * cannot disagree.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+int vn_output_json(json_t *doc)
+{
+	if (json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
+		json_decref(doc);
+		return VN_EXIT_FAILED;
+	}
+	putchar('\n');
+	json_decref(doc);
+	return VN_EXIT_OK;
+}
+
+static char *cell(const json_t *v, enum vn_col_type type, char *buf, size_t len)
+{
+	size_t used = 0;
+	size_t i;
+	json_t *item;
+
+	buf[0] = '\0';
+	if (!v || json_is_null(v))
+		return buf;
+	switch (type) {
+	case VN_COL_SIZE:
+		return vn_size_format((uint64_t)json_integer_value(v), buf, len);
+	case VN_COL_INT:
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+		return buf;
+	case VN_COL_BOOL:
+		snprintf(buf, len, "%s", json_is_true(v) ? "yes" : "no");
+		return buf;
+	case VN_COL_LIST:
+		json_array_foreach(v, i, item) {
+			int n = snprintf(buf + used, len - used, "%s%s", i ? "," : "",
+					 json_string_value(item) ? json_string_value(item) : "");
+			if (n < 0 || (size_t)n >= len - used)
+				break;
+			used += (size_t)n;
+		}
+		return buf;
+	default:
+		snprintf(buf, len, "%s", json_string_value(v) ? json_string_value(v) : "");
+		return buf;
+	}
+}
+
+static void print_table(const json_t *rows, const struct vn_col *cols)
+{
+	size_t ncols = 0, i, w[16] = { 0 };
+	char buf[512];
+	json_t *row;
+
+	while (cols[ncols].key && ncols < 16)
+		ncols++;
+	for (size_t c = 0; c < ncols; c++)
+		w[c] = strlen(cols[c].header);
+	json_array_foreach(rows, i, row)
+		for (size_t c = 0; c < ncols; c++) {
+			size_t l = strlen(cell(json_object_get(row, cols[c].key),
+					       cols[c].type, buf, sizeof(buf)));
+			if (l > w[c])
+				w[c] = l;
+		}
+	for (size_t c = 0; c < ncols; c++)
+		printf("%-*s%s", c + 1 < ncols ? (int)w[c] : 0, cols[c].header,
+		       c + 1 < ncols ? "  " : "\n");
+	json_array_foreach(rows, i, row)
+		for (size_t c = 0; c < ncols; c++) {
+			const char *s = cell(json_object_get(row, cols[c].key),
+					     cols[c].type, buf, sizeof(buf));
+			bool right = cols[c].type == VN_COL_SIZE || cols[c].type == VN_COL_INT;
+
+			if (c + 1 == ncols)
+				printf("%s\n", s);
+			else
+				printf(right ? "%*s  " : "%-*s  ", (int)w[c], s);
+		}
+}
+
+int vn_output(const struct vn_cli *cli, json_t *doc, const char *key,
+	      const struct vn_col *cols)
+{
+	if (cli->json)
+		return vn_output_json(doc);
+	print_table(json_object_get(doc, key), cols);
+	json_decref(doc);
+	return VN_EXIT_OK;
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/* vnvme partition: a GPT with one partition from 1 MiB to the end, per disk. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+enum { OPT_TYPE = 't' };
+
+static const struct vn_opt partition_opts[] = {
+	{ "type", OPT_TYPE, "raid|linux", "GPT partition type (default: raid)", 0 },
+	{ NULL }
+};
+
+static const struct vn_col partition_cols[] = {
+	{ "path", "PARTITION", VN_COL_STR },
+	{ "size_bytes", "SIZE", VN_COL_SIZE },
+	{ "start_sector", "START", VN_COL_INT },
+	{ "end_sector", "END", VN_COL_INT },
+	{ "sector_size", "SECTOR", VN_COL_INT },
+	{ "type", "TYPE", VN_COL_STR },
+	{ NULL }
+};
+
+static int parse_type(const struct vn_cli *cli, const char *s, enum vn_part_type *ret)
+{
+	for (int t = 0; t < VN_PART_TYPE_MAX; t++) {
+		if (strcmp(s, vn_part_type_name((enum vn_part_type)t)) == 0) {
+			*ret = (enum vn_part_type)t;
+			return 0;
+		}
+	}
+	return vn_usage_error(cli, "--type: '%s' is not raid or linux", s);
+}
+
+/* Every disk is checked before the first is written. Return: exit code. */
+static int check_all(struct vn_cli *cli, int n, char **devs)
+{
+	int code = VN_EXIT_OK;
+
+	for (int i = 0; i < n; i++) {
+		struct vn_blkdev a, b;
+
+		if (vn_blk_get(cli->ctx, devs[i], &a) < 0) {
+			int r = vn_report(cli);
+
+			code = code ? code : r;
+			continue;
+		}
+		for (int j = 0; j < i; j++)
+			if (vn_blk_get(cli->ctx, devs[j], &b) == 0 && strcmp(a.name, b.name) == 0)
+				return vn_usage_error(cli, "%s is given twice", devs[i]);
+		if (vn_gpt_check(cli->ctx, devs[i], cli->force) < 0) {
+			int r = vn_report(cli);
+
+			code = code ? code : r;
+		}
+	}
+	if (code)
+		vn_err(cli, "nothing was written");
+	return code;
+}
+
+static void say_progress(const struct vn_cli *cli, int done, int n, char **devs)
+{
+	char changed[1024] = "", untouched[1024] = "";
+
+	for (int i = 0; i < n; i++) {
+		char *buf = i < done ? changed : untouched;
+		size_t len = strlen(buf);
+
+		snprintf(buf + len, sizeof(changed) - len, "%s%s", len ? " " : "", devs[i]);
+	}
+	vn_err(cli, "changed: %s; not changed: %s", changed[0] ? changed : "none",
+	       untouched[0] ? untouched : "none");
+}
+
+static int cmd_partition(struct vn_cli *cli, int argc, char **argv)
+{
+	enum vn_part_type type = VN_PART_RAID;
+	struct vn_getopt g = { 0 };
+	json_t *rows;
+	char **devs;
+	int c, n, code;
+
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1) {
+		if (c == VN_GETOPT_STOP)
+			return cli->exit;
+		if (c == OPT_TYPE && parse_type(cli, g.arg, &type))
+			return VN_EXIT_USAGE;
+	}
+	devs = argv + g.optind;
+	n = argc - g.optind;
+	if (n < 1)
+		return vn_usage_error(cli, "no disk given");
+
+	code = check_all(cli, n, devs);
+	if (code)
+		return code;
+
+	rows = json_array();
+	for (int i = 0; i < n; i++) {
+		struct vn_part_result res;
+		char path[VN_NAME_MAX + 8];
+
+		if (vn_gpt_partition(cli->ctx, devs[i], type, cli->force, &res) < 0) {
+			code = vn_report(cli);
+			/* the failing disk may be half written: count it as changed */
+			say_progress(cli, cli->dry_run ? 0 : i + 1, n, devs);
+			json_decref(rows);
+			return code;
+		}
+		snprintf(path, sizeof(path), "/dev/%s", res.part);
+		json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}",
+			"disk", res.disk, "partition", res.part, "path", path,
+			"start_sector", (json_int_t)res.start_sector,
+			"end_sector", (json_int_t)res.end_sector,
+			"sector_size", (json_int_t)res.sector_size,
+			"size_bytes", (json_int_t)res.size_bytes,
+			"type", vn_part_type_name(type)));
+	}
+	if (cli->quiet && !cli->json) {
+		json_decref(rows);
+		return VN_EXIT_OK;
+	}
+	return vn_output(cli, json_pack("{s:b, s:o}", "dry_run", cli->dry_run,
+					"partitions", rows), "partitions", partition_cols);
+}
+
+const struct vn_cmd vn_cmd_partition = {
+	.name = "partition",
+	.fn = cmd_partition,
+	.usage = "[--type raid|linux] DEVICE...",
+	.summary = "write a GPT with one partition from 1 MiB to the end of each disk",
+	.description =
+		"Each DEVICE gets a fresh GPT label and one partition from 1 MiB to the\n"
+		"end of the disk (parted's 'mklabel gpt mkpart primary 1MB 100%'), type\n"
+		"Linux RAID by default; then the kernel re-reads the table and vnvme waits\n"
+		"for the partition's node. Every disk is checked before any is written: a\n"
+		"disk that is mounted or in use (md, dm, swap, exported) is refused always;\n"
+		"one holding a signature (partition table, filesystem, RAID member) is\n"
+		"refused unless --force, which also wipes any old signature the new\n"
+		"partition would show.",
+	.opts = partition_opts,
+	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN,
+	.args = VN_ARGS_BLOCKDEV,
+};

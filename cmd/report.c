@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/* Messages and exit codes: the library's errors become one line each. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static void vmsg(const struct vn_cli *cli, const char *level, const char *fmt,
+		 va_list ap)
+{
+	fprintf(stderr, "vnvme: %s%s%s", cli->cmdname, cli->cmdname[0] ? ": " : "",
+		level);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void vn_err(const struct vn_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(cli, "", fmt, ap);
+	va_end(ap);
+}
+
+void vn_warn(const struct vn_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(cli, "warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void vn_info(const struct vn_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli->quiet || cli->json)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+int vn_report(const struct vn_cli *cli)
+{
+	const char *msg = vn_ctx_error(cli->ctx);
+	enum vn_err_kind kind = vn_ctx_error_kind(cli->ctx);
+
+	if (!msg[0])
+		msg = "failed";
+	if (vn_ctx_error_forceable(cli->ctx) && !cli->force)
+		vn_err(cli, "%s (use --force)", msg);
+	else
+		vn_err(cli, "%s", msg);
+	switch (kind) {
+	case VN_ERR_INVALID:
+		return VN_EXIT_USAGE;
+	case VN_ERR_UNSAFE:
+		return VN_EXIT_REFUSED;
+	case VN_ERR_NOSUPPORT:
+		return VN_EXIT_NOKERNEL;
+	case VN_ERR_PERM:
+		return VN_EXIT_PERM;
+	default:
+		return VN_EXIT_FAILED;
+	}
+}
+
+void vn_report_action(void *data, bool dry_run, const char *action)
+{
+	struct vn_cli *cli = data;
+
+	cli->actions++;
+	if (dry_run)
+		/* the plan is the result of a dry run; with --json keep stdout clean */
+		fprintf(cli->json ? stderr : stdout, "would %s\n", action);
+	else if (cli->verbose)
+		fprintf(stderr, "+ %s\n", action);
+}

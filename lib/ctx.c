@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/* The library context: root prefix, dry-run, the error object, actions. */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+struct vn_ctx *vn_ctx_new(void)
+{
+	return calloc(1, sizeof(struct vn_ctx));
+}
+
+void vn_ctx_free(struct vn_ctx *ctx)
+{
+	free(ctx);
+}
+
+int vn_ctx_set_root(struct vn_ctx *ctx, const char *root)
+{
+	size_t n;
+
+	if (!root)
+		root = "";
+	n = strlen(root);
+	while (n > 0 && root[n - 1] == '/')
+		n--;
+	if (n >= sizeof(ctx->root))
+		return -ENAMETOOLONG;
+	memcpy(ctx->root, root, n);
+	ctx->root[n] = '\0';
+	return 0;
+}
+
+const char *vn_ctx_root(const struct vn_ctx *ctx)
+{
+	return ctx->root[0] ? ctx->root : "/";
+}
+
+void vn_ctx_set_dry_run(struct vn_ctx *ctx, bool dry_run)
+{
+	ctx->dry_run = dry_run;
+}
+
+bool vn_ctx_dry_run(const struct vn_ctx *ctx)
+{
+	return ctx->dry_run;
+}
+
+void vn_ctx_set_action_cb(struct vn_ctx *ctx, vn_action_fn fn, void *data)
+{
+	ctx->action_fn = fn;
+	ctx->action_data = data;
+}
+
+const char *vn_ctx_error(const struct vn_ctx *ctx)
+{
+	return ctx->err_msg;
+}
+
+enum vn_err_kind vn_ctx_error_kind(const struct vn_ctx *ctx)
+{
+	return ctx->err_kind;
+}
+
+bool vn_ctx_error_forceable(const struct vn_ctx *ctx)
+{
+	return ctx->err_forceable;
+}
+
+void vn_ctx_clear_error(struct vn_ctx *ctx)
+{
+	ctx->err_msg[0] = '\0';
+	ctx->err_kind = VN_ERR_NONE;
+	ctx->err_forceable = false;
+}
+
+static int set_error(struct vn_ctx *ctx, int r, enum vn_err_kind kind,
+		     bool forceable, const char *fmt, va_list ap)
+{
+	vsnprintf(ctx->err_msg, sizeof(ctx->err_msg), fmt, ap);
+	ctx->err_kind = kind;
+	ctx->err_forceable = forceable;
+	return r < 0 ? r : -EIO;
+}
+
+int vn_fail(struct vn_ctx *ctx, int r, const char *fmt, ...)
+{
+	enum vn_err_kind kind = VN_ERR_FAILED;
+	va_list ap;
+
+	if (r == -EPERM || r == -EACCES)
+		kind = VN_ERR_PERM;
+	va_start(ap, fmt);
+	r = set_error(ctx, r, kind, false, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int vn_invalid(struct vn_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = set_error(ctx, -EINVAL, VN_ERR_INVALID, false, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int vn_refuse(struct vn_ctx *ctx, int r, bool forceable, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	r = set_error(ctx, r, VN_ERR_UNSAFE, forceable, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int vn_nosupport(struct vn_ctx *ctx, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	r = set_error(ctx, r, VN_ERR_NOSUPPORT, false, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+bool vn_action(struct vn_ctx *ctx, const char *fmt, ...)
+{
+	char buf[VN_PATH_MAX + 256];
+	va_list ap;
+
+	if (ctx->action_fn) {
+		va_start(ap, fmt);
+		vsnprintf(buf, sizeof(buf), fmt, ap);
+		va_end(ap);
+		ctx->action_fn(ctx->action_data, ctx->dry_run, buf);
+	}
+	return !ctx->dry_run;
+}
+
+char *vn_strlcpy(char *dst, const char *src, size_t len)
+{
+	if (len == 0)
+		return dst;
+	snprintf(dst, len, "%s", src);
+	return dst;
+}
+
+const char *vn_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+void vn_msleep(unsigned int ms)
+{
+	struct timespec ts = {
+		.tv_sec = ms / 1000,
+		.tv_nsec = (long)(ms % 1000) * 1000000L,
+	};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}

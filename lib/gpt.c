@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * GPT labels through libparted: one partition from 1 MiB to the end of the
+ * disk (parted's "mklabel gpt mkpart primary 1MB 100%", but at an exact
+ * 1 MiB boundary), then BLKRRPART and a wait for the partition's node.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <parted/parted.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "internal.h"
+
+#define GPT_START_BYTES (1024 * 1024)
+/* Room after the partition for the backup GPT: 33 sectors at 512 bytes. */
+#define GPT_BACKUP_BYTES (33 * 512)
+#define PART_NAME "vnvme"
+#define NODE_WAIT_MS 10000
+
+static const char *const type_names[VN_PART_TYPE_MAX] = {
+	[VN_PART_RAID] = "raid",
+	[VN_PART_LINUX] = "linux",
+};
+
+const char *vn_part_type_name(enum vn_part_type type)
+{
+	return type < VN_PART_TYPE_MAX ? type_names[type] : "?";
+}
+
+/*
+ * libparted reports through a process-wide exception handler. Keep its last
+ * message here (the library is not used from several threads) and answer
+ * every question with "cancel", so it never prompts and never prints.
+ */
+static char parted_msg[256];
+
+static PedExceptionOption on_parted_exception(PedException *ex)
+{
+	if (ex->type >= PED_EXCEPTION_ERROR || !parted_msg[0])
+		vn_strlcpy(parted_msg, ex->message, sizeof(parted_msg));
+	if (ex->type <= PED_EXCEPTION_WARNING && (ex->options & PED_EXCEPTION_IGNORE))
+		return PED_EXCEPTION_IGNORE;
+	if (ex->options & PED_EXCEPTION_CANCEL)
+		return PED_EXCEPTION_CANCEL;
+	return PED_EXCEPTION_UNHANDLED;
+}
+
+static void part_name_of(const char *disk, unsigned int partno, char *buf, size_t len)
+{
+	size_t n = strlen(disk);
+	bool digit_end = n && disk[n - 1] >= '0' && disk[n - 1] <= '9';
+
+	if (snprintf(buf, len, "%s%s%u", disk, digit_end ? "p" : "", partno) >= (int)len)
+		buf[0] = '\0';	/* cannot happen with kernel names */
+}
+
+int vn_gpt_check(struct vn_ctx *ctx, const char *dev, bool force)
+{
+	struct vn_hold holds[VN_HOLDS_MAX];
+	struct vn_sig sigs[VN_SIGS_MAX];
+	struct vn_blkdev d, *parts = NULL;
+	char path[VN_PATH_MAX], what[300];
+	int r, n, np;
+	struct stat st;
+
+	r = vn_blk_get(ctx, dev, &d);
+	if (r < 0)
+		return r;
+	if (d.partno)
+		return vn_invalid(ctx, "/dev/%s is a partition; give the whole disk /dev/%s",
+				  d.name, d.disk);
+	if (d.readonly)
+		return vn_fail(ctx, -EROFS, "/dev/%s is read-only", d.name);
+	if (d.size_bytes < GPT_START_BYTES + GPT_BACKUP_BYTES + GPT_START_BYTES)
+		return vn_invalid(ctx, "/dev/%s is too small (%llu bytes) for a partition",
+				  d.name, (unsigned long long)d.size_bytes);
+
+	n = vn_blk_holds(ctx, d.name, holds, VN_ARRAY_SIZE(holds));
+	if (n < 0)
+		return n;
+	if (n > 0)
+		return vn_refuse(ctx, -EBUSY, false, "%s",
+				 vn_blk_describe_hold(&holds[0], what, sizeof(what)));
+
+	/* the kernel's own answer: an exclusive open fails while anything holds it */
+	r = vn_path(ctx, path, sizeof(path), "/dev/%s", d.name);
+	if (r < 0)
+		return vn_fail(ctx, r, "/dev/%s: path too long", d.name);
+	if (stat(path, &st) == 0 && S_ISBLK(st.st_mode)) {
+		int fd = open(path, O_RDONLY | O_EXCL | O_CLOEXEC);
+
+		if (fd < 0 && errno == EBUSY)
+			return vn_refuse(ctx, -EBUSY, false, "/dev/%s is in use", d.name);
+		if (fd < 0)
+			return vn_fail(ctx, -errno, "cannot open /dev/%s: %s", d.name,
+				       strerror(errno));
+		close(fd);
+	}
+
+	if (force)
+		return 0;
+	n = vn_probe_signatures(ctx, d.name, sigs, VN_ARRAY_SIZE(sigs));
+	if (n < 0)
+		return n;
+	if (n > 0)
+		return vn_refuse(ctx, -EEXIST, true, "/dev/%s holds %s", d.name,
+				 vn_sig_describe(&sigs[0], what, sizeof(what)));
+	np = vn_blk_partitions(ctx, d.name, &parts);
+	for (int i = 0; i < np; i++) {
+		n = vn_probe_signatures(ctx, parts[i].name, sigs, VN_ARRAY_SIZE(sigs));
+		if (n > 0) {
+			r = vn_refuse(ctx, -EEXIST, true, "/dev/%s holds %s", parts[i].name,
+				      vn_sig_describe(&sigs[0], what, sizeof(what)));
+			free(parts);
+			return r;
+		}
+	}
+	free(parts);
+	if (np > 0)
+		return vn_refuse(ctx, -EEXIST, true, "/dev/%s has %d partition%s", d.name,
+				 np, np == 1 ? "" : "s");
+	return 0;
+}
+
+/* Lay out the label in memory. Nothing is written. */
+static int plan_label(struct vn_ctx *ctx, PedDevice *pdev, enum vn_part_type type,
+		      PedDisk **ret_disk, PedPartition **ret_part)
+{
+	const PedDiskType *gpt = ped_disk_type_get("gpt");
+	PedConstraint *constraint = NULL;
+	PedGeometry *start_range = NULL, *end_range = NULL;
+	PedPartition *part;
+	PedDisk *disk;
+	PedSector start, last;
+	int r = 0;
+
+	if (!gpt)
+		return vn_nosupport(ctx, -ENOTSUP, "libparted has no GPT support");
+	disk = ped_disk_new_fresh(pdev, gpt);
+	if (!disk)
+		return vn_fail(ctx, -EIO, "cannot lay out a GPT on %s: %s", pdev->path,
+			       parted_msg);
+	start = GPT_START_BYTES / pdev->sector_size;
+	last = pdev->length - 1;
+	part = ped_partition_new(disk, PED_PARTITION_NORMAL, NULL, start, last);
+	if (!part) {
+		r = vn_fail(ctx, -EIO, "cannot create a partition on %s: %s",
+			    pdev->path, parted_msg);
+		goto out_disk;
+	}
+	/* the start exactly at 1 MiB; the end anywhere up to the backup GPT */
+	start_range = ped_geometry_new(pdev, start, 1);
+	end_range = ped_geometry_new(pdev, start, pdev->length - start);
+	if (start_range && end_range)
+		constraint = ped_constraint_new(ped_alignment_any, ped_alignment_any,
+						start_range, end_range, 1, pdev->length);
+	if (!constraint || !ped_disk_add_partition(disk, part, constraint)) {
+		r = vn_fail(ctx, -EIO, "cannot place a partition at 1 MiB on %s: %s",
+			    pdev->path, parted_msg);
+		ped_partition_destroy(part);
+		goto out_constraint;
+	}
+	if (!ped_partition_set_name(part, PART_NAME) ||
+	    (type == VN_PART_RAID && !ped_partition_set_flag(part, PED_PARTITION_RAID, 1))) {
+		r = vn_fail(ctx, -EIO, "cannot set the partition type on %s: %s",
+			    pdev->path, parted_msg);
+		goto out_constraint;
+	}
+	*ret_disk = disk;
+	*ret_part = part;
+	disk = NULL;
+out_constraint:
+	if (constraint)
+		ped_constraint_destroy(constraint);
+	if (start_range)
+		ped_geometry_destroy(start_range);
+	if (end_range)
+		ped_geometry_destroy(end_range);
+out_disk:
+	if (disk)
+		ped_disk_destroy(disk);
+	return r;
+}
+
+static int reread_table(struct vn_ctx *ctx, const char *path)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (!vn_action(ctx, "ioctl BLKRRPART %s", path))
+		return 0;
+	if (stat(path, &st) < 0 || !S_ISBLK(st.st_mode))
+		return 0;	/* an image file: there is no kernel table */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vn_fail(ctx, -errno, "cannot open %s: %s", path, strerror(errno));
+	for (int tries = 0; ioctl(fd, BLKRRPART) < 0; tries++) {
+		/* a just-closed writer can keep the disk busy for a moment */
+		if (errno != EBUSY || tries >= 20)
+			return vn_fail(ctx, -errno, "the kernel did not re-read the "
+				       "partition table of %s: %s", path, strerror(errno));
+		vn_msleep(100);
+	}
+	return 0;
+}
+
+/*
+ * Wait for /dev/<part>. devtmpfs or udev normally create it; with neither
+ * (and only then) make it ourselves from the numbers sysfs gives.
+ */
+static int wait_node(struct vn_ctx *ctx, const char *disk, const char *part,
+		     const char *disk_path)
+{
+	char path[VN_PATH_MAX], nums[32];
+	unsigned int ma, mi;
+	struct stat st;
+	bool udev;
+
+	if (stat(disk_path, &st) < 0 || !S_ISBLK(st.st_mode))
+		return 0;
+	if (vn_path(ctx, path, sizeof(path), "/dev/%s", part) < 0)
+		return vn_fail(ctx, -ENAMETOOLONG, "/dev/%s: path too long", part);
+	udev = vn_exists(ctx, "/run/udev/control");
+	for (unsigned int waited = 0; waited < NODE_WAIT_MS; waited += 50) {
+		if (stat(path, &st) == 0 && S_ISBLK(st.st_mode))
+			return 0;
+		vn_msleep(50);
+	}
+	if (udev || vn_read_str(ctx, nums, sizeof(nums), "/sys/block/%s/%s/dev",
+				disk, part) <= 0 ||
+	    sscanf(nums, "%u:%u", &ma, &mi) != 2)
+		return vn_fail(ctx, -ETIMEDOUT, "%s did not appear", path);
+	if (vn_action(ctx, "mknod %s b %u %u", path, ma, mi) &&
+	    mknod(path, S_IFBLK | 0660, makedev(ma, mi)) < 0 && errno != EEXIST)
+		return vn_fail(ctx, -errno, "cannot create %s: %s", path, strerror(errno));
+	return 0;
+}
+
+int vn_gpt_partition(struct vn_ctx *ctx, const char *dev, enum vn_part_type type,
+		     bool wipe, struct vn_part_result *ret)
+{
+	struct vn_part_result res = { 0 };
+	PedPartition *part = NULL;
+	PedDisk *disk = NULL;
+	PedDevice *pdev;
+	char path[VN_PATH_MAX];
+	struct vn_blkdev d;
+	uint64_t v;
+	int r;
+
+	r = vn_blk_get(ctx, dev, &d);
+	if (r < 0)
+		return r;
+	r = vn_path(ctx, path, sizeof(path), "/dev/%s", d.name);
+	if (r < 0)
+		return vn_fail(ctx, r, "/dev/%s: path too long", d.name);
+
+	parted_msg[0] = '\0';
+	ped_exception_set_handler(on_parted_exception);
+	pdev = ped_device_get(path);
+	if (!pdev)
+		return vn_fail(ctx, -ENODEV, "libparted cannot open %s: %s", path, parted_msg);
+	r = plan_label(ctx, pdev, type, &disk, &part);
+	if (r < 0)
+		goto out_dev;
+
+	vn_strlcpy(res.disk, d.name, sizeof(res.disk));
+	part_name_of(d.name, (unsigned int)part->num, res.part, sizeof(res.part));
+	res.start_sector = (uint64_t)part->geom.start;
+	res.end_sector = (uint64_t)part->geom.end;
+	res.sector_size = (unsigned int)pdev->sector_size;
+	res.size_bytes = (uint64_t)part->geom.length * res.sector_size;
+
+	if (vn_action(ctx, "write GPT to %s: partition %d %s, sectors %llu-%llu "
+		      "(%llu bytes), type %s", path, part->num, res.part,
+		      (unsigned long long)res.start_sector,
+		      (unsigned long long)res.end_sector,
+		      (unsigned long long)res.size_bytes, vn_part_type_name(type)) &&
+	    !ped_disk_commit_to_dev(disk)) {
+		r = vn_fail(ctx, -EIO, "cannot write the GPT to %s: %s", path, parted_msg);
+		goto out_disk;
+	}
+	ped_disk_destroy(disk);
+	disk = NULL;
+	ped_device_destroy(pdev);
+	pdev = NULL;
+
+	r = reread_table(ctx, path);
+	if (r < 0)
+		goto out;
+	if (vn_ctx_dry_run(ctx)) {
+		if (wipe)
+			(void)vn_action(ctx, "wipe every signature on /dev/%s", res.part);
+	} else {
+		r = wait_node(ctx, d.name, res.part, path);
+		if (r < 0)
+			goto out;
+		/* an old filesystem at the same offset would show through */
+		if (wipe) {
+			r = vn_probe_wipe(ctx, res.part);
+			if (r < 0)
+				goto out;
+		}
+		/* what the kernel made of it */
+		if (vn_read_u64(ctx, &v, "/sys/block/%s/%s/size", d.name, res.part) == 0)
+			res.size_bytes = v * 512;
+	}
+	*ret = res;
+	r = 0;
+	goto out;
+out_disk:
+	ped_disk_destroy(disk);
+out_dev:
+	ped_device_destroy(pdev);
+out:
+	ped_exception_set_handler(NULL);
+	return r;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Private to libvnvme: the context, error helpers and path access. */
+#ifndef VNVME_INTERNAL_H
+#define VNVME_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "vnvme.h"
+
+#define VN_ERR_MSG_MAX 512
+#define VN_PATH_MAX 4096
+
+struct vn_ctx {
+	char root[VN_PATH_MAX];	/* "" for "/", else a prefix without trailing '/' */
+	bool dry_run;
+	vn_action_fn action_fn;
+	void *action_data;
+	char err_msg[VN_ERR_MSG_MAX];
+	enum vn_err_kind err_kind;
+	bool err_forceable;
+};
+
+#define VN_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/*
+ * Error helpers: fill the context's error and return @r (a negative errno),
+ * so that a failure reads `return vn_fail(ctx, -EIO, "...", ...);`.
+ */
+int vn_fail(struct vn_ctx *ctx, int r, const char *fmt, ...) VN_PRINTF(3, 4);
+int vn_invalid(struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
+int vn_refuse(struct vn_ctx *ctx, int r, bool forceable, const char *fmt, ...)
+	VN_PRINTF(4, 5);
+int vn_nosupport(struct vn_ctx *ctx, int r, const char *fmt, ...) VN_PRINTF(3, 4);
+
+/* Record a change; returns true when it must really be done (not dry-run). */
+bool vn_action(struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
+
+/*
+ * Paths. vn_path() joins the context root and a printf-formatted absolute
+ * path; it is the only place that does. Return: 0 or -ENAMETOOLONG.
+ */
+int vn_path(const struct vn_ctx *ctx, char *buf, size_t len,
+	    const char *fmt, ...) VN_PRINTF(4, 5);
+int vn_vpath(const struct vn_ctx *ctx, char *buf, size_t len,
+	     const char *fmt, va_list ap) VN_PRINTF(4, 0);
+
+/* Read a whole small file, trailing newline stripped. Return: length. */
+int vn_read_str(const struct vn_ctx *ctx, char *buf, size_t len,
+		const char *fmt, ...) VN_PRINTF(4, 5);
+int vn_read_u64(const struct vn_ctx *ctx, uint64_t *ret,
+		const char *fmt, ...) VN_PRINTF(3, 4);
+bool vn_exists(const struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
+/* Write @value to a sysfs/configfs attribute, as an action (dry-run aware). */
+int vn_write_str(struct vn_ctx *ctx, const char *value,
+		 const char *fmt, ...) VN_PRINTF(3, 4);
+
+/* Bounded copy that always terminates; returns dst. */
+char *vn_strlcpy(char *dst, const char *src, size_t len);
+/* "/dev/sda" -> "sda"; "sda" stays. */
+const char *vn_basename(const char *path);
+/* Sleep @ms milliseconds. */
+void vn_msleep(unsigned int ms);
+
+static inline void vn_freep(void *p)
+{
+	free(*(void **)p);
+}
+static inline void vn_closep(int *fd)
+{
+	if (*fd >= 0)
+		(void)close(*fd);
+}
+static inline void vn_fclosep(FILE **f)
+{
+	if (*f)
+		(void)fclose(*f);
+}
+#define _cleanup_free_ __attribute__((cleanup(vn_freep)))
+#define _cleanup_close_ __attribute__((cleanup(vn_closep)))
+#define _cleanup_fclose_ __attribute__((cleanup(vn_fclosep)))
+
+#define VN_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif /* VNVME_INTERNAL_H */
