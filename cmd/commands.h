@@ -168,6 +168,9 @@ int vn_output_json(json_t *doc);
 extern const struct vn_cmd vn_cmd_disks;
 extern const struct vn_cmd vn_cmd_partition;
 extern const struct vn_cmd vn_cmd_complete;
+/* raid, journal-mode */
+/* cache */
+/* export, discover, connect, list, disconnect */
 
 /* main.c: the top-level table, for help and completion; NULL-terminated. */
 extern const struct vn_cmd *const vn_commands[];

@@ -195,4 +195,10 @@ int vn_gpt_partition(struct vn_ctx *ctx, const char *dev,
 		     enum vn_part_type type, bool wipe,
 		     struct vn_part_result *ret);
 
+/* ---- md RAID and its write journal (lib/md_super.c, lib/md.c) ---- */
+
+/* ---- RAM read cache (lib/dm.c, lib/rapiddisk.c, lib/cache*.c) ---- */
+
+/* ---- NVMe over TCP: target (lib/nvmet.c) and host (lib/nvme_host.c) ---- */
+
 #endif /* VNVME_H */
