@@ -1,0 +1,93 @@
+#!/bin/sh
+# Stage 2 of the lab guest, run by /init from the run share (/lab) at every
+# boot. It prepares the system the way a guest script expects it, runs the
+# script with its output going to /lab/output (the host streams that file),
+# writes the exit status to /lab/rc, then powers the VM off hard.
+#
+# Files in /lab (written by tests/lab/run): config (LAB_* settings),
+# args (a "set --" line), scripts/NAME, lib.sh, bin/ (vnvme), out/.
+# Its own messages go to the kernel console, not into the script's output.
+
+export PATH=/lab/bin:/usr/sbin:/usr/bin:/sbin:/bin
+. /lab/config
+
+say() {
+	local t
+	read -r t _ </proc/uptime
+	echo "[$t] lab-guest: $*" >/dev/console
+}
+
+# Hard power-off: the isa-debug-exit device ends QEMU at once, without the
+# sync that busybox poweroff does (it can block behind md write-back).
+power_off() {
+	printf '\000' | /bin/dd of=/dev/port bs=1 seek=244 count=1 conv=notrunc 2>/dev/null
+	echo o >/proc/sysrq-trigger
+	sleep 60
+}
+
+setup_system() {
+	# The kernel's own module requests (crypto-crc32c, ...) go to kmod.
+	echo /usr/sbin/modprobe >/proc/sys/kernel/modprobe
+	mkdir -p /dev/pts /dev/shm /run/mdadm
+	mount -t devpts devpts /dev/pts
+	mount -t tmpfs tmpfs /dev/shm
+	modprobe configfs && mount -t configfs configfs /sys/kernel/config ||
+		say "configfs unavailable"
+	# nvme-tcp over loopback fails with "Network is unreachable" otherwise.
+	ip link set lo up
+	hostname vnvme-lab
+}
+
+# True when LAB_HDDS sdX nodes (and nvme0n1 if wanted) exist.
+disks_ready() {
+	local n=0 d
+	for d in /sys/block/sd*; do
+		[ -e "$d" ] || continue
+		[ -b "/dev/${d##*/}" ] || return 1
+		n=$((n + 1))
+	done
+	[ "$n" -ge "$LAB_HDDS" ] || return 1
+	[ "$LAB_NVMES" -eq 0 ] || [ -b /dev/nvme0n1 ]
+}
+
+# No udev here: load the disk drivers by hand (first, so the asynchronous SCSI
+# scan overlaps the rest of the setup), then wait for the nodes.
+load_disk_drivers() {
+	modprobe virtio_scsi
+	modprobe sd_mod
+	[ "$LAB_NVMES" -eq 0 ] || modprobe nvme
+}
+
+wait_for_disks() {
+	local i=0
+	until disks_ready; do
+		i=$((i + 1))
+		if [ "$i" -gt 300 ]; then
+			say "disks did not all appear: $(ls /sys/block | tr '\n' ' ')"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+run_script() {
+	local rc
+	. /lab/args
+	cd /root
+	export HOME=/root VNVME_LAB_LIB=/lab/lib.sh VNVME_LAB_OUT=/lab/out
+	say "running $LAB_SCRIPT"
+	sh "/lab/scripts/$LAB_SCRIPT" "$@" </dev/null >/lab/output 2>&1
+	rc=$?
+	say "$LAB_SCRIPT exited $rc"
+	dmesg >/lab/dmesg.log
+	# Written then renamed: the host never reads half a status.
+	echo "$rc" >/lab/rc.tmp && mv /lab/rc.tmp /lab/rc
+}
+
+say "stage 2"
+load_disk_drivers
+setup_system
+wait_for_disks
+say "disks ready"
+run_script
+power_off

@@ -1,0 +1,108 @@
+# Assertion helpers for lab guest scripts (POSIX sh; busybox sh runs them).
+#
+#   . "$VNVME_LAB_LIB"
+#   check modprobe raid456              # passes if the command exits 0
+#   expect_exit 3 vnvme partition /dev/sda
+#   expect_output 'raid5' cat /proc/mdstat    # grep -E pattern on stdout+stderr
+#   ok "message" / fail "message"       # record a result directly
+#   finish                              # "N passed, N failed"; non-zero if any failed
+#
+# Each assertion prints one "ok:" or "FAIL:" line; a failure also shows the
+# command's output, indented.
+
+LAB_PASSED=0
+LAB_FAILED=0
+LAB_LAST_OUTPUT=
+
+ok() {
+	LAB_PASSED=$((LAB_PASSED + 1))
+	echo "ok: $*"
+}
+
+fail() {
+	LAB_FAILED=$((LAB_FAILED + 1))
+	echo "FAIL: $*"
+}
+
+# Run CMD..., keep its stdout+stderr in LAB_LAST_OUTPUT, return its status.
+lab_run() {
+	local rc
+	LAB_LAST_OUTPUT=$("$@" 2>&1)
+	rc=$?
+	return "$rc"
+}
+
+lab_show_output() {
+	[ -n "$LAB_LAST_OUTPUT" ] && printf '%s\n' "$LAB_LAST_OUTPUT" | sed 's/^/    /'
+	return 0
+}
+
+# check CMD...: CMD must exit 0.
+check() {
+	local rc
+	lab_run "$@"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		ok "$*"
+	else
+		fail "$* (exit $rc)"
+		lab_show_output
+	fi
+}
+
+# expect_exit CODE CMD...: CMD must exit with CODE.
+expect_exit() {
+	local want=$1 rc
+	shift
+	lab_run "$@"
+	rc=$?
+	if [ "$rc" -eq "$want" ]; then
+		ok "$* (exit $rc)"
+	else
+		fail "$* (exit $rc, expected $want)"
+		lab_show_output
+	fi
+}
+
+# expect_output PATTERN CMD...: CMD must exit 0 and its output match the
+# extended regular expression PATTERN on some line. Several patterns:
+# expect_output -e PAT1 -e PAT2 -- CMD... (all must match).
+expect_output() {
+	local pats= rc p missing=
+	if [ "$1" = -e ]; then
+		while [ "$1" = -e ]; do
+			pats="$pats$2
+"
+			shift 2
+		done
+		[ "$1" = -- ] && shift
+	else
+		pats=$1
+		shift
+	fi
+	lab_run "$@"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		fail "$* (exit $rc)"
+		lab_show_output
+		return
+	fi
+	while IFS= read -r p; do
+		[ -n "$p" ] || continue
+		printf '%s\n' "$LAB_LAST_OUTPUT" | grep -Eq -- "$p" || missing="$missing '$p'"
+	done <<EOF
+$pats
+EOF
+	if [ -z "$missing" ]; then
+		ok "$* matches"
+	else
+		fail "$* does not match$missing"
+		lab_show_output
+	fi
+}
+
+# finish: the closing line test runners read; status 1 if anything failed.
+finish() {
+	echo "$LAB_PASSED passed, $LAB_FAILED failed"
+	[ "$LAB_FAILED" -eq 0 ]
+}
