@@ -11,7 +11,7 @@ DESTDIR ?=
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wmissing-prototypes
-PKGS := libparted blkid libnvme jansson
+PKGS := libparted blkid libnvme jansson libkmod
 
 # SANITIZE=1 builds into build-san/ with ASan+UBSan; the normal build is
 # ./vnvme with objects in build/.
@@ -19,6 +19,8 @@ ifeq ($(SANITIZE),1)
 BUILD := build-san
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 VNVME := $(BUILD)/vnvme
+export ASAN_OPTIONS := suppressions=$(abspath tests/asan.supp):detect_leaks=1
+export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 else
 BUILD := build
 SAN :=
@@ -35,12 +37,14 @@ ALL_CFLAGS = $(CFLAGS) $(WARN) $(SAN) -std=gnu11 -D_GNU_SOURCE \
 	-DVNVME_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
-CMD_SRC := $(sort $(wildcard cmd/*.c))
+CMD_SRC := $(filter-out cmd/vnvme.c,$(sort $(wildcard cmd/*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CMD_OBJ := $(CMD_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIBA := $(BUILD)/libvnvme.a
+# The command layer without main(), so unit tests can drive the dispatcher.
+CLIA := $(BUILD)/libvnvme-cli.a
 HEADERS := $(wildcard lib/*.h cmd/*.h)
 
 .PHONY: all deps check check-unit check-cli check-san check-lab demo install \
@@ -56,12 +60,17 @@ $(LIBA): $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(VNVME): $(CMD_OBJ) $(LIBA)
-	$(CC) $(ALL_CFLAGS) -o $@ $(CMD_OBJ) $(LIBA) $(PKG_LIBS)
+$(CLIA): $(CMD_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIBA) $(HEADERS)
+$(VNVME): $(BUILD)/cmd/vnvme.o $(CLIA) $(LIBA)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(CLIA) $(LIBA) $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(CLIA) $(LIBA) $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ilib -o $@ $< $(LIBA) $(PKG_LIBS) $(CHECK_LIBS)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ilib -Icmd -o $@ $< $(CLIA) $(LIBA) \
+		$(PKG_LIBS) $(CHECK_LIBS)
 
 # Installs every Debian package the build, the tests and the lab need.
 deps:

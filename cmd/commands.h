@@ -177,6 +177,9 @@ extern const struct vn_cmd *const vn_commands[];
 /* Find a command by its exact name; NULL if none. */
 const struct vn_cmd *vn_find_cmd(const struct vn_cmd *const *cmds, const char *name);
 
+/* main.c: the whole command line; cmd/vnvme.c's main() and the unit tests. */
+int vn_main(int argc, char **argv);
+
 /* cmd/opts.c, for main.c and completion */
 int vn_parse_globals(struct vn_cli *cli, int argc, char **argv);
 const struct vn_opt *vn_global_opts(void);

@@ -155,7 +155,7 @@ static int close_stdout(int code)
 	return code;
 }
 
-int main(int argc, char **argv)
+int vn_main(int argc, char **argv)
 {
 	struct vn_cli cli = { 0 };
 	const struct vn_cmd *cmd;

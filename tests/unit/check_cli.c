@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/* The dispatcher: help, unknown commands, option placement, exit codes. */
+#include <jansson.h>
+#include <pwd.h>
+#include <sys/wait.h>
+
+#include "unit.h"
+#include "commands.h"
+
+#ifndef DATA_DIR
+#define DATA_DIR "tests/unit/data"
+#endif
+
+struct result {
+	int code;
+	char out[32768];
+	char err[8192];
+};
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	if (f) {
+		n = fread(buf, 1, len - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	unlink(path);
+}
+
+/* Run vn_main() in a child with stdout/stderr in files; @uid < 0: as is. */
+static void run_as(struct result *res, int uid, const char *const *args)
+{
+	char out[] = "/tmp/vnvme-cli-out-XXXXXX", err[] = "/tmp/vnvme-cli-err-XXXXXX";
+	int fo = mkstemp(out), fe = mkstemp(err), status, argc = 0;
+	char *argv[32];
+	pid_t pid;
+
+	ck_assert(fo >= 0 && fe >= 0);
+	argv[argc++] = (char *)"vnvme";
+	for (; *args && argc < 31; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	fflush(NULL);
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		dup2(fo, STDOUT_FILENO);
+		dup2(fe, STDERR_FILENO);
+		if (uid >= 0 && setuid((uid_t)uid) < 0)
+			_exit(99);
+		_exit(vn_main(argc, argv));
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status), "vnvme died by a signal");
+	res->code = WEXITSTATUS(status);
+	close(fo);
+	close(fe);
+	slurp(out, res->out, sizeof(res->out));
+	slurp(err, res->err, sizeof(res->err));
+}
+
+#define RUN(res, ...) run_as(res, -1, (const char *const[]){ __VA_ARGS__, NULL })
+
+static struct result r;
+static char *root;
+
+static void setup(void)
+{
+	root = unit_tmpdir();
+	unit_load_capture(root, DATA_DIR "/sysfs-lab.txt");
+}
+
+static void teardown(void)
+{
+	unit_rmtree(root);
+	free(root);
+}
+
+START_TEST(test_help_lists_every_command)
+{
+	RUN(&r, "--help");
+	ck_assert_int_eq(r.code, VN_EXIT_OK);
+	for (const struct vn_cmd *const *c = vn_commands; *c; c++) {
+		if ((*c)->flags & VN_CMD_HIDDEN)
+			ck_assert_msg(!strstr(r.out, (*c)->name), "%s listed", (*c)->name);
+		else
+			ck_assert_msg(strstr(r.out, (*c)->name), "%s missing", (*c)->name);
+	}
+	ck_assert_str_eq(r.err, "");
+}
+END_TEST
+
+START_TEST(test_every_command_has_help)
+{
+	for (const struct vn_cmd *const *c = vn_commands; *c; c++) {
+		if ((*c)->flags & VN_CMD_HIDDEN)
+			continue;
+		RUN(&r, (*c)->name, "--help");
+		ck_assert_msg(r.code == 0, "%s --help: exit %d", (*c)->name, r.code);
+		ck_assert_msg(strncmp(r.out, "usage: vnvme ", 13) == 0, "%s", r.out);
+		for (const struct vn_cmd *const *s = (*c)->subs; s && *s; s++) {
+			RUN(&r, (*c)->name, (*s)->name, "--help");
+			ck_assert_msg(r.code == 0, "%s %s --help", (*c)->name, (*s)->name);
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_version_and_no_command)
+{
+	RUN(&r, "--version");
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_str_eq(r.out, "vnvme " VNVME_VERSION "\n");
+	run_as(&r, -1, (const char *const[]){ NULL });
+	ck_assert_int_eq(r.code, VN_EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "usage: vnvme"));
+}
+END_TEST
+
+START_TEST(test_unknown_command_suggests)
+{
+	RUN(&r, "partiton", "/dev/sda");
+	ck_assert_int_eq(r.code, VN_EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "'partiton' is not a vnvme command"));
+	ck_assert_ptr_nonnull(strstr(r.err, "\tpartition\n"));
+	ck_assert_str_eq(r.out, "");	/* never runs a guess */
+	RUN(&r, "zzzzzz");
+	ck_assert_int_eq(r.code, VN_EXIT_USAGE);
+	ck_assert_ptr_null(strstr(r.err, "most similar"));
+}
+END_TEST
+
+START_TEST(test_bad_options)
+{
+	RUN(&r, "disks", "--bogus");
+	ck_assert_int_eq(r.code, VN_EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "vnvme: disks: unknown option '--bogus'"));
+	RUN(&r, "--bogus", "disks");
+	ck_assert_int_eq(r.code, VN_EXIT_USAGE);
+	RUN(&r, "partition", "--type");
+	ck_assert_int_eq(r.code, VN_EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "needs a value"));
+	RUN(&r, "partition", "--sysroot", root, "--type", "ntfs", "/dev/sdd");
+	ck_assert_int_eq(r.code, VN_EXIT_USAGE);
+	RUN(&r, "partition", "--sysroot", root);
+	ck_assert_int_eq(r.code, VN_EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "no disk given"));
+	RUN(&r, "help", "--json");
+	ck_assert_int_eq(r.code, VN_EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "--json is not supported here"));
+}
+END_TEST
+
+static size_t json_disks(const char *out)
+{
+	json_error_t e;
+	json_t *doc = json_loads(out, 0, &e), *disks;
+	size_t n;
+
+	ck_assert_msg(doc != NULL, "not JSON: %s", e.text);
+	disks = json_object_get(doc, "disks");
+	ck_assert(json_is_array(disks));
+	n = json_array_size(disks);
+	ck_assert(json_is_integer(json_object_get(json_array_get(disks, 0), "size_bytes")));
+	json_decref(doc);
+	return n;
+}
+
+START_TEST(test_global_options_before_and_after)
+{
+	RUN(&r, "disks", "--sysroot", root, "--json");
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_uint_eq(json_disks(r.out), 9);
+	RUN(&r, "--json", "--sysroot", root, "disks");
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_uint_eq(json_disks(r.out), 9);
+	RUN(&r, "-q", "disks", "--sysroot", root);
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "NAME"));	/* quiet keeps results */
+}
+END_TEST
+
+START_TEST(test_refusals_exit_codes)
+{
+	RUN(&r, "partition", "--sysroot", root, "/dev/sda1");
+	ck_assert_int_eq(r.code, VN_EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "/dev/sda1 is a partition"));
+	RUN(&r, "partition", "--sysroot", root, "/dev/sdb");
+	ck_assert_int_eq(r.code, VN_EXIT_REFUSED);
+	ck_assert_ptr_nonnull(strstr(r.err, "vnvme: partition: /dev/sdb1 is a member of md0\n"));
+	RUN(&r, "partition", "--sysroot", root, "--force", "/dev/sda");
+	ck_assert_int_eq(r.code, VN_EXIT_REFUSED);	/* in use: --force does not help */
+	ck_assert_ptr_nonnull(strstr(r.err, "/dev/sda1 is mounted on /mnt\n"));
+	RUN(&r, "partition", "--sysroot", root, "/dev/sdq");
+	ck_assert_int_eq(r.code, VN_EXIT_FAILED);
+	RUN(&r, "partition", "--sysroot", root, "/dev/nvme0n1", "/dev/nvme0n1");
+	ck_assert_int_eq(r.code, VN_EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "given twice"));
+}
+END_TEST
+
+START_TEST(test_not_root)
+{
+	struct passwd *nobody = getpwnam("nobody");
+
+	if (geteuid() != 0 || !nobody)
+		return;	/* only root can become somebody else */
+	run_as(&r, (int)nobody->pw_uid, (const char *const[]){ "partition", "/dev/sda", NULL });
+	ck_assert_int_eq(r.code, VN_EXIT_PERM);
+	ck_assert_ptr_nonnull(strstr(r.err, "must be run as root"));
+	/* help needs no root */
+	run_as(&r, (int)nobody->pw_uid, (const char *const[]){ "partition", "--help", NULL });
+	ck_assert_int_eq(r.code, VN_EXIT_OK);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tcase_create("dispatch");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_help_lists_every_command);
+	tcase_add_test(tc, test_every_command_has_help);
+	tcase_add_test(tc, test_version_and_no_command);
+	tcase_add_test(tc, test_unknown_command_suggests);
+	tcase_add_test(tc, test_bad_options);
+	tcase_add_test(tc, test_global_options_before_and_after);
+	tcase_add_test(tc, test_refusals_exit_codes);
+	tcase_add_test(tc, test_not_root);
+	suite_add_tcase(s, tc);
+	return unit_run(s);
+}
