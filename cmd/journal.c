@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/* vnvme journal-mode: show or set an md array's write-journal mode. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static int cmd_journal_mode(struct vn_cli *cli, int argc, char **argv)
+{
+	struct vn_getopt g = { 0 };
+	const char *mode = NULL;
+	char now[32] = "";
+	int c;
+
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
+		if (c == VN_GETOPT_STOP)
+			return cli->exit;
+	if (argc - g.optind < 1 || argc - g.optind > 2)
+		return vn_usage_error(cli, "needs an array and optionally a mode");
+	if (argc - g.optind == 2) {
+		mode = argv[g.optind + 1];
+		if (strcmp(mode, "write-back") != 0 && strcmp(mode, "write-through") != 0)
+			return vn_usage_error(cli, "'%s' is not write-back or write-through",
+					      mode);
+	}
+	if (vn_md_journal_mode(cli->ctx, argv[g.optind], mode, cli->force, now,
+			       sizeof(now)) < 0)
+		return vn_report(cli);
+	if (cli->json)
+		return vn_output_json(json_pack("{s:s, s:s, s:b}", "array",
+						argv[g.optind], "journal_mode", now,
+						"changed", mode != NULL && !cli->dry_run));
+	if (!cli->dry_run && !(mode && cli->quiet))
+		printf("%s\n", now);
+	return VN_EXIT_OK;
+}
+
+const struct vn_cmd vn_cmd_journal_mode = {
+	.name = "journal-mode",
+	.fn = cmd_journal_mode,
+	.usage = "/dev/mdN [write-back|write-through]",
+	.summary = "show or set the journal mode of an md array with a write journal",
+	.description =
+		"Without a mode, prints the current one. write-back acknowledges writes\n"
+		"once they are on the journal (fast, the NVMe absorbs bursts); it is\n"
+		"refused on a degraded array, and while a resync or recovery runs unless\n"
+		"--force. write-through is always allowed. md starts every array in\n"
+		"write-through, so set it again after each assembly. Exit 3 when the\n"
+		"array has no journal.",
+	.flags = VN_CMD_JSON | VN_CMD_DRYRUN,
+	.args = VN_ARGS_BLOCKDEV,
+};

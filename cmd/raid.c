@@ -1,0 +1,650 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/* vnvme raid: md arrays with v1.2 superblocks written by vnvme (no mdadm). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+
+/* ---- create ---- */
+
+enum {
+	OPT_LEVEL = 'l',
+	OPT_CHUNK = 'c',
+	OPT_NDEV = 'n',
+	OPT_JOURNAL = VN_OPT_LONG,
+	OPT_WJOURNAL,
+	OPT_ASSUME_CLEAN,
+	OPT_NAME,
+	OPT_BITMAP,
+	OPT_RUN,
+	OPT_SCAN,
+	OPT_JMODE,
+};
+
+static const struct vn_opt create_opts[] = {
+	{ "level", OPT_LEVEL, "0|1|4|5|6|10", "RAID level (also raid5, ...)", 0 },
+	{ "journal", OPT_JOURNAL, "DEV", "write journal device (raid4/5/6)", 0 },
+	{ "write-journal", OPT_WJOURNAL, "DEV", "the same, mdadm's name", 0 },
+	{ "chunk", OPT_CHUNK, "SIZE", "chunk size (default 512K; K if no unit)", 0 },
+	{ "raid-devices", OPT_NDEV, "N", "number of members, checked against the list", 0 },
+	{ "assume-clean", OPT_ASSUME_CLEAN, NULL, "skip the initial sync", 0 },
+	{ "name", OPT_NAME, "NAME", "array name (default: the md number)", 0 },
+	{ "bitmap", OPT_BITMAP, "none", "accepted for mdadm compatibility: no bitmap", 0 },
+	{ NULL }
+};
+
+static const struct vn_col members_cols[] = {
+	{ "device", "DEVICE", VN_COL_STR },
+	{ "role", "ROLE", VN_COL_STR },
+	{ "state", "STATE", VN_COL_STR },
+	{ "number", "NUMBER", VN_COL_INT },
+	{ "size_bytes", "SIZE", VN_COL_SIZE },
+	{ NULL }
+};
+
+static int parse_level(const struct vn_cli *cli, const char *s, int *ret)
+{
+	const char *num = strncmp(s, "raid", 4) == 0 ? s + 4 : s;
+	char *end;
+	long v;
+
+	v = strtol(num, &end, 10);
+	if (*num == '\0' || *end || !vn_md_level_name((int)v))
+		return vn_usage_error(cli, "--level: '%s' is not 0, 1, 4, 5, 6 or 10", s);
+	*ret = (int)v;
+	return 0;
+}
+
+static int create_opt(const struct vn_cli *cli, int c, const char *arg,
+		      struct vn_md_create_req *req, long *ndev)
+{
+	uint64_t bytes;
+	char *end;
+
+	switch (c) {
+	case OPT_LEVEL:
+		return parse_level(cli, arg, &req->level);
+	case OPT_JOURNAL:
+	case OPT_WJOURNAL:
+		req->journal = arg;
+		return 0;
+	case OPT_CHUNK:
+		if (vn_opt_size(cli, "chunk", arg, 1024, &bytes))
+			return VN_EXIT_USAGE;
+		if (bytes % 1024 || bytes / 1024 > (1u << 30))
+			return vn_usage_error(cli, "--chunk: '%s' is not a whole number of KiB",
+					      arg);
+		req->chunk_kib = (unsigned int)(bytes / 1024);
+		return 0;
+	case OPT_NDEV:
+		*ndev = strtol(arg, &end, 10);
+		if (*end || *ndev < 1)
+			return vn_usage_error(cli, "--raid-devices: '%s' is not a count", arg);
+		return 0;
+	case OPT_ASSUME_CLEAN:
+		req->assume_clean = true;
+		return 0;
+	case OPT_NAME:
+		req->name = arg;
+		return 0;
+	case OPT_BITMAP:
+		if (strcmp(arg, "none") != 0)
+			return vn_usage_error(cli, "--bitmap: only 'none' is supported");
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static json_t *create_json(const struct vn_md_create_result *res,
+			   const struct vn_md_create_req *req)
+{
+	json_t *members = json_array();
+
+	for (unsigned int i = 0; i < req->nmembers; i++)
+		json_array_append_new(members, json_string(req->members[i]));
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:s?, s:b}",
+		"array", res->md, "level", vn_md_level_name(req->level), "uuid", res->uuid,
+		"size_bytes", (json_int_t)res->size_bytes,
+		"component_sectors", (json_int_t)res->component_sectors,
+		"data_offset_sectors", (json_int_t)res->data_offset,
+		"members", members, "journal", req->journal,
+		"sync_started", res->syncing);
+}
+
+static int cmd_raid_create(struct vn_cli *cli, int argc, char **argv)
+{
+	struct vn_md_create_req req = { .level = -1 };
+	struct vn_md_create_result res = { 0 };
+	struct vn_getopt g = { 0 };
+	long ndev = 0;
+	char size[32];
+	int c;
+
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1) {
+		if (c == VN_GETOPT_STOP)
+			return cli->exit;
+		if (create_opt(cli, c, g.arg, &req, &ndev))
+			return VN_EXIT_USAGE;
+	}
+	if (argc - g.optind < 1)
+		return vn_usage_error(cli, "no array given (/dev/mdN)");
+	if (req.level < 0)
+		return vn_usage_error(cli, "--level is required");
+	req.members = (const char *const *)argv + g.optind + 1;
+	req.nmembers = (unsigned int)(argc - g.optind - 1);
+	req.force = cli->force;
+	if (ndev && (unsigned long)ndev != req.nmembers)
+		return vn_usage_error(cli, "--raid-devices %ld but %u members given", ndev,
+				      req.nmembers);
+	if (vn_md_create(cli->ctx, argv[g.optind], &req, &res) < 0) {
+		c = vn_report(cli);
+		if (c == VN_EXIT_REFUSED || c == VN_EXIT_USAGE)
+			vn_err(cli, "nothing was written");
+		return c;
+	}
+	if (cli->dry_run)
+		return VN_EXIT_OK;
+	if (cli->json)
+		return vn_output_json(create_json(&res, &req));
+	vn_info(cli, "/dev/%s: %s, %s, %u members%s, uuid %s", res.md,
+		vn_md_level_name(req.level), vn_size_format(res.size_bytes, size, sizeof(size)),
+		req.nmembers, req.journal ? " + journal" : "", res.uuid);
+	if (res.syncing)
+		vn_info(cli, "initial sync started: 'vnvme raid wait /dev/%s' waits for it",
+			res.md);
+	return VN_EXIT_OK;
+}
+
+/* ---- status ---- */
+
+static const char *member_role(const struct vn_md_member *m, char *buf, size_t len)
+{
+	if (m->journal)
+		return "journal";
+	if (m->faulty)
+		return "faulty";
+	if (m->slot >= 0) {
+		snprintf(buf, len, "%s %d", m->replacement ? "replacing" : "active", m->slot);
+		return buf;
+	}
+	return "spare";
+}
+
+static json_t *members_json(const struct vn_md_status *st, const char **ret_journal)
+{
+	json_t *members = json_array();
+
+	*ret_journal = NULL;
+	for (unsigned int i = 0; i < st->nmembers; i++) {
+		const struct vn_md_member *m = &st->members[i];
+		char role[32], dev[VN_NAME_MAX + 8];
+
+		snprintf(dev, sizeof(dev), "/dev/%s", m->name);
+		if (m->journal)
+			*ret_journal = m->name;
+		json_array_append_new(members, json_pack(
+			"{s:s, s:s, s:i, s:i, s:s, s:b, s:b, s:b, s:I}",
+			"device", dev, "role", member_role(m, role, sizeof(role)),
+			"number", m->number, "slot", m->slot, "state", m->state,
+			"journal", m->journal, "faulty", m->faulty, "spare", m->spare,
+			"size_bytes", (json_int_t)m->size_bytes));
+	}
+	return members;
+}
+
+static json_t *sync_json(const struct vn_md_status *st)
+{
+	if (!st->syncing)
+		return json_null();
+	return json_pack("{s:f, s:I, s:I, s:I, s:f}",
+		"percent", st->sync_percent < 0 ? 0.0 : st->sync_percent,
+		"done_kib", (json_int_t)st->sync_done_kib,
+		"total_kib", (json_int_t)st->sync_total_kib,
+		"speed_kib", (json_int_t)st->sync_speed_kib,
+		"finish_minutes", st->sync_finish_min < 0 ? 0.0 : st->sync_finish_min);
+}
+
+static json_t *status_json(const struct vn_md_status *st)
+{
+	const char *journal;
+	json_t *members = members_json(st, &journal);
+	char jdev[VN_NAME_MAX + 8] = "";
+
+	if (journal)
+		snprintf(jdev, sizeof(jdev), "/dev/%s", journal);
+	return json_pack("{s:s, s:s, s:b, s:b, s:s, s:s, s:I, s:I, s:i, s:i, s:i, s:b, s:s,"
+			 " s:s, s:s, s:o, s:s, s:s, s:I, s:o}",
+		"array", st->name, "level", st->level, "active", st->active,
+		"readonly", st->readonly, "array_state", st->array_state, "uuid", st->uuid,
+		"size_bytes", (json_int_t)st->size_bytes,
+		"component_bytes", (json_int_t)st->component_bytes,
+		"chunk_bytes", (int)st->chunk_bytes, "raid_disks", (int)st->raid_disks,
+		"degraded_count", (int)st->degraded, "degraded", st->degraded > 0,
+		"health", st->health,
+		"sync_action", st->sync_action[0] ? st->sync_action : "idle",
+		"consistency_policy", st->consistency_policy, "sync", sync_json(st),
+		"journal_mode", st->journal_mode, "journal_device", jdev,
+		"events", (json_int_t)st->events, "members", members);
+}
+
+static void print_status(const struct vn_cli *cli, json_t *doc, const struct vn_md_status *st)
+{
+	char size[32], chunk[32];
+
+	printf("/dev/%s: %s, %s, %s, %s chunk, [%u/%u] [%s]%s\n", st->name, st->level,
+	       st->array_state, vn_size_format(st->size_bytes, size, sizeof(size)),
+	       vn_size_format(st->chunk_bytes, chunk, sizeof(chunk)), st->raid_disks,
+	       st->raid_disks - st->degraded, st->health,
+	       st->degraded ? " DEGRADED" : "");
+	printf("uuid %s, events %llu, consistency policy %s%s%s\n", st->uuid,
+	       (unsigned long long)st->events, st->consistency_policy,
+	       st->journal_mode[0] ? ", journal mode " : "", st->journal_mode);
+	if (st->syncing)
+		printf("%s: %.1f%% (%llu/%llu KiB), %llu KiB/s, about %.1f min left\n",
+		       st->sync_action, st->sync_percent < 0 ? 0.0 : st->sync_percent,
+		       (unsigned long long)st->sync_done_kib,
+		       (unsigned long long)st->sync_total_kib,
+		       (unsigned long long)st->sync_speed_kib,
+		       st->sync_finish_min < 0 ? 0.0 : st->sync_finish_min);
+	(void)vn_output(cli, json_pack("{s:O}", "members", json_object_get(doc, "members")),
+			"members", members_cols);
+}
+
+static int cmd_raid_status(struct vn_cli *cli, int argc, char **argv)
+{
+	struct vn_getopt g = { 0 };
+	struct vn_md_status *all = NULL;
+	json_t *arrays;
+	int c, n;
+
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
+		if (c == VN_GETOPT_STOP)
+			return cli->exit;
+	if (argc - g.optind > 1)
+		return vn_usage_error(cli, "takes at most one array");
+	if (argc - g.optind == 1) {
+		all = malloc(sizeof(*all));
+		if (!all)
+			return VN_EXIT_FAILED;
+		n = vn_md_status(cli->ctx, argv[g.optind], all) < 0 ? -1 : 1;
+	} else {
+		n = vn_md_list(cli->ctx, &all);
+	}
+	if (n < 0) {
+		free(all);
+		return vn_report(cli);
+	}
+	arrays = json_array();
+	for (int i = 0; i < n; i++) {
+		json_t *doc = status_json(&all[i]);
+
+		if (!cli->json) {
+			if (i)
+				putchar('\n');
+			print_status(cli, doc, &all[i]);
+		}
+		json_array_append_new(arrays, doc);
+	}
+	free(all);
+	if (cli->json)
+		return vn_output_json(json_pack("{s:o}", "arrays", arrays));
+	json_decref(arrays);
+	return VN_EXIT_OK;
+}
+
+/* ---- wait ---- */
+
+static void wait_progress(void *data, const struct vn_md_status *st)
+{
+	const struct vn_cli *cli = data;
+	int bar;
+
+	if (cli->quiet || cli->json || !isatty(2))
+		return;
+	if (!st->syncing) {
+		fprintf(stderr, "\r%-70s\r", "");
+		return;
+	}
+	bar = st->sync_percent > 0 ? (int)(st->sync_percent / 5) : 0;
+	fprintf(stderr, "\r%s: %s [%-20.*s] %5.1f%% %llu KiB/s ", st->name, st->sync_action,
+		bar, "====================", st->sync_percent < 0 ? 0.0 : st->sync_percent,
+		(unsigned long long)st->sync_speed_kib);
+}
+
+static int cmd_raid_wait(struct vn_cli *cli, int argc, char **argv)
+{
+	struct vn_getopt g = { 0 };
+	int c;
+
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
+		if (c == VN_GETOPT_STOP)
+			return cli->exit;
+	if (argc - g.optind != 1)
+		return vn_usage_error(cli, "needs one array (/dev/mdN)");
+	if (vn_md_wait(cli->ctx, argv[g.optind], wait_progress, cli) < 0)
+		return vn_report(cli);
+	return VN_EXIT_OK;
+}
+
+/* ---- stop ---- */
+
+static int cmd_raid_stop(struct vn_cli *cli, int argc, char **argv)
+{
+	struct vn_getopt g = { 0 };
+	int c;
+
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
+		if (c == VN_GETOPT_STOP)
+			return cli->exit;
+	if (argc - g.optind < 1)
+		return vn_usage_error(cli, "no array given (/dev/mdN)");
+	for (int i = g.optind; i < argc; i++) {
+		if (vn_md_stop(cli->ctx, argv[i]) < 0)
+			return vn_report(cli);
+		if (!cli->dry_run)
+			vn_info(cli, "%s stopped", argv[i]);
+	}
+	return VN_EXIT_OK;
+}
+
+/* ---- assemble ---- */
+
+static const struct vn_opt assemble_opts[] = {
+	{ "scan", OPT_SCAN, NULL, "find the members by their superblocks (libblkid)", 0 },
+	{ "run", OPT_RUN, NULL, "start the array even if degraded", 0 },
+	{ "journal-mode", OPT_JMODE, "MODE", "then set the journal to write-back or "
+	  "write-through", 0 },
+	{ NULL }
+};
+
+struct assemble_args {
+	struct vn_cli *cli;
+	const char *md;
+	const char *jmode;
+	bool run;
+	int code;
+};
+
+static int assemble_one(struct assemble_args *a, const char *const *devs, unsigned int n)
+{
+	struct vn_md_assemble_req req = { .devices = devs, .ndevices = n, .run = a->run,
+					  .force = a->cli->force };
+	char md[VN_NAME_MAX], mode[32] = "";
+	struct vn_md_status st;
+
+	if (vn_md_assemble(a->cli->ctx, a->md, &req, md, sizeof(md)) < 0)
+		return vn_report(a->cli);
+	if (a->cli->dry_run)
+		return VN_EXIT_OK;
+	if (a->jmode && vn_md_journal_mode(a->cli->ctx, md, a->jmode, a->cli->force,
+					   mode, sizeof(mode)) < 0) {
+		vn_info(a->cli, "/dev/%s started", md);
+		return vn_report(a->cli);
+	}
+	if (vn_md_status(a->cli->ctx, md, &st) < 0)
+		return vn_report(a->cli);
+	vn_info(a->cli, "/dev/%s started: %s, [%u/%u] [%s]%s%s", md, st.level, st.raid_disks,
+		st.raid_disks - st.degraded, st.health,
+		st.journal_mode[0] ? ", journal " : "", st.journal_mode);
+	if (st.journal_mode[0] && !a->jmode)
+		vn_info(a->cli, "md starts every journal in write-through; "
+			"'vnvme journal-mode /dev/%s write-back' changes it", md);
+	if (a->cli->json)
+		return vn_output_json(status_json(&st));
+	return VN_EXIT_OK;
+}
+
+static int scan_cb(void *data, const char *uuid, const char *name,
+		   const char *const *devs, unsigned int n)
+{
+	struct assemble_args *a = data;
+	int code;
+
+	vn_info(a->cli, "array %s (%s): %u devices", name, uuid, n);
+	code = assemble_one(a, devs, n);
+	if (code && !a->code)
+		a->code = code;
+	return 0;
+}
+
+static int cmd_raid_assemble(struct vn_cli *cli, int argc, char **argv)
+{
+	struct assemble_args a = { .cli = cli };
+	struct vn_getopt g = { 0 };
+	bool scan = false;
+	int c, n;
+
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1) {
+		if (c == VN_GETOPT_STOP)
+			return cli->exit;
+		if (c == OPT_SCAN)
+			scan = true;
+		else if (c == OPT_RUN)
+			a.run = true;
+		else if (c == OPT_JMODE)
+			a.jmode = g.arg;
+	}
+	if (a.jmode && strcmp(a.jmode, "write-back") && strcmp(a.jmode, "write-through"))
+		return vn_usage_error(cli, "--journal-mode: '%s' is not write-back or "
+				      "write-through", a.jmode);
+	if (scan) {
+		if (argc - g.optind > 0)
+			return vn_usage_error(cli, "--scan takes no devices");
+		n = vn_md_scan(cli->ctx, scan_cb, &a);
+		if (n < 0)
+			return vn_report(cli);
+		if (n == 0)
+			vn_info(cli, "no array found");
+		return a.code;
+	}
+	if (argc - g.optind < 2)
+		return vn_usage_error(cli, "needs an array and its devices (or --scan)");
+	a.md = argv[g.optind];
+	return assemble_one(&a, (const char *const *)argv + g.optind + 1,
+			    (unsigned int)(argc - g.optind - 1));
+}
+
+/* ---- fail, remove, add, replace ---- */
+
+static int member_cmd(struct vn_cli *cli, int argc, char **argv,
+		      int (*fn)(struct vn_ctx *, const char *, const char *, bool),
+		      const char *done)
+{
+	struct vn_getopt g = { 0 };
+	int c;
+
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
+		if (c == VN_GETOPT_STOP)
+			return cli->exit;
+	if (argc - g.optind < 2)
+		return vn_usage_error(cli, "needs an array and a device");
+	for (int i = g.optind + 1; i < argc; i++) {
+		if (fn(cli->ctx, argv[g.optind], argv[i], cli->force) < 0)
+			return vn_report(cli);
+		if (!cli->dry_run)
+			vn_info(cli, "%s: %s %s", argv[g.optind], argv[i], done);
+	}
+	return VN_EXIT_OK;
+}
+
+static int fail_fn(struct vn_ctx *ctx, const char *md, const char *dev, bool force)
+{
+	(void)force;
+	return vn_md_fail(ctx, md, dev);
+}
+
+static int remove_fn(struct vn_ctx *ctx, const char *md, const char *dev, bool force)
+{
+	(void)force;
+	return vn_md_remove(ctx, md, dev);
+}
+
+static int cmd_raid_fail(struct vn_cli *cli, int argc, char **argv)
+{
+	return member_cmd(cli, argc, argv, fail_fn, "marked faulty");
+}
+
+static int cmd_raid_remove(struct vn_cli *cli, int argc, char **argv)
+{
+	return member_cmd(cli, argc, argv, remove_fn, "removed");
+}
+
+static int cmd_raid_add(struct vn_cli *cli, int argc, char **argv)
+{
+	return member_cmd(cli, argc, argv, vn_md_add,
+			  "added (a spare; recovery starts if the array is degraded)");
+}
+
+static int cmd_raid_replace(struct vn_cli *cli, int argc, char **argv)
+{
+	struct vn_getopt g = { 0 };
+	const char *md, *old, *new_dev;
+	int c;
+
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
+		if (c == VN_GETOPT_STOP)
+			return cli->exit;
+	if (argc - g.optind != 3)
+		return vn_usage_error(cli, "needs an array, the old and the new device");
+	md = argv[g.optind];
+	old = argv[g.optind + 1];
+	new_dev = argv[g.optind + 2];
+	if (vn_md_replace(cli->ctx, md, old, new_dev, cli->force) < 0)
+		return vn_report(cli);
+	if (cli->dry_run)
+		return VN_EXIT_OK;
+	vn_info(cli, "%s: rebuilding onto %s", md, new_dev);
+	if (vn_md_wait(cli->ctx, md, wait_progress, cli) < 0)
+		return vn_report(cli);
+	/* after the copy the old device is faulty, or already gone */
+	if (vn_md_remove(cli->ctx, md, old) < 0)
+		vn_ctx_clear_error(cli->ctx);
+	vn_info(cli, "%s: %s replaced by %s", md, old, new_dev);
+	return VN_EXIT_OK;
+}
+
+/* ---- the group ---- */
+
+static const struct vn_cmd raid_create = {
+	.name = "create",
+	.fn = cmd_raid_create,
+	.usage = "/dev/mdN --level LEVEL [--journal DEV] [--chunk SIZE] [--assume-clean] "
+		 "[--name NAME] MEMBER...",
+	.summary = "write md v1.2 superblocks on the members and start the array",
+	.description =
+		"Every member (and the journal) is checked first: a block device that is\n"
+		"not mounted, held or open; without --force none may hold a signature; no\n"
+		"device twice; big enough; sizes within 1% of each other (else --force).\n"
+		"Then vnvme writes the superblocks as mdadm 4.2 does and starts the array\n"
+		"through the md ioctls. raid4/5 start degraded and recover onto the last\n"
+		"member, which is quicker than a resync. If the kernel refuses, the array\n"
+		"is stopped and the superblocks erased.",
+	.opts = create_opts,
+	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN,
+	.args = VN_ARGS_BLOCKDEV,
+};
+
+static const struct vn_cmd raid_status = {
+	.name = "status",
+	.fn = cmd_raid_status,
+	.usage = "[/dev/mdN]",
+	.summary = "show arrays: level, size, members, sync progress, journal mode",
+	.description =
+		"From /proc/mdstat and /sys/block/mdN/md/. JSON gives sizes in bytes, the\n"
+		"members with role (\"active N\", \"journal\", \"spare\", \"faulty\") and the\n"
+		"kernel's state, and \"sync\" (null when idle).",
+	.flags = VN_CMD_JSON,
+	.args = VN_ARGS_BLOCKDEV,
+};
+
+static const struct vn_cmd raid_wait = {
+	.name = "wait",
+	.fn = cmd_raid_wait,
+	.usage = "/dev/mdN",
+	.summary = "wait until the array's resync or recovery has finished",
+	.description = "Shows a progress line on a terminal, nothing otherwise.",
+	.args = VN_ARGS_BLOCKDEV,
+};
+
+static const struct vn_cmd raid_stop = {
+	.name = "stop",
+	.fn = cmd_raid_stop,
+	.usage = "/dev/mdN...",
+	.summary = "stop an array (journal drained first, so it cannot hang)",
+	.description =
+		"Refused while the array is mounted, held (dm, md), exported or open.\n"
+		"A write-back journal is switched to write-through and the stripe cache\n"
+		"drained first: stopping with dirty cached stripes hangs md on Linux 6.1.",
+	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
+	.args = VN_ARGS_BLOCKDEV,
+};
+
+static const struct vn_cmd raid_assemble = {
+	.name = "assemble",
+	.fn = cmd_raid_assemble,
+	.usage = "[--run] [--journal-mode MODE] /dev/mdN DEVICE... | --scan [--run]",
+	.summary = "start an existing array from its members' superblocks",
+	.description =
+		"The devices (members and journal) must carry superblocks of one array.\n"
+		"Without --run every working member must be there; a journal array never\n"
+		"starts without its journal (--force starts it read-only). --scan finds\n"
+		"members with libblkid and starts every array it can. md starts journals\n"
+		"in write-through: --journal-mode sets the mode afterwards.",
+	.opts = assemble_opts,
+	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN,
+	.args = VN_ARGS_BLOCKDEV,
+};
+
+static const struct vn_cmd raid_fail = {
+	.name = "fail",
+	.fn = cmd_raid_fail,
+	.usage = "/dev/mdN DEVICE...",
+	.summary = "mark members faulty",
+	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
+	.args = VN_ARGS_BLOCKDEV,
+};
+
+static const struct vn_cmd raid_remove = {
+	.name = "remove",
+	.fn = cmd_raid_remove,
+	.usage = "/dev/mdN DEVICE...",
+	.summary = "remove faulty or spare members",
+	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
+	.args = VN_ARGS_BLOCKDEV,
+};
+
+static const struct vn_cmd raid_add = {
+	.name = "add",
+	.fn = cmd_raid_add,
+	.usage = "/dev/mdN DEVICE...",
+	.summary = "add devices as spares (recovery starts when degraded)",
+	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
+	.args = VN_ARGS_BLOCKDEV,
+};
+
+static const struct vn_cmd raid_replace = {
+	.name = "replace",
+	.fn = cmd_raid_replace,
+	.usage = "/dev/mdN OLD NEW",
+	.summary = "rebuild OLD's data onto NEW, then remove OLD",
+	.description =
+		"NEW is added as a spare; a working OLD is copied to it (md's\n"
+		"want_replacement), a failed OLD is removed and NEW recovered. Waits for\n"
+		"the rebuild, then removes OLD.",
+	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
+	.args = VN_ARGS_BLOCKDEV,
+};
+
+static const struct vn_cmd *const raid_cmds[] = {
+	&raid_create, &raid_status, &raid_wait, &raid_stop, &raid_assemble,
+	&raid_replace, &raid_fail, &raid_remove, &raid_add, NULL
+};
+
+const struct vn_cmd vn_cmd_raid = {
+	.name = "raid",
+	.summary = "md RAID arrays with v1.2 superblocks, written without mdadm",
+	.subs = raid_cmds,
+};

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * md v1.2 superblock and raid5-cache meta block codecs: bytes in, struct out,
+ * and back. No I/O, so unit tests run them against blocks captured from real
+ * mdadm (tests/unit/data/md/). Layouts: include/uapi/linux/raid/md_p.h
+ * (struct mdp_superblock_1, struct r5l_meta_block); checksums: the kernel's
+ * calc_sb_1_csum() (drivers/md/md.c) and r5l's crc32c (raid5-cache.c).
+ */
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define MD_SB_MAGIC 0xa92b4efc		/* MD_SB_MAGIC, md_p.h */
+#define MD_SB_HEADER 256		/* bytes before dev_roles[] */
+#define MD_FEATURE_ALL 0x1fff		/* MD_FEATURE_ALL in md_p.h (6.1) */
+#define R5L_MAGIC 0x6433c509		/* R5LOG_MAGIC */
+#define R5L_VERSION 1			/* R5LOG_VERSION */
+#define R5L_BLOCK 4096			/* PAGE_SIZE; BLOCK_SECTORS = 8 */
+#define R5L_META_EMPTY 32		/* sizeof(struct r5l_meta_block) */
+#define CRC32C_POLY 0x82f63b78		/* Castagnoli, reflected */
+
+/* Field offsets of struct mdp_superblock_1 (md_p.h). */
+enum {
+	O_MAGIC = 0, O_MAJOR = 4, O_FEATURE = 8, O_PAD0 = 12, O_SET_UUID = 16,
+	O_SET_NAME = 32, O_CTIME = 64, O_LEVEL = 72, O_LAYOUT = 76, O_SIZE = 80,
+	O_CHUNK = 88, O_RAID_DISKS = 92, O_BITMAP = 96, O_NEW_LEVEL = 100,
+	O_RESHAPE_POS = 104, O_DELTA = 112, O_NEW_LAYOUT = 116, O_NEW_CHUNK = 120,
+	O_NEW_OFFSET = 124, O_DATA_OFFSET = 128, O_DATA_SIZE = 136,
+	O_SUPER_OFFSET = 144, O_RECOVERY = 152, O_DEV_NUMBER = 160,
+	O_CORRECTED = 164, O_DEVICE_UUID = 168, O_DEVFLAGS = 184,
+	O_BBLOG_SHIFT = 185, O_BBLOG_SIZE = 186, O_BBLOG_OFFSET = 188,
+	O_UTIME = 192, O_EVENTS = 200, O_RESYNC = 208, O_CSUM = 216,
+	O_MAX_DEV = 220, O_PAD3 = 224, O_PAD3_END = 256,
+};
+
+static uint16_t get16(const uint8_t *p, size_t off)
+{
+	uint16_t v;
+
+	memcpy(&v, p + off, sizeof(v));
+	return le16toh(v);
+}
+
+static uint32_t get32(const uint8_t *p, size_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, p + off, sizeof(v));
+	return le32toh(v);
+}
+
+static uint64_t get64(const uint8_t *p, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, p + off, sizeof(v));
+	return le64toh(v);
+}
+
+static void put16(uint8_t *p, size_t off, uint16_t v)
+{
+	v = htole16(v);
+	memcpy(p + off, &v, sizeof(v));
+}
+
+static void put32(uint8_t *p, size_t off, uint32_t v)
+{
+	v = htole32(v);
+	memcpy(p + off, &v, sizeof(v));
+}
+
+static void put64(uint8_t *p, size_t off, uint64_t v)
+{
+	v = htole64(v);
+	memcpy(p + off, &v, sizeof(v));
+}
+
+uint32_t vn_md_sb_csum(const void *buf, uint32_t max_dev)
+{
+	const uint8_t *p = buf;
+	size_t size = MD_SB_HEADER + 2 * (size_t)max_dev, i;
+	uint64_t sum = 0;
+
+	for (i = 0; i + 4 <= size; i += 4)
+		sum += i == O_CSUM ? 0 : get32(p, i);
+	if (size - i == 2)
+		sum += get16(p, i);
+	return (uint32_t)((sum & 0xffffffffu) + (sum >> 32));
+}
+
+static bool all_zero(const uint8_t *p, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static void decode_fields(const uint8_t *p, struct vn_md_sb *sb)
+{
+	sb->feature_map = get32(p, O_FEATURE);
+	memcpy(sb->set_uuid, p + O_SET_UUID, sizeof(sb->set_uuid));
+	memcpy(sb->set_name, p + O_SET_NAME, 32);
+	sb->set_name[32] = '\0';
+	sb->ctime = get64(p, O_CTIME);
+	sb->level = (int32_t)get32(p, O_LEVEL);
+	sb->layout = get32(p, O_LAYOUT);
+	sb->size = get64(p, O_SIZE);
+	sb->chunksize = get32(p, O_CHUNK);
+	sb->raid_disks = get32(p, O_RAID_DISKS);
+	sb->bitmap_offset = (int32_t)get32(p, O_BITMAP);
+	sb->new_level = get32(p, O_NEW_LEVEL);
+	sb->reshape_position = get64(p, O_RESHAPE_POS);
+	sb->delta_disks = get32(p, O_DELTA);
+	sb->new_layout = get32(p, O_NEW_LAYOUT);
+	sb->new_chunk = get32(p, O_NEW_CHUNK);
+	sb->new_offset = (int32_t)get32(p, O_NEW_OFFSET);
+	sb->data_offset = get64(p, O_DATA_OFFSET);
+	sb->data_size = get64(p, O_DATA_SIZE);
+	sb->super_offset = get64(p, O_SUPER_OFFSET);
+	sb->recovery_offset = get64(p, O_RECOVERY);
+	sb->dev_number = get32(p, O_DEV_NUMBER);
+	sb->cnt_corrected_read = get32(p, O_CORRECTED);
+	memcpy(sb->device_uuid, p + O_DEVICE_UUID, sizeof(sb->device_uuid));
+	sb->devflags = p[O_DEVFLAGS];
+	sb->bblog_shift = p[O_BBLOG_SHIFT];
+	sb->bblog_size = get16(p, O_BBLOG_SIZE);
+	sb->bblog_offset = (int32_t)get32(p, O_BBLOG_OFFSET);
+	sb->utime = get64(p, O_UTIME);
+	sb->events = get64(p, O_EVENTS);
+	sb->resync_offset = get64(p, O_RESYNC);
+	sb->sb_csum = get32(p, O_CSUM);
+	sb->max_dev = get32(p, O_MAX_DEV);
+	for (uint32_t i = 0; i < sb->max_dev; i++)
+		sb->dev_roles[i] = get16(p, MD_SB_HEADER + 2 * (size_t)i);
+}
+
+int vn_md_sb_decode(const void *buf, size_t len, struct vn_md_sb *ret)
+{
+	const uint8_t *p = buf;
+	uint32_t max_dev;
+
+	if (len < MD_SB_HEADER || get32(p, O_MAGIC) != MD_SB_MAGIC ||
+	    get32(p, O_MAJOR) != 1)
+		return -EINVAL;
+	max_dev = get32(p, O_MAX_DEV);
+	if (max_dev > VN_MD_MAX_DEV || MD_SB_HEADER + 2 * (size_t)max_dev > len)
+		return -EINVAL;
+	/* the kernel's super_1_load refuses these too */
+	if (get32(p, O_PAD0) || !all_zero(p, O_PAD3, O_PAD3_END) ||
+	    (get32(p, O_FEATURE) & ~(uint32_t)MD_FEATURE_ALL))
+		return -EINVAL;
+	*ret = (struct vn_md_sb){ 0 };
+	decode_fields(p, ret);
+	return vn_md_sb_csum(p, max_dev) == ret->sb_csum ? 0 : -EBADMSG;
+}
+
+static void encode_fields(const struct vn_md_sb *sb, uint8_t *p)
+{
+	put32(p, O_MAGIC, MD_SB_MAGIC);
+	put32(p, O_MAJOR, 1);
+	put32(p, O_FEATURE, sb->feature_map);
+	memcpy(p + O_SET_UUID, sb->set_uuid, sizeof(sb->set_uuid));
+	memcpy(p + O_SET_NAME, sb->set_name, strnlen(sb->set_name, 32));
+	put64(p, O_CTIME, sb->ctime);
+	put32(p, O_LEVEL, (uint32_t)sb->level);
+	put32(p, O_LAYOUT, sb->layout);
+	put64(p, O_SIZE, sb->size);
+	put32(p, O_CHUNK, sb->chunksize);
+	put32(p, O_RAID_DISKS, sb->raid_disks);
+	put32(p, O_BITMAP, (uint32_t)sb->bitmap_offset);
+	put32(p, O_NEW_LEVEL, sb->new_level);
+	put64(p, O_RESHAPE_POS, sb->reshape_position);
+	put32(p, O_DELTA, sb->delta_disks);
+	put32(p, O_NEW_LAYOUT, sb->new_layout);
+	put32(p, O_NEW_CHUNK, sb->new_chunk);
+	put32(p, O_NEW_OFFSET, (uint32_t)sb->new_offset);
+	put64(p, O_DATA_OFFSET, sb->data_offset);
+	put64(p, O_DATA_SIZE, sb->data_size);
+	put64(p, O_SUPER_OFFSET, sb->super_offset);
+	put64(p, O_RECOVERY, sb->recovery_offset);
+	put32(p, O_DEV_NUMBER, sb->dev_number);
+	put32(p, O_CORRECTED, sb->cnt_corrected_read);
+	memcpy(p + O_DEVICE_UUID, sb->device_uuid, sizeof(sb->device_uuid));
+	p[O_DEVFLAGS] = sb->devflags;
+	p[O_BBLOG_SHIFT] = sb->bblog_shift;
+	put16(p, O_BBLOG_SIZE, sb->bblog_size);
+	put32(p, O_BBLOG_OFFSET, (uint32_t)sb->bblog_offset);
+	put64(p, O_UTIME, sb->utime);
+	put64(p, O_EVENTS, sb->events);
+	put64(p, O_RESYNC, sb->resync_offset);
+	put32(p, O_MAX_DEV, sb->max_dev);
+	for (uint32_t i = 0; i < sb->max_dev; i++)
+		put16(p, MD_SB_HEADER + 2 * (size_t)i, sb->dev_roles[i]);
+}
+
+int vn_md_sb_encode(const struct vn_md_sb *sb, void *buf, size_t len)
+{
+	size_t size = MD_SB_HEADER + 2 * (size_t)sb->max_dev;
+	uint8_t *p = buf;
+
+	if (sb->max_dev > VN_MD_MAX_DEV || (sb->feature_map & ~(uint32_t)MD_FEATURE_ALL))
+		return -EINVAL;
+	if (size > len)
+		return -ENOSPC;
+	memset(p, 0, len);
+	encode_fields(sb, p);
+	put32(p, O_CSUM, vn_md_sb_csum(p, sb->max_dev));
+	return (int)size;
+}
+
+unsigned int vn_md_sb_role(const struct vn_md_sb *sb)
+{
+	if (sb->dev_number >= sb->max_dev)
+		return VN_MD_ROLE_FAULTY;
+	return sb->dev_roles[sb->dev_number];
+}
+
+uint32_t vn_md_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len--) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (CRC32C_POLY & (0u - (crc & 1)));
+	}
+	return crc;
+}
+
+int vn_md_r5l_empty(void *buf, const uint8_t set_uuid[16], uint32_t seq)
+{
+	uint8_t *p = buf;
+	uint32_t seed = vn_md_crc32c(0xffffffffu, set_uuid, 16);
+
+	memset(p, 0, R5L_BLOCK);
+	put32(p, 0, R5L_MAGIC);
+	p[8] = R5L_VERSION;
+	put32(p, 12, R5L_META_EMPTY);
+	put64(p, 16, seq);
+	put64(p, 24, 0);	/* position: the first block of the log */
+	put32(p, 4, vn_md_crc32c(seed, p, R5L_BLOCK));
+	return 0;
+}
+
+/*
+ * mdadm 4.2 validate_geometry1()/choose_bm_space(): room for a bitmap,
+ * then a headroom of up to 128 MiB for reshapes, rounded to 1 MiB.
+ */
+#define SB_AND_BBLOG 24			/* sectors: superblock + bad-block log */
+#define HEADROOM_MAX 262144		/* sectors (128 MiB) */
+#define DATA_ALIGN 2048			/* sectors (1 MiB) */
+#define GIB_SECTORS (2ull * 1024 * 1024)
+
+static uint64_t bitmap_space(uint64_t dev)
+{
+	if (dev < 128)
+		return 0;
+	if (dev - 128 >= 200 * GIB_SECTORS)
+		return 256;
+	if (dev - 8 > 8 * GIB_SECTORS)
+		return 128;
+	return 8;
+}
+
+uint64_t vn_md_data_offset(uint64_t dev_sectors, unsigned int chunk_kib)
+{
+	uint64_t headroom = HEADROOM_MAX;
+	uint64_t off;
+
+	while (headroom * 1024 > dev_sectors &&
+	       (chunk_kib == 0 || headroom / 2 >= (uint64_t)chunk_kib * 4))
+		headroom /= 2;
+	off = SB_AND_BBLOG + bitmap_space(dev_sectors) + headroom;
+	return (off + DATA_ALIGN - 1) / DATA_ALIGN * DATA_ALIGN;
+}
+
+const char *vn_md_level_name(int level)
+{
+	switch (level) {
+	case 0:
+		return "raid0";
+	case 1:
+		return "raid1";
+	case 4:
+		return "raid4";
+	case 5:
+		return "raid5";
+	case 6:
+		return "raid6";
+	case 10:
+		return "raid10";
+	default:
+		return NULL;
+	}
+}

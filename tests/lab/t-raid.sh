@@ -1,0 +1,63 @@
+#!/bin/sh
+# vnvme raid: the article's array (RAID-5 over 4 HDD partitions, NVMe write
+# journal) created by vnvme, judged by mdadm and /proc/mdstat; data kept
+# across stop/assemble by vnvme and by mdadm, both ways; --scan.
+. "$VNVME_LAB_LIB"
+
+MEMBERS="/dev/sda1 /dev/sdb1 /dev/sdc1 /dev/sdd1"
+J=/dev/nvme0n1p1
+
+check vnvme partition /dev/sda /dev/sdb /dev/sdc /dev/sdd /dev/nvme0n1
+
+# shellcheck disable=SC2086
+expect_output -e '^/dev/md0: raid5, ' -e 'initial sync started' -- \
+	vnvme raid create /dev/md0 --level 5 --journal $J --bitmap none $MEMBERS
+cat /proc/mdstat
+check vnvme raid wait /dev/md0
+expect_output -e '^md0 : active raid5 .*nvme0n1p1\[[0-9]+\]\(J\)' \
+	-e '\[4/4\] \[UUUU\]' -- cat /proc/mdstat
+expect_output '^idle$' cat /sys/block/md0/md/sync_action
+check vnvme journal-mode /dev/md0 write-back
+expect_output '^write-through \[write-back\]$' cat /sys/block/md0/md/journal_mode
+expect_output '^write-back$' vnvme journal-mode /dev/md0
+expect_output -e 'Raid Level : raid5' -e 'Active Devices : 4' -e 'State : clean' \
+	-e 'Consistency Policy : journal' -e 'journal +/dev/nvme0n1p1' \
+	-e 'active sync +/dev/sdd1' -- mdadm --detail /dev/md0
+for d in $MEMBERS; do
+	expect_output -e 'Version : 1.2' -e 'Feature Map : 0x200' -e 'Raid Level : raid5' \
+		-e 'Checksum : [0-9a-f]+ - correct' -e 'Device Role : Active device [0-3]' \
+		-- mdadm --examine "$d"
+done
+expect_output -e 'Checksum : [0-9a-f]+ - correct' -e 'Device Role : Journal' -- \
+	mdadm --examine $J
+expect_output -e '"level": "raid5"' -e '"journal_mode": "write-back"' \
+	-e '"health": "UUUU"' -e '"role": "journal"' -- vnvme raid status --json /dev/md0
+vnvme raid status /dev/md0
+dmesg | grep -E 'md/raid:md0|md0' | tail -n 5
+
+# data survives stop + assemble, by mdadm and by vnvme
+dd if=/dev/urandom of=/tmp/data bs=1M count=16 status=none
+check dd if=/tmp/data of=/dev/md0 bs=1M oflag=direct status=none
+want=$(sha256sum < /tmp/data)
+same_data() {
+	got=$(dd if=/dev/md0 bs=1M count=16 iflag=direct status=none | sha256sum)
+	if [ "$got" = "$want" ]; then ok "data identical ($1)"; else fail "data differs ($1)"; fi
+}
+check vnvme raid stop /dev/md0
+if grep -q "^md0 " /proc/mdstat; then fail "md0 still in mdstat"; else ok "md0 gone from mdstat"; fi
+# shellcheck disable=SC2086
+expect_output 'has been started with 4 drives and 1 journal' \
+	mdadm --assemble /dev/md0 $MEMBERS $J
+same_data "assembled by mdadm"
+check mdadm --stop /dev/md0
+# shellcheck disable=SC2086
+expect_output -e 'md0 started: raid5, \[4/4\] \[UUUU\], journal write-back' -- \
+	vnvme raid assemble --journal-mode write-back /dev/md0 $MEMBERS $J
+expect_output '^write-through \[write-back\]$' cat /sys/block/md0/md/journal_mode
+same_data "assembled by vnvme"
+check vnvme raid stop /dev/md0
+expect_output -e 'md0 started: raid5, \[4/4\] \[UUUU\], journal write-through' -- \
+	vnvme raid assemble --scan
+same_data "assembled by vnvme --scan"
+check vnvme raid stop /dev/md0
+finish

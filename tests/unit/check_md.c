@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * lib/md_super.c and lib/md.c: superblocks and r5l meta blocks against bytes
+ * captured from mdadm 4.2 on Linux 6.1 in the lab
+ * (tests/lab/capture/md-golden.sh), /proc/mdstat texts captured there, and
+ * md/ sysfs trees built from them.
+ */
+#include "unit.h"
+
+#define DATA "tests/unit/data/md/"
+#define SB_BYTES(max_dev) (256 + 2 * (size_t)(max_dev))
+
+static void load(const char *name, uint8_t *buf, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), DATA "%s", name);
+	f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s (run from the repository root)", path);
+	ck_assert_uint_eq(fread(buf, 1, len, f), len);
+	fclose(f);
+}
+
+static const char *load_text(const char *name)
+{
+	static char buf[8192];
+	char path[PATH_MAX];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), DATA "%s", name);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static const char *const golden[] = {
+	"r5j-sda1.sb", "r5j-sdb1.sb", "r5j-sdc1.sb", "r5j-sdd1.sb", "r5j-nvme0n1p1.sb",
+	"r6-sda.sb", "r6-sdb.sb", "r6-sdc.sb", "r6-sdd.sb", "r10-sda.sb", "r10-sdb.sb",
+	"r1-sda.sb", "r1-sdb.sb", "r0-sdc.sb", "r0-sdd.sb",
+};
+
+/* decode then encode gives back mdadm's (and the kernel's) exact bytes */
+START_TEST(test_sb_roundtrip)
+{
+	static struct vn_md_sb sb;
+	uint8_t in[VN_MD_SB_BLOCK], out[VN_MD_SB_BLOCK];
+	const char *name = golden[_i];
+	int n;
+
+	load(name, in, sizeof(in));
+	ck_assert_msg(vn_md_sb_decode(in, sizeof(in), &sb) == 0, "%s did not decode", name);
+	n = vn_md_sb_encode(&sb, out, sizeof(out));
+	ck_assert_int_eq(n, (int)SB_BYTES(sb.max_dev));
+	ck_assert_msg(memcmp(in, out, (size_t)n) == 0, "%s re-encodes differently", name);
+	ck_assert_uint_eq(vn_md_sb_csum(in, sb.max_dev), sb.sb_csum);
+}
+END_TEST
+
+START_TEST(test_sb_fields_raid5_journal)
+{
+	static struct vn_md_sb a, j;
+	uint8_t buf[VN_MD_SB_BLOCK];
+
+	load("r5j-sda1.sb", buf, sizeof(buf));
+	ck_assert_int_eq(vn_md_sb_decode(buf, sizeof(buf), &a), 0);
+	load("r5j-nvme0n1p1.sb", buf, sizeof(buf));
+	ck_assert_int_eq(vn_md_sb_decode(buf, sizeof(buf), &j), 0);
+	/* mdadm --examine of the same device: see r5j-sda1.examine.txt */
+	ck_assert_uint_eq(a.feature_map, VN_MD_FEATURE_JOURNAL);
+	ck_assert_str_eq(a.set_name, "vnvme-lab:0");
+	ck_assert_int_eq(a.level, 5);
+	ck_assert_uint_eq(a.layout, 2);
+	ck_assert_uint_eq(a.raid_disks, 4);
+	ck_assert_uint_eq(a.chunksize, 1024);
+	ck_assert_uint_eq(a.size, 516096);
+	ck_assert_uint_eq(a.data_offset, 4096);
+	ck_assert_uint_eq(a.data_size, 516096);
+	ck_assert_uint_eq(a.super_offset, 8);
+	ck_assert_uint_eq(a.events, 20);
+	ck_assert_uint_eq(a.sb_csum, 0xe08b1287);
+	ck_assert_uint_eq(a.max_dev, 128);
+	ck_assert_uint_eq(a.bblog_size, 8);
+	ck_assert_int_eq(a.bblog_offset, 16);
+	ck_assert_uint_eq(a.resync_offset, VN_MD_MAX_SECTOR);
+	ck_assert_uint_eq(vn_md_sb_role(&a), 0);
+	/* the journal: same template, its own data_size and role */
+	ck_assert_uint_eq(vn_md_sb_role(&j), VN_MD_ROLE_JOURNAL);
+	ck_assert_uint_eq(j.size, a.size);
+	ck_assert_uint_eq(j.ctime, a.ctime);
+	ck_assert_uint_eq(j.data_size, 122880);
+	ck_assert_uint_eq(j.sb_csum, 0x265f7f65);
+	ck_assert_mem_eq(j.set_uuid, a.set_uuid, 16);
+}
+END_TEST
+
+START_TEST(test_sb_rejects)
+{
+	static struct vn_md_sb sb;
+	uint8_t buf[VN_MD_SB_BLOCK];
+
+	load("r1-sda.sb", buf, sizeof(buf));
+	buf[216] ^= 1;		/* sb_csum */
+	ck_assert_int_eq(vn_md_sb_decode(buf, sizeof(buf), &sb), -EBADMSG);
+	buf[216] ^= 1;
+	buf[12] = 1;		/* pad0: the kernel refuses it */
+	ck_assert_int_eq(vn_md_sb_decode(buf, sizeof(buf), &sb), -EINVAL);
+	buf[12] = 0;
+	buf[0] = 0;		/* magic */
+	ck_assert_int_eq(vn_md_sb_decode(buf, sizeof(buf), &sb), -EINVAL);
+	ck_assert_int_eq(vn_md_sb_decode(buf, 100, &sb), -EINVAL);
+}
+END_TEST
+
+/* the empty r5l meta block mdadm wrote, seq and all, rebuilt bit for bit */
+START_TEST(test_r5l_empty)
+{
+	static struct vn_md_sb sb;
+	uint8_t sbuf[VN_MD_SB_BLOCK], golden_meta[4096], mine[4096];
+	uint32_t seq;
+
+	load("r5j-nvme0n1p1.sb", sbuf, sizeof(sbuf));
+	ck_assert_int_eq(vn_md_sb_decode(sbuf, sizeof(sbuf), &sb), 0);
+	load("r5j-journal-meta.bin", golden_meta, sizeof(golden_meta));
+	memcpy(&seq, golden_meta + 16, sizeof(seq));	/* little-endian host */
+	ck_assert_int_eq(vn_md_r5l_empty(mine, sb.set_uuid, seq), 0);
+	ck_assert_mem_eq(mine, golden_meta, sizeof(mine));
+	/* crc32c check value of "123456789" (RFC 3720), without the final xor */
+	ck_assert_uint_eq(~vn_md_crc32c(0xffffffffu, "123456789", 9), 0xe3069283);
+}
+END_TEST
+
+START_TEST(test_data_offset)
+{
+	/* as mdadm chose in the lab: 254 MiB partitions raid5, whole 256 MiB raid1 */
+	ck_assert_uint_eq(vn_md_data_offset(520192, 512), 4096);
+	ck_assert_uint_eq(vn_md_data_offset(524288, 512), 4096);
+	ck_assert_uint_eq(vn_md_data_offset(524288, 0), 2048);
+	ck_assert_uint_eq(vn_md_data_offset(126976, 512), 4096);
+	/* large disks: the full 128 MiB headroom plus bitmap space, 1 MiB aligned */
+	ck_assert_uint_eq(vn_md_data_offset(300ull << 21, 512), 264192);
+}
+END_TEST
+
+START_TEST(test_mdstat_recovery)
+{
+	struct vn_md_status st[2];
+	int n = vn_md_mdstat_parse(load_text("mdstat-r5j-recovery.txt"), st, 2);
+
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(st[0].name, "md0");
+	ck_assert(st[0].active);
+	ck_assert_str_eq(st[0].level, "raid5");
+	ck_assert_uint_eq(st[0].nmembers, 5);
+	ck_assert_str_eq(st[0].members[4].name, "nvme0n1p1");
+	ck_assert_int_eq(st[0].members[4].number, 0);
+	ck_assert(st[0].members[4].journal);
+	ck_assert_str_eq(st[0].members[0].name, "sdc1");
+	ck_assert_int_eq(st[0].members[0].number, 5);
+	ck_assert_uint_eq(st[0].size_bytes, 774144ull * 1024);
+	ck_assert_uint_eq(st[0].raid_disks, 4);
+	ck_assert_uint_eq(st[0].degraded, 1);
+	ck_assert_str_eq(st[0].health, "UU_U");
+	ck_assert(st[0].syncing);
+	ck_assert_str_eq(st[0].sync_action, "recovery");
+	ck_assert_uint_eq(st[0].sync_done_kib, 1);
+	ck_assert_uint_eq(st[0].sync_total_kib, 258048);
+	ck_assert_double_eq_tol(st[0].sync_finish_min, 268.7, 0.01);
+}
+END_TEST
+
+START_TEST(test_mdstat_levels)
+{
+	struct vn_md_status st[2];
+
+	ck_assert_int_eq(vn_md_mdstat_parse(load_text("mdstat-r10.txt"), st, 2), 1);
+	ck_assert_str_eq(st[0].level, "raid10");
+	ck_assert_str_eq(st[0].health, "UUUU");
+	ck_assert(!st[0].syncing);
+	ck_assert_int_eq(vn_md_mdstat_parse(load_text("mdstat-r0.txt"), st, 2), 1);
+	ck_assert_str_eq(st[0].level, "raid0");
+	ck_assert_uint_eq(st[0].size_bytes, 520192ull * 1024);
+	ck_assert_uint_eq(st[0].nmembers, 2);
+	ck_assert_int_eq(vn_md_mdstat_parse(load_text("mdstat-r1.txt"), st, 2), 1);
+	ck_assert(st[0].syncing);
+	ck_assert_double_eq_tol(st[0].sync_percent, 0.5, 0.001);
+	ck_assert_uint_eq(st[0].sync_speed_kib, 1984);
+	ck_assert_int_eq(vn_md_mdstat_parse(
+		"Personalities : [raid5]\n"
+		"md127 : inactive sdb[1](S) sda[0](S)\n"
+		"      1040384 blocks super 1.2\n"
+		"       \n"
+		"md1 : active (read-only) raid5 sdc[2](F) sdb[1] sda[0]\n"
+		"      1040384 blocks super 1.2 level 5, 512k chunk, algorithm 2 [3/2] [UU_]\n"
+		"      \tresync=PENDING\n"
+		"unused devices: <none>\n", st, 2), 2);
+	ck_assert(!st[0].active);
+	ck_assert(st[0].members[0].spare);
+	ck_assert(st[1].readonly);
+	ck_assert(st[1].members[0].faulty);
+	ck_assert_str_eq(st[1].health, "UU_");
+}
+END_TEST
+
+/* A tree with the lab's md0 during recovery (sysfs-r5j-recovery.txt). */
+static char *recovery_tree(const char *journal_mode, const char *degraded)
+{
+	char *root = unit_tmpdir();
+
+	unit_write(root, "/proc/mdstat", load_text("mdstat-r5j-recovery.txt"));
+	unit_write(root, "/sys/block/md0/md/level", "raid5\n");
+	unit_write(root, "/sys/block/md0/md/array_state", "clean\n");
+	unit_write(root, "/sys/block/md0/md/sync_action", "recover\n");
+	unit_write(root, "/sys/block/md0/md/degraded", degraded);
+	unit_write(root, "/sys/block/md0/md/journal_mode", journal_mode);
+	unit_write(root, "/sys/block/md0/md/consistency_policy", "journal\n");
+	unit_write(root, "/sys/block/md0/md/uuid", "07ce560f-bfb2-5016-b83f-63ff101da64e\n");
+	unit_write(root, "/sys/block/md0/md/chunk_size", "524288\n");
+	unit_write(root, "/sys/block/md0/md/raid_disks", "4\n");
+	unit_write(root, "/sys/block/md0/md/component_size", "258048\n");
+	unit_write(root, "/sys/block/md0/size", "1548288\n");
+	unit_write(root, "/sys/block/md0/md/dev-nvme0n1p1/state", "journal\n");
+	unit_write(root, "/sys/block/md0/md/dev-nvme0n1p1/slot", "journal\n");
+	unit_write(root, "/sys/block/md0/md/dev-sda1/state", "in_sync\n");
+	unit_write(root, "/sys/block/md0/md/dev-sda1/slot", "0\n");
+	unit_write(root, "/sys/block/md0/md/dev-sdc1/state", "spare\n");
+	unit_write(root, "/sys/block/md0/md/dev-sdc1/slot", "2\n");
+	return root;
+}
+
+START_TEST(test_status_tree)
+{
+	char *root = recovery_tree("[write-through] write-back\n", "1\n");
+	struct vn_ctx *ctx = unit_ctx(root);
+	static struct vn_md_status st;
+
+	ck_assert_int_eq(vn_md_status(ctx, "/dev/md0", &st), 0);
+	ck_assert_str_eq(st.level, "raid5");
+	ck_assert_str_eq(st.journal_mode, "write-through");
+	ck_assert_str_eq(st.sync_action, "recover");
+	ck_assert(st.syncing);
+	ck_assert_uint_eq(st.degraded, 1);
+	ck_assert_uint_eq(st.chunk_bytes, 524288);
+	ck_assert_uint_eq(st.size_bytes, 1548288ull * 512);
+	ck_assert_int_eq(st.members[4].slot, -2);
+	ck_assert_int_eq(st.members[0].slot, 2);	/* sdc1, being recovered */
+	ck_assert_int_eq(vn_md_status(ctx, "/dev/md1", &st), -ENODEV);
+	ck_assert_int_eq(vn_md_status(ctx, "/dev/sda", &st), -EINVAL);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_INVALID);
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+START_TEST(test_journal_mode_refusals)
+{
+	char *root = recovery_tree("[write-through] write-back\n", "1\n");
+	struct vn_ctx *ctx = unit_ctx(root);
+	char mode[32];
+
+	/* degraded: refused, force or not, and nothing written */
+	ck_assert_int_lt(vn_md_journal_mode(ctx, "md0", "write-back", true, mode,
+					    sizeof(mode)), 0);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_UNSAFE);
+	ck_assert_str_eq(unit_read(root, "/sys/block/md0/md/journal_mode"),
+			 "[write-through] write-back\n");
+	/* recovering but not degraded: refused unless forced */
+	unit_write(root, "/sys/block/md0/md/degraded", "0\n");
+	vn_ctx_clear_error(ctx);
+	ck_assert_int_lt(vn_md_journal_mode(ctx, "md0", "write-back", false, mode,
+					    sizeof(mode)), 0);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_UNSAFE);
+	ck_assert(vn_ctx_error_forceable(ctx));
+	ck_assert_int_eq(vn_md_journal_mode(ctx, "md0", "write-back", true, mode,
+					    sizeof(mode)), 0);
+	/* one write(2) of the mode, as sysfs wants it (no truncation in the tree) */
+	ck_assert_int_eq(strncmp(unit_read(root, "/sys/block/md0/md/journal_mode"),
+				 "write-back", 10), 0);
+	/* show */
+	unit_write(root, "/sys/block/md0/md/journal_mode", "write-through [write-back]\n");
+	ck_assert_int_eq(vn_md_journal_mode(ctx, "md0", NULL, false, mode, sizeof(mode)), 0);
+	ck_assert_str_eq(mode, "write-back");
+	/* no journal: the attribute reads empty */
+	unit_write(root, "/sys/block/md0/md/journal_mode", "");
+	ck_assert_int_lt(vn_md_journal_mode(ctx, "md0", NULL, false, mode, sizeof(mode)), 0);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_UNSAFE);
+	ck_assert_str_eq(vn_ctx_error(ctx), "md0 has no write journal");
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+static Suite *md_suite(void)
+{
+	Suite *s = suite_create("md");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_sb_roundtrip, 0, (int)(sizeof(golden) / sizeof(golden[0])));
+	tcase_add_test(tc, test_sb_fields_raid5_journal);
+	tcase_add_test(tc, test_sb_rejects);
+	tcase_add_test(tc, test_r5l_empty);
+	tcase_add_test(tc, test_data_offset);
+	tcase_add_test(tc, test_mdstat_recovery);
+	tcase_add_test(tc, test_mdstat_levels);
+	tcase_add_test(tc, test_status_tree);
+	tcase_add_test(tc, test_journal_mode_refusals);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return unit_run(md_suite());
+}
