@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * The NVMe-oF host commands, with nvme-cli's option letters (fabrics.c
+ * NVMF_OPTS): discover, connect, list, disconnect. -q is --hostnqn here,
+ * as in nvme-cli; quiet is --quiet.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+
+enum {
+	OPT_TRANSPORT = 't',
+	OPT_TRADDR = 'a',
+	OPT_TRSVCID = 's',
+	OPT_NQN = 'n',
+	OPT_HOSTNQN = 'q',
+	OPT_HOSTID = 'I',
+	OPT_DEVICE = 'd',
+};
+
+/* The fabrics block shared by discover and connect. */
+#define FABRICS_OPTS \
+	{ "transport", OPT_TRANSPORT, "tcp", "transport (only tcp)", 0 }, \
+	{ "traddr", OPT_TRADDR, "ADDR", "target address", 0 }, \
+	{ "trsvcid", OPT_TRSVCID, "PORT", "target port", 0 }, \
+	{ "hostnqn", OPT_HOSTNQN, "HOSTNQN", "host NQN (default /etc/nvme/hostnqn)", 0 }, \
+	{ "hostid", OPT_HOSTID, "UUID", "host ID (default /etc/nvme/hostid)", 0 }
+
+static const struct vn_opt discover_opts[] = {
+	FABRICS_OPTS,
+	{ NULL }
+};
+
+static const struct vn_opt connect_opts[] = {
+	FABRICS_OPTS,
+	{ "nqn", OPT_NQN, "NQN", "subsystem NQN to connect to", 0 },
+	{ NULL }
+};
+
+static const struct vn_opt disconnect_opts[] = {
+	{ "nqn", OPT_NQN, "NQN", "disconnect every controller of this subsystem", 0 },
+	{ "device", OPT_DEVICE, "DEV", "disconnect the subsystem of /dev/nvmeXnY or "
+	  "controller nvmeX", 0 },
+	{ NULL }
+};
+
+/* Parse the fabrics options into @t; -1 at the end, else an exit code. */
+static int fabrics_getopt(struct vn_cli *cli, struct vn_getopt *g, int argc,
+			  char **argv, struct vn_nvme_target *t)
+{
+	int c;
+
+	while ((c = vn_getopt(cli, g, argc, argv)) != -1) {
+		switch (c) {
+		case VN_GETOPT_STOP:
+			return cli->exit;
+		case OPT_TRANSPORT:
+			t->transport = g->arg;
+			break;
+		case OPT_TRADDR:
+			t->traddr = g->arg;
+			break;
+		case OPT_TRSVCID:
+			t->trsvcid = g->arg;
+			break;
+		case OPT_NQN:
+			t->nqn = g->arg;
+			break;
+		case OPT_HOSTNQN:
+			t->hostnqn = g->arg;
+			break;
+		case OPT_HOSTID:
+			t->hostid = g->arg;
+			break;
+		default:
+			break;
+		}
+	}
+	if (g->optind < argc)
+		return vn_usage_error(cli, "unexpected argument '%s'", argv[g->optind]);
+	if (!t->transport)
+		return vn_usage_error(cli, "--transport (-t) is required");
+	if (!t->traddr)
+		return vn_usage_error(cli, "--traddr (-a) is required");
+	if (t->trsvcid) {
+		char *end;
+		unsigned long p = strtoul(t->trsvcid, &end, 10);
+
+		if (end == t->trsvcid || *end || p < 1 || p > 65535)
+			return vn_usage_error(cli, "--trsvcid: '%s' is not a port from 1 "
+					      "to 65535", t->trsvcid);
+	}
+	return -1;
+}
+
+/* Say so when the host identity was just created. */
+static int identity(struct vn_cli *cli, const struct vn_nvme_target *t)
+{
+	struct vn_nvme_identity id;
+
+	if (vn_nvme_host_identity(cli->ctx, t->hostnqn, t->hostid, &id) < 0)
+		return vn_report(cli);
+	if (id.created && !cli->dry_run)
+		fprintf(stderr, "vnvme: %s: generated host NQN %s and host ID %s, written "
+			"to /etc/nvme/hostnqn and /etc/nvme/hostid\n", cli->cmdname,
+			id.hostnqn, id.hostid);
+	return VN_EXIT_OK;
+}
+
+static const struct vn_col discover_cols[] = {
+	{ "subtype", "SUBTYPE", VN_COL_STR },
+	{ "subnqn", "SUBNQN", VN_COL_STR },
+	{ "trtype", "TRTYPE", VN_COL_STR },
+	{ "adrfam", "ADRFAM", VN_COL_STR },
+	{ "traddr", "TRADDR", VN_COL_STR },
+	{ "trsvcid", "TRSVCID", VN_COL_STR },
+	{ "portid", "PORTID", VN_COL_INT },
+	{ "sectype", "SECTYPE", VN_COL_STR },
+	{ NULL }
+};
+
+static int cmd_discover(struct vn_cli *cli, int argc, char **argv)
+{
+	struct vn_nvme_target t = { 0 };
+	struct vn_nvme_disc_entry *e = NULL;
+	struct vn_getopt g = { 0 };
+	uint64_t genctr = 0;
+	json_t *rows;
+	int r, n;
+
+	r = fabrics_getopt(cli, &g, argc, argv, &t);
+	if (r >= 0)
+		return r;
+	r = identity(cli, &t);
+	if (r != VN_EXIT_OK)
+		return r;
+	n = vn_nvme_discover(cli->ctx, &t, &e, &genctr);
+	if (n < 0)
+		return vn_report(cli);
+	rows = json_array();
+	/* nvme-cli's `discover -o json` keys, with integers where it has them */
+	for (int i = 0; i < n; i++)
+		json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s,"
+			" s:s, s:s, s:s, s:s}",
+			"trtype", e[i].trtype, "adrfam", e[i].adrfam, "subtype", e[i].subtype,
+			"treq", e[i].treq, "portid", (json_int_t)e[i].portid,
+			"trsvcid", e[i].trsvcid, "subnqn", e[i].subnqn, "traddr", e[i].traddr,
+			"eflags", e[i].eflags, "sectype", e[i].sectype));
+	free(e);
+	if (cli->dry_run) {
+		json_decref(rows);
+		return VN_EXIT_OK;
+	}
+	return vn_output(cli, json_pack("{s:I, s:o}", "genctr", (json_int_t)genctr,
+					"records", rows), "records", discover_cols);
+}
+
+static int cmd_connect(struct vn_cli *cli, int argc, char **argv)
+{
+	struct vn_nvme_target t = { 0 };
+	struct vn_nvme_connected res;
+	struct vn_getopt g = { 0 };
+	char dev[48];
+	int r;
+
+	r = fabrics_getopt(cli, &g, argc, argv, &t);
+	if (r >= 0)
+		return r;
+	if (!t.nqn)
+		return vn_usage_error(cli, "--nqn (-n) is required");
+	r = identity(cli, &t);
+	if (r != VN_EXIT_OK)
+		return r;
+	if (vn_nvme_connect(cli->ctx, &t, &res) < 0)
+		return vn_report(cli);
+	if (cli->dry_run)
+		return VN_EXIT_OK;
+	snprintf(dev, sizeof(dev), "%s%s", res.dev[0] ? "/dev/" : "", res.dev);
+	if (cli->json)
+		return vn_output_json(json_pack("{s:s, s:s, s:s}", "device", res.ctrl,
+						"namespace", dev, "nqn", t.nqn));
+	if (res.dev[0])
+		vn_info(cli, "connected %s to %s: %s", res.ctrl, t.nqn, dev);
+	else
+		vn_warn(cli, "connected %s to %s, but no namespace appeared within 10 s",
+			res.ctrl, t.nqn);
+	return VN_EXIT_OK;
+}
+
+static const struct vn_col list_cols[] = {
+	{ "node", "NODE", VN_COL_STR },
+	{ "nqn", "SUBSYSTEM", VN_COL_STR },
+	{ "model", "MODEL", VN_COL_STR },
+	{ "serial", "SERIAL", VN_COL_STR },
+	{ "size_bytes", "SIZE", VN_COL_SIZE },
+	{ "transport", "TRANSPORT", VN_COL_STR },
+	{ "address", "ADDRESS", VN_COL_STR },
+	{ NULL }
+};
+
+static int cmd_list(struct vn_cli *cli, int argc, char **argv)
+{
+	struct vn_nvme_nsinfo *ns = NULL;
+	struct vn_getopt g = { 0 };
+	json_t *rows;
+	int c, n;
+
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
+		if (c == VN_GETOPT_STOP)
+			return cli->exit;
+	if (g.optind < argc)
+		return vn_usage_error(cli, "takes no arguments");
+	n = vn_nvme_list(cli->ctx, &ns);
+	if (n < 0)
+		return vn_report(cli);
+	rows = json_array();
+	for (int i = 0; i < n; i++) {
+		char node[48], generic[48], addr[300];
+
+		snprintf(node, sizeof(node), "/dev/%s", ns[i].dev);
+		snprintf(generic, sizeof(generic), "%s%s", ns[i].generic[0] ? "/dev/" : "",
+			 ns[i].generic);
+		snprintf(addr, sizeof(addr), "%s%s%s", ns[i].traddr,
+			 ns[i].trsvcid[0] ? ":" : "", ns[i].trsvcid);
+		json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s,"
+			" s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:s}",
+			"node", node, "generic", generic, "controller", ns[i].ctrl,
+			"nqn", ns[i].subsysnqn, "nsid", (json_int_t)ns[i].nsid,
+			"model", ns[i].model, "serial", ns[i].serial,
+			"firmware", ns[i].firmware, "size_bytes", (json_int_t)ns[i].size_bytes,
+			"lba_size", (json_int_t)ns[i].lba_size,
+			"lba_count", (json_int_t)ns[i].lba_count,
+			"transport", ns[i].transport, "traddr", ns[i].traddr,
+			"trsvcid", ns[i].trsvcid, "address", addr));
+	}
+	free(ns);
+	return vn_output(cli, json_pack("{s:o}", "devices", rows), "devices", list_cols);
+}
+
+static int cmd_disconnect(struct vn_cli *cli, int argc, char **argv)
+{
+	struct vn_getopt g = { 0 };
+	const char *what = NULL;
+	int c, n;
+
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1) {
+		if (c == VN_GETOPT_STOP)
+			return cli->exit;
+		if (what)
+			return vn_usage_error(cli, "give one NQN or device");
+		what = g.arg;
+	}
+	if (g.optind < argc) {
+		if (what || argc - g.optind != 1)
+			return vn_usage_error(cli, "give one NQN or device");
+		what = argv[g.optind];
+	}
+	if (!what)
+		return vn_usage_error(cli, "give an NQN or a device");
+	n = vn_nvme_disconnect(cli->ctx, what);
+	if (n < 0)
+		return vn_report(cli);
+	if (!cli->dry_run)
+		vn_info(cli, "disconnected %s: %d controller%s", what, n, n == 1 ? "" : "s");
+	return VN_EXIT_OK;
+}
+
+const struct vn_cmd vn_cmd_discover = {
+	.name = "discover",
+	.fn = cmd_discover,
+	.usage = "-t tcp -a ADDR [-s PORT] [-q HOSTNQN] [-I HOSTID] [--json]",
+	.summary = "list the subsystems an NVMe-oF target offers this host",
+	.description =
+		"Asks the discovery service at ADDR:PORT (default port 8009; nvmet answers\n"
+		"on every port it listens on, e.g. 4420) for its log, as this host: a\n"
+		"subsystem that does not allow the host NQN is not listed. The host NQN is\n"
+		"-q, else /etc/nvme/hostnqn; when there is none, one is generated and\n"
+		"written there with /etc/nvme/hostid, so target allow-lists keep matching.",
+	.opts = discover_opts,
+	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN | VN_CMD_HOSTQ,
+	.args = VN_ARGS_NONE,
+};
+
+const struct vn_cmd vn_cmd_connect = {
+	.name = "connect",
+	.fn = cmd_connect,
+	.usage = "-t tcp -a ADDR [-s PORT] -n NQN [-q HOSTNQN] [-I HOSTID] [--json]",
+	.summary = "connect to an NVMe-oF subsystem and print its block device",
+	.description =
+		"Loads nvme-tcp, connects an I/O controller to subsystem NQN at ADDR:PORT\n"
+		"(default 4420) through libnvme, and waits for the namespace's block\n"
+		"device (/dev/nvmeXnY), which it prints. The host identity is as for\n"
+		"discover.",
+	.opts = connect_opts,
+	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN | VN_CMD_HOSTQ,
+	.args = VN_ARGS_NONE,
+};
+
+const struct vn_cmd vn_cmd_list = {
+	.name = "list",
+	.fn = cmd_list,
+	.usage = "[--json]",
+	.summary = "list NVMe namespaces: node, subsystem, model, serial, size, address",
+	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_HOSTQ,
+	.args = VN_ARGS_NONE,
+};
+
+const struct vn_cmd vn_cmd_disconnect = {
+	.name = "disconnect",
+	.fn = cmd_disconnect,
+	.usage = "NQN|/dev/nvmeXnY",
+	.summary = "disconnect an NVMe-oF subsystem by NQN or device",
+	.description =
+		"Disconnects every controller of the subsystem NQN, or of the subsystem\n"
+		"behind /dev/nvmeXnY (or the controller nvmeX). -n NQN and -d DEV, as in\n"
+		"nvme-cli, work too. A local PCIe drive is refused.",
+	.opts = disconnect_opts,
+	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN | VN_CMD_HOSTQ,
+	.args = VN_ARGS_NONE,
+};

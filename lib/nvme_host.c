@@ -1,0 +1,671 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * The NVMe-oF host side through libnvme 1.3 (Debian 12): discovery,
+ * connect, list and disconnect, and a stable host identity in /etc/nvme.
+ * libnvme prints its own messages to the FILE of its root object; we hand
+ * it a memory stream and fold its last line into the context's error, so
+ * nothing reaches the terminal behind the command layer's back.
+ */
+#include <dirent.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libnvme.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <syslog.h>
+
+#include "internal.h"
+
+#define HOSTNQN_FILE "/etc/nvme/hostnqn"
+#define HOSTID_FILE "/etc/nvme/hostid"
+/* nvme-cli's discover default (nvmf_get_discovery_log max_retries). */
+#define DISC_RETRIES 10
+/* Namespace scanning is queued work after connect (nvme_queue_scan). */
+#define NS_WAIT_MS 10000
+#define NS_POLL_MS 50
+/* The discovery service port for tcp (NVMe/TCP spec, 7.4.9.1). */
+#define NVME_DISC_TCP_PORT "8009"
+
+/* ---- libnvme with its log in a memory stream ---- */
+
+struct host_root {
+	nvme_root_t r;
+	FILE *log;
+	char *buf;
+	size_t len;
+};
+
+static int root_open(struct vn_ctx *ctx, struct host_root *hr, bool scan)
+{
+	*hr = (struct host_root){ 0 };
+	hr->log = open_memstream(&hr->buf, &hr->len);
+	if (!hr->log)
+		return vn_fail(ctx, -errno, "cannot open a memory stream: %s",
+			       strerror(errno));
+	/* LOG_NOTICE: what nvme-cli shows by default, kept for our message */
+	hr->r = nvme_create_root(hr->log, LOG_NOTICE);
+	if (!hr->r) {
+		fclose(hr->log);
+		free(hr->buf);
+		return vn_fail(ctx, -ENOMEM, "libnvme: cannot create its root");
+	}
+	nvme_init_logging(hr->r, LOG_NOTICE, false, false);
+	if (scan && nvme_scan_topology(hr->r, NULL, NULL) < 0 && errno != ENOENT) {
+		int r = -errno;
+
+		nvme_free_tree(hr->r);
+		fclose(hr->log);
+		free(hr->buf);
+		return vn_fail(ctx, r, "libnvme: cannot scan the NVMe topology: %s",
+			       strerror(-r));
+	}
+	return 0;
+}
+
+/* libnvme's last logged line, "" if none. */
+static const char *root_last_msg(struct host_root *hr, char *buf, size_t len)
+{
+	char *end, *start;
+
+	buf[0] = '\0';
+	if (fflush(hr->log) != 0 || !hr->buf || !hr->len)
+		return buf;
+	end = hr->buf + hr->len;
+	while (end > hr->buf && (end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	start = end;
+	while (start > hr->buf && start[-1] != '\n')
+		start--;
+	snprintf(buf, len, "%.*s", (int)(end - start), start);
+	return buf;
+}
+
+static void root_close(struct host_root *hr)
+{
+	if (hr->r)
+		nvme_free_tree(hr->r);
+	if (hr->log)
+		fclose(hr->log);
+	free(hr->buf);
+	*hr = (struct host_root){ 0 };
+}
+
+/* libnvme's errno (>= 1000 for its own codes) as a plain negative errno. */
+static int connect_errno(int err)
+{
+	switch (err) {
+	case ENVME_CONNECT_ALREADY:
+		return -EALREADY;
+	case ENVME_CONNECT_CONNREFUSED:
+		return -ECONNREFUSED;
+	case ENVME_CONNECT_OPEN:
+		return -ENODEV;
+	case ENVME_CONNECT_INVAL:
+	case ENVME_CONNECT_TARG:
+	case ENVME_CONNECT_AARG:
+	case ENVME_CONNECT_INVAL_TR:
+		return -EINVAL;
+	case ENVME_CONNECT_ADDRINUSE:
+		return -EADDRINUSE;
+	case ENVME_CONNECT_OPNOTSUPP:
+		return -EOPNOTSUPP;
+	case ENVME_CONNECT_NODEV:
+		return -ENODEV;
+	default:
+		return err > 0 && err < 1000 ? -err : -EIO;
+	}
+}
+
+static const char *connect_cause(int err)
+{
+	switch (err) {
+	case ENVME_CONNECT_CONNREFUSED:
+		return "nothing listens there";
+	case ENVME_CONNECT_WRITE:
+		return "the target refused this host NQN, or does not serve that "
+		       "subsystem on this port";
+	case ENVME_CONNECT_ALREADY:
+		return "this host is already connected to it";
+	case ENVME_CONNECT_ADDRINUSE:
+		return "another connection uses this host NQN with a different host ID";
+	default:
+		return NULL;
+	}
+}
+
+/* "connect to NQN at A:P: <libnvme text>: <cause> (<libnvme log>)" */
+static int connect_fail(struct vn_ctx *ctx, struct host_root *hr, int err,
+			const char *what, const struct vn_nvme_target *t,
+			const char *svc)
+{
+	const char *cause = connect_cause(err);
+	char last[256];
+
+	root_last_msg(hr, last, sizeof(last));
+	return vn_fail(ctx, connect_errno(err), "%s %s:%s: %s%s%s%s%s%s", what,
+		       t->traddr, svc,
+		       err >= 1000 ? nvme_errno_to_string(err) : strerror(err),
+		       cause ? " (" : "", cause ? cause : "", cause ? ")" : "",
+		       last[0] ? "; libnvme: " : "", last);
+}
+
+/* ---- host identity ---- */
+
+static int write_new_file(struct vn_ctx *ctx, const char *rel, const char *value)
+{
+	char path[VN_PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(value);
+	int r = vn_path(ctx, path, sizeof(path), "%s", rel);
+
+	if (r < 0)
+		return vn_fail(ctx, r, "%s: path too long", rel);
+	if (!vn_action(ctx, "write %s: %s", path, value))
+		return 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, value, len) != (ssize_t)len || write(fd, "\n", 1) != 1)
+		return vn_fail(ctx, -errno, "cannot write %s: %s", path, strerror(errno));
+	return 0;
+}
+
+/* A random UUID (RFC 4122 version 4). */
+static int random_uuid(char *buf, size_t len)
+{
+	unsigned char b[16];
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		return -EIO;
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5], b[6],
+		 b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	return 0;
+}
+
+static int generate_identity(struct vn_ctx *ctx, struct vn_nvme_identity *id)
+{
+	char path[VN_PATH_MAX], *nqn = nvmf_hostnqn_generate();
+	const char *uuid = nqn ? strstr(nqn, ":uuid:") : NULL;
+	int r;
+
+	/* libnvme: from the DMI product UUID, random when there is none */
+	if (nqn && strlen(nqn) < sizeof(id->hostnqn))
+		vn_strlcpy(id->hostnqn, nqn, sizeof(id->hostnqn));
+	if (uuid)
+		vn_strlcpy(id->hostid, uuid + strlen(":uuid:"), sizeof(id->hostid));
+	free(nqn);
+	if (!id->hostid[0] && random_uuid(id->hostid, sizeof(id->hostid)) < 0)
+		return vn_fail(ctx, -EIO, "cannot generate a host ID");
+	if (!id->hostnqn[0])
+		snprintf(id->hostnqn, sizeof(id->hostnqn),
+			 "nqn.2014-08.org.nvmexpress:uuid:%s", id->hostid);
+	r = vn_path(ctx, path, sizeof(path), "/etc/nvme");
+	if (r == 0 && !vn_exists(ctx, "/etc/nvme") &&
+	    vn_action(ctx, "mkdir %s", path) && mkdir(path, 0755) < 0)
+		return vn_fail(ctx, -errno, "cannot create %s: %s", path, strerror(errno));
+	r = write_new_file(ctx, HOSTNQN_FILE, id->hostnqn);
+	if (r == 0)
+		r = write_new_file(ctx, HOSTID_FILE, id->hostid);
+	id->created = r == 0;
+	return r;
+}
+
+int vn_nvme_host_identity(struct vn_ctx *ctx, const char *hostnqn,
+			  const char *hostid, struct vn_nvme_identity *ret)
+{
+	struct vn_nvme_identity id = { 0 };
+	char saved[VN_NQN_SIZE] = "";
+	int r;
+
+	(void)vn_read_str(ctx, saved, sizeof(saved), HOSTNQN_FILE);
+	if (hostnqn) {
+		if (!hostnqn[0] || strlen(hostnqn) >= sizeof(id.hostnqn))
+			return vn_invalid(ctx, "host NQN '%s' must be 1 to %d bytes",
+					  hostnqn, VN_NQN_SIZE - 1);
+		vn_strlcpy(id.hostnqn, hostnqn, sizeof(id.hostnqn));
+	} else if (saved[0]) {
+		vn_strlcpy(id.hostnqn, saved, sizeof(id.hostnqn));
+	} else {
+		r = generate_identity(ctx, &id);
+		if (r < 0)
+			return r;
+	}
+	if (hostid)
+		vn_strlcpy(id.hostid, hostid, sizeof(id.hostid));
+	/* the saved host ID belongs to the saved NQN only */
+	else if (!id.hostid[0] && strcmp(id.hostnqn, saved) == 0)
+		(void)vn_read_str(ctx, id.hostid, sizeof(id.hostid), HOSTID_FILE);
+	*ret = id;
+	return 0;
+}
+
+/* ---- discovery ---- */
+
+static void fill_entry(struct vn_nvme_disc_entry *d, const struct nvmf_disc_log_entry *e)
+{
+	*d = (struct vn_nvme_disc_entry){ 0 };
+	vn_strlcpy(d->trtype, nvmf_trtype_str(e->trtype), sizeof(d->trtype));
+	vn_strlcpy(d->adrfam, nvmf_adrfam_str(e->adrfam), sizeof(d->adrfam));
+	vn_strlcpy(d->subtype, nvmf_subtype_str(e->subtype), sizeof(d->subtype));
+	vn_strlcpy(d->treq, nvmf_treq_str(e->treq), sizeof(d->treq));
+	vn_strlcpy(d->eflags, nvmf_eflags_str(le16toh(e->eflags)), sizeof(d->eflags));
+	vn_strlcpy(d->sectype, nvmf_sectype_str(e->tsas.tcp.sectype), sizeof(d->sectype));
+	d->portid = le16toh(e->portid);
+	d->cntlid = le16toh(e->cntlid);
+	/* fixed-width, space-padded fields, not NUL-terminated when full */
+	snprintf(d->trsvcid, sizeof(d->trsvcid), "%.*s", (int)sizeof(e->trsvcid),
+		 e->trsvcid);
+	snprintf(d->subnqn, sizeof(d->subnqn), "%.*s", (int)sizeof(e->subnqn), e->subnqn);
+	snprintf(d->traddr, sizeof(d->traddr), "%.*s", (int)sizeof(e->traddr), e->traddr);
+	for (char *s = d->trsvcid + strlen(d->trsvcid); s > d->trsvcid && s[-1] == ' ';)
+		*--s = '\0';
+	for (char *s = d->traddr + strlen(d->traddr); s > d->traddr && s[-1] == ' ';)
+		*--s = '\0';
+}
+
+static int check_target(struct vn_ctx *ctx, const struct vn_nvme_target *t)
+{
+	if (!t->transport || strcmp(t->transport, "tcp") != 0)
+		return vn_invalid(ctx, "transport '%s' is not supported: vnvme connects "
+				  "over tcp", t->transport ? t->transport : "");
+	if (!t->traddr || !t->traddr[0])
+		return vn_invalid(ctx, "no target address given");
+	return vn_kmod_load(ctx, "nvme-tcp");
+}
+
+static int read_log(struct vn_ctx *ctx, struct nvmf_discovery_log *log,
+		    struct vn_nvme_disc_entry **ret_entries, uint64_t *ret_genctr)
+{
+	uint64_t n = le64toh(log->numrec);
+	struct vn_nvme_disc_entry *e = calloc(n ? n : 1, sizeof(*e));
+
+	if (!e)
+		return vn_fail(ctx, -ENOMEM, "out of memory");
+	for (uint64_t i = 0; i < n; i++)
+		fill_entry(&e[i], &log->entries[i]);
+	*ret_entries = e;
+	if (ret_genctr)
+		*ret_genctr = le64toh(log->genctr);
+	return (int)n;
+}
+
+int vn_nvme_discover(struct vn_ctx *ctx, const struct vn_nvme_target *t,
+		     struct vn_nvme_disc_entry **ret_entries, uint64_t *ret_genctr)
+{
+	const char *svc = t->trsvcid ? t->trsvcid : NVME_DISC_TCP_PORT;
+	struct nvmf_discovery_log *log = NULL;
+	struct nvme_fabrics_config cfg;
+	struct vn_nvme_identity id;
+	struct host_root hr;
+	nvme_host_t h;
+	nvme_ctrl_t c;
+	int r;
+
+	r = check_target(ctx, t);
+	if (r == 0)
+		r = vn_nvme_host_identity(ctx, t->hostnqn, t->hostid, &id);
+	if (r < 0)
+		return r;
+	if (!vn_action(ctx, "discover %s %s:%s as %s", t->transport, t->traddr, svc,
+		       id.hostnqn)) {
+		*ret_entries = NULL;
+		return 0;
+	}
+	r = root_open(ctx, &hr, false);
+	if (r < 0)
+		return r;
+	h = nvme_lookup_host(hr.r, id.hostnqn, id.hostid[0] ? id.hostid : NULL);
+	c = h ? nvme_create_ctrl(hr.r, VN_NQN_DISCOVERY, t->transport, t->traddr,
+				 NULL, NULL, svc) : NULL;
+	if (!c) {
+		r = vn_fail(ctx, -ENOMEM, "libnvme: cannot create a controller");
+		goto out_close_root;
+	}
+	nvme_ctrl_set_discovery_ctrl(c, true);
+	nvmf_default_config(&cfg);
+	cfg.keep_alive_tmo = 0;	/* a one-shot discovery: no keep-alive */
+	if (nvmf_add_ctrl(h, c, &cfg) < 0) {
+		r = connect_fail(ctx, &hr, errno, "cannot reach the discovery service at",
+				 t, svc);
+		nvme_free_ctrl(c);
+		goto out_close_root;
+	}
+	if (nvmf_get_discovery_log(c, &log, DISC_RETRIES) < 0) {
+		r = vn_fail(ctx, -errno, "cannot read the discovery log of %s:%s: %s",
+			    t->traddr, svc, strerror(errno));
+	} else {
+		r = read_log(ctx, log, ret_entries, ret_genctr);
+		free(log);
+	}
+	(void)nvme_disconnect_ctrl(c);
+	nvme_free_ctrl(c);
+out_close_root:
+	root_close(&hr);
+	return r;
+}
+
+/* ---- connect ---- */
+
+/* Is @name a namespace block device ("nvme1n1"), not a path ("nvme1c1n1")? */
+static bool ns_name(const char *name)
+{
+	unsigned int a, b;
+	int n = 0;
+
+	return sscanf(name, "nvme%un%u%n", &a, &b, &n) == 2 && name[n] == '\0';
+}
+
+/* The lowest-numbered namespace device in a sysfs directory, if any. */
+static bool first_ns_in(const struct vn_ctx *ctx, const char *rel, char *dev, size_t len)
+{
+	char path[VN_PATH_MAX];
+	struct dirent *de;
+	bool found = false;
+	DIR *dir;
+
+	if (vn_path(ctx, path, sizeof(path), "%s", rel) < 0)
+		return false;
+	dir = opendir(path);
+	if (!dir)
+		return false;
+	while ((de = readdir(dir))) {
+		if (!ns_name(de->d_name) || !vn_exists(ctx, "/dev/%s", de->d_name))
+			continue;
+		if (!found || strverscmp(de->d_name, dev) < 0)
+			vn_strlcpy(dev, de->d_name, len);
+		found = true;
+	}
+	closedir(dir);
+	return found;
+}
+
+/*
+ * The block device of @ctrl's first namespace: with native multipath the
+ * head disk nvme<S>n<H> sits in the subsystem's directory beside the
+ * controller, else it is nvme<C>n<H> under the controller.
+ */
+static bool find_ns_dev(const struct vn_ctx *ctx, const char *ctrl, char *dev, size_t len)
+{
+	char path[VN_PATH_MAX], rel[VN_PATH_MAX];
+	struct dirent *de;
+	bool found = false;
+	DIR *dir;
+
+	snprintf(rel, sizeof(rel), "/sys/class/nvme/%s", ctrl);
+	if (first_ns_in(ctx, rel, dev, len))
+		return true;
+	if (vn_path(ctx, path, sizeof(path), "/sys/class/nvme-subsystem") < 0)
+		return false;
+	dir = opendir(path);
+	if (!dir)
+		return false;
+	while (!found && (de = readdir(dir))) {
+		if (de->d_name[0] == '.' ||
+		    !vn_exists(ctx, "/sys/class/nvme-subsystem/%s/%s", de->d_name, ctrl))
+			continue;
+		snprintf(rel, sizeof(rel), "/sys/class/nvme-subsystem/%s", de->d_name);
+		found = first_ns_in(ctx, rel, dev, len);
+	}
+	closedir(dir);
+	return found;
+}
+
+static void wait_ns_dev(const struct vn_ctx *ctx, const char *ctrl, char *dev,
+			size_t len)
+{
+	for (unsigned int waited = 0; waited <= NS_WAIT_MS; waited += NS_POLL_MS) {
+		if (find_ns_dev(ctx, ctrl, dev, len))
+			return;
+		vn_msleep(NS_POLL_MS);
+	}
+	dev[0] = '\0';
+}
+
+int vn_nvme_connect(struct vn_ctx *ctx, const struct vn_nvme_target *t,
+		    struct vn_nvme_connected *ret)
+{
+	const char *svc = t->trsvcid ? t->trsvcid : "4420";
+	struct vn_nvme_connected res = { 0 };
+	struct nvme_fabrics_config cfg;
+	struct vn_nvme_identity id;
+	struct host_root hr;
+	nvme_host_t h;
+	nvme_ctrl_t c;
+	int r;
+
+	if (!t->nqn || !t->nqn[0])
+		return vn_invalid(ctx, "no subsystem NQN given");
+	r = check_target(ctx, t);
+	if (r == 0)
+		r = vn_nvme_host_identity(ctx, t->hostnqn, t->hostid, &id);
+	if (r < 0)
+		return r;
+	if (!vn_action(ctx, "connect %s %s:%s subsystem %s as %s", t->transport,
+		       t->traddr, svc, t->nqn, id.hostnqn)) {
+		*ret = res;
+		return 0;
+	}
+	r = root_open(ctx, &hr, true);
+	if (r < 0)
+		return r;
+	h = nvme_lookup_host(hr.r, id.hostnqn, id.hostid[0] ? id.hostid : NULL);
+	c = h ? nvme_create_ctrl(hr.r, t->nqn, t->transport, t->traddr, NULL, NULL,
+				 svc) : NULL;
+	if (!c) {
+		r = vn_fail(ctx, -ENOMEM, "libnvme: cannot create a controller");
+		goto out_close_root;
+	}
+	nvmf_default_config(&cfg);
+	if (nvmf_add_ctrl(h, c, &cfg) < 0) {
+		char what[VN_NQN_SIZE + 32];
+
+		snprintf(what, sizeof(what), "cannot connect to %s at", t->nqn);
+		r = connect_fail(ctx, &hr, errno, what, t, svc);
+		nvme_free_ctrl(c);
+		goto out_close_root;
+	}
+	vn_strlcpy(res.ctrl, nvme_ctrl_get_name(c), sizeof(res.ctrl));
+	wait_ns_dev(ctx, res.ctrl, res.dev, sizeof(res.dev));
+	*ret = res;
+out_close_root:
+	root_close(&hr);
+	return r;
+}
+
+/* ---- list ---- */
+
+struct ns_list {
+	struct vn_nvme_nsinfo *v;
+	size_t n, cap;
+};
+
+static int add_ns(struct ns_list *l, nvme_subsystem_t s, nvme_ctrl_t c, nvme_ns_t ns)
+{
+	struct vn_nvme_nsinfo *i;
+	const char *g;
+
+	for (size_t k = 0; k < l->n; k++)
+		if (strcmp(l->v[k].dev, nvme_ns_get_name(ns)) == 0)
+			return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		struct vn_nvme_nsinfo *nv = realloc(l->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		l->v = nv;
+		l->cap = cap;
+	}
+	i = &l->v[l->n++];
+	*i = (struct vn_nvme_nsinfo){ 0 };
+	vn_strlcpy(i->dev, nvme_ns_get_name(ns), sizeof(i->dev));
+	g = nvme_ns_get_generic_name(ns);
+	vn_strlcpy(i->generic, g ? g : "", sizeof(i->generic));
+	vn_strlcpy(i->subsysnqn, nvme_subsystem_get_nqn(s) ? nvme_subsystem_get_nqn(s) : "",
+		   sizeof(i->subsysnqn));
+	vn_strlcpy(i->model, nvme_ns_get_model(ns) ? nvme_ns_get_model(ns) : "",
+		   sizeof(i->model));
+	vn_strlcpy(i->serial, nvme_ns_get_serial(ns) ? nvme_ns_get_serial(ns) : "",
+		   sizeof(i->serial));
+	vn_strlcpy(i->firmware, nvme_ns_get_firmware(ns) ? nvme_ns_get_firmware(ns) : "",
+		   sizeof(i->firmware));
+	i->nsid = (uint32_t)nvme_ns_get_nsid(ns);
+	i->lba_size = (unsigned int)nvme_ns_get_lba_size(ns);
+	i->lba_count = nvme_ns_get_lba_count(ns);
+	i->size_bytes = i->lba_count * i->lba_size;
+	if (c) {
+		const char *v;
+
+		vn_strlcpy(i->ctrl, nvme_ctrl_get_name(c), sizeof(i->ctrl));
+		v = nvme_ctrl_get_transport(c);
+		vn_strlcpy(i->transport, v ? v : "", sizeof(i->transport));
+		v = nvme_ctrl_get_traddr(c);
+		vn_strlcpy(i->traddr, v ? v : "", sizeof(i->traddr));
+		v = nvme_ctrl_get_trsvcid(c);
+		vn_strlcpy(i->trsvcid, v ? v : "", sizeof(i->trsvcid));
+	}
+	return 0;
+}
+
+static int cmp_nsinfo(const void *a, const void *b)
+{
+	return strverscmp(((const struct vn_nvme_nsinfo *)a)->dev,
+			  ((const struct vn_nvme_nsinfo *)b)->dev);
+}
+
+int vn_nvme_list(struct vn_ctx *ctx, struct vn_nvme_nsinfo **ret)
+{
+	struct ns_list l = { 0 };
+	struct host_root hr;
+	nvme_subsystem_t s;
+	nvme_host_t h;
+	nvme_ctrl_t c;
+	nvme_ns_t ns;
+	int r;
+
+	r = root_open(ctx, &hr, true);
+	if (r < 0)
+		return r;
+	nvme_for_each_host(hr.r, h) {
+		nvme_for_each_subsystem(h, s) {
+			nvme_ctrl_t first = nvme_subsystem_first_ctrl(s);
+
+			nvme_subsystem_for_each_ns(s, ns)
+				if (r == 0)
+					r = add_ns(&l, s, first, ns);
+			nvme_subsystem_for_each_ctrl(s, c)
+				nvme_ctrl_for_each_ns(c, ns)
+					if (r == 0)
+						r = add_ns(&l, s, c, ns);
+		}
+	}
+	root_close(&hr);
+	if (r < 0) {
+		free(l.v);
+		return vn_fail(ctx, r, "out of memory");
+	}
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), cmp_nsinfo);
+	*ret = l.v;
+	return (int)l.n;
+}
+
+/* ---- disconnect ---- */
+
+/* "/dev/nvme1n1", "nvme1n1", "nvme1": a device, not an NQN ("nvmet-test"). */
+static bool is_device_name(const char *what)
+{
+	const char *name = vn_basename(what);
+	unsigned int a, b;
+	int n = 0;
+
+	if (strncmp(what, "/dev/", 5) == 0)
+		return true;
+	if (sscanf(name, "nvme%u%n", &a, &n) == 1 && name[n] == '\0')
+		return true;
+	return ns_name(name) || (sscanf(name, "nvme%uc%un%u%n", &a, &b, &a, &n) == 3 &&
+				 name[n] == '\0');
+}
+
+/* Does @what name @s: its NQN, one of its namespaces, or a controller? */
+static bool subsys_matches(nvme_subsystem_t s, const char *what)
+{
+	const char *name = vn_basename(what);
+	nvme_ctrl_t c;
+	nvme_ns_t ns;
+
+	if (!is_device_name(what)) {
+		const char *nqn = nvme_subsystem_get_nqn(s);
+
+		return nqn && strcmp(nqn, what) == 0;
+	}
+	nvme_subsystem_for_each_ns(s, ns)
+		if (strcmp(nvme_ns_get_name(ns), name) == 0)
+			return true;
+	nvme_subsystem_for_each_ctrl(s, c) {
+		if (strcmp(nvme_ctrl_get_name(c), name) == 0)
+			return true;
+		nvme_ctrl_for_each_ns(c, ns)
+			if (strcmp(nvme_ns_get_name(ns), name) == 0)
+				return true;
+	}
+	return false;
+}
+
+static int disconnect_subsys(struct vn_ctx *ctx, nvme_subsystem_t s, const char *what)
+{
+	nvme_ctrl_t c;
+	int n = 0;
+
+	nvme_subsystem_for_each_ctrl(s, c) {
+		const char *tr = nvme_ctrl_get_transport(c);
+
+		if (tr && strcmp(tr, "pcie") == 0)
+			return vn_refuse(ctx, -EPERM, false, "%s is a local PCIe NVMe "
+					 "controller (%s), not a fabrics connection", what,
+					 nvme_ctrl_get_name(c));
+	}
+	nvme_subsystem_for_each_ctrl(s, c) {
+		if (!vn_action(ctx, "disconnect %s (%s)", nvme_ctrl_get_name(c),
+			       nvme_subsystem_get_nqn(s))) {
+			n++;
+			continue;
+		}
+		if (nvme_disconnect_ctrl(c) < 0)
+			return vn_fail(ctx, -errno, "cannot disconnect %s: %s",
+				       nvme_ctrl_get_name(c), strerror(errno));
+		n++;
+	}
+	return n;
+}
+
+int vn_nvme_disconnect(struct vn_ctx *ctx, const char *what)
+{
+	struct host_root hr;
+	nvme_subsystem_t s;
+	nvme_host_t h;
+	int r, n = 0;
+
+	r = root_open(ctx, &hr, true);
+	if (r < 0)
+		return r;
+	nvme_for_each_host(hr.r, h) {
+		nvme_for_each_subsystem(h, s) {
+			if (!subsys_matches(s, what))
+				continue;
+			r = disconnect_subsys(ctx, s, what);
+			if (r < 0)
+				goto out_close_root;
+			n += r;
+		}
+	}
+	r = n;
+	if (n == 0)
+		r = vn_fail(ctx, -ENOENT, "no NVMe-oF controller is connected to %s", what);
+out_close_root:
+	root_close(&hr);
+	return r;
+}
