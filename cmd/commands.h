@@ -169,8 +169,16 @@ extern const struct vn_cmd vn_cmd_disks;
 extern const struct vn_cmd vn_cmd_partition;
 extern const struct vn_cmd vn_cmd_complete;
 /* raid, journal-mode */
+extern const struct vn_cmd vn_cmd_raid;
+extern const struct vn_cmd vn_cmd_journal_mode;
 /* cache */
+extern const struct vn_cmd vn_cmd_cache;
 /* export, discover, connect, list, disconnect */
+extern const struct vn_cmd vn_cmd_export;
+extern const struct vn_cmd vn_cmd_discover;
+extern const struct vn_cmd vn_cmd_connect;
+extern const struct vn_cmd vn_cmd_list;
+extern const struct vn_cmd vn_cmd_disconnect;
 
 /* main.c: the top-level table, for help and completion; NULL-terminated. */
 extern const struct vn_cmd *const vn_commands[];
@@ -183,5 +191,7 @@ int vn_main(int argc, char **argv);
 /* cmd/opts.c, for main.c and completion */
 int vn_parse_globals(struct vn_cli *cli, int argc, char **argv);
 const struct vn_opt *vn_global_opts(void);
+/* Whether a global option means something for @cmd (help and completion). */
+bool vn_global_applies(const struct vn_cmd *cmd, const struct vn_opt *o);
 
 #endif /* VNVME_COMMANDS_H */

@@ -46,14 +46,13 @@ static void print_value_hint(const char *arg)
 	}
 }
 
-static void print_opts(const struct vn_cmd *cmd, const struct vn_opt *opts)
+static void print_opts(const struct vn_cmd *cmd, const struct vn_opt *opts,
+		       bool global)
 {
 	for (const struct vn_opt *o = opts; o && o->name; o++) {
 		if (o->flags & VN_OPT_NOCOMPLETE)
 			continue;
-		if (cmd && (cmd->flags & VN_CMD_HOSTQ) && o->key == 'q')
-			continue;
-		if (cmd && !(cmd->flags & VN_CMD_JSON) && strcmp(o->name, "json") == 0)
+		if (cmd && global && !vn_global_applies(cmd, o))
 			continue;
 		printf("--%s\n", o->name);
 	}
@@ -86,7 +85,11 @@ static int cmd_complete(struct vn_cli *cli, int argc, char **argv)
 				pending = o;
 			continue;
 		}
-		if (!cmd) {
+		if (group && !cmd) {
+			cmd = vn_find_cmd(group->subs, w);
+			if (!cmd)
+				return VN_EXIT_OK;
+		} else if (!cmd) {
 			cmd = vn_find_cmd(vn_commands, w);
 			if (!cmd)
 				return VN_EXIT_OK;	/* an unknown command: nothing to offer */
@@ -94,10 +97,6 @@ static int cmd_complete(struct vn_cli *cli, int argc, char **argv)
 				group = cmd;
 				cmd = NULL;
 			}
-		} else if (group && !cmd) {
-			cmd = vn_find_cmd(group->subs, w);
-			if (!cmd)
-				return VN_EXIT_OK;
 		} else if (cmd->args == VN_ARGS_COMMAND && !target) {
 			target = vn_find_cmd(vn_commands, w);
 		}
@@ -112,12 +111,12 @@ static int cmd_complete(struct vn_cli *cli, int argc, char **argv)
 	}
 	if (!cmd) {
 		print_cmds(vn_commands);
-		print_opts(NULL, vn_global_opts());
+		print_opts(NULL, vn_global_opts(), true);
 		printf("--version\n");
 		return VN_EXIT_OK;
 	}
-	print_opts(cmd, cmd->opts);
-	print_opts(cmd, vn_global_opts());
+	print_opts(cmd, cmd->opts, false);
+	print_opts(cmd, vn_global_opts(), true);
 	if (cmd->flags & VN_CMD_HOSTQ)
 		printf("--quiet\n");
 	switch (cmd->args) {

@@ -61,6 +61,17 @@ static bool skip_global(const struct vn_cmd *cmd, const struct vn_opt *o)
 	return (cmd->flags & VN_CMD_HOSTQ) && o->key == 'q';
 }
 
+bool vn_global_applies(const struct vn_cmd *cmd, const struct vn_opt *o)
+{
+	if (skip_global(cmd, o))
+		return false;
+	if (o->key == G_JSON)
+		return cmd->flags & VN_CMD_JSON;
+	if (o->key == G_DRYRUN)
+		return cmd->flags & VN_CMD_DRYRUN;
+	return true;
+}
+
 static int add_opt(struct vn_getopt_priv *p, const struct vn_opt *o)
 {
 	size_t len = strlen(p->shortopts);
@@ -297,7 +308,7 @@ static void print_opts(const struct vn_opt *opts, const struct vn_cmd *cmd, FILE
 		char left[64];
 		int n;
 
-		if (cmd && skip_global(cmd, o))
+		if (cmd && !vn_global_applies(cmd, o))
 			continue;
 		if (o->key > 0 && o->key < VN_OPT_LONG)
 			n = snprintf(left, sizeof(left), "-%c, --%s", o->key, o->name);

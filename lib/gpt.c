@@ -109,6 +109,12 @@ int vn_gpt_check(struct vn_ctx *ctx, const char *dev, bool force)
 	if (n > 0)
 		return vn_refuse(ctx, -EEXIST, true, "/dev/%s holds %s", d.name,
 				 vn_sig_describe(&sigs[0], what, sizeof(what)));
+	/* where the new partition will start: an old one's data, table gone */
+	n = vn_probe_signatures_at(ctx, d.name, GPT_START_BYTES, 0, sigs,
+				   VN_ARRAY_SIZE(sigs));
+	if (n > 0)
+		return vn_refuse(ctx, -EEXIST, true, "/dev/%s holds %s at 1 MiB", d.name,
+				 vn_sig_describe(&sigs[0], what, sizeof(what)));
 	np = vn_blk_partitions(ctx, d.name, &parts);
 	for (int i = 0; i < np; i++) {
 		n = vn_probe_signatures(ctx, parts[i].name, sigs, VN_ARRAY_SIZE(sigs));
@@ -289,22 +295,23 @@ int vn_gpt_partition(struct vn_ctx *ctx, const char *dev, enum vn_part_type type
 	ped_device_destroy(pdev);
 	pdev = NULL;
 
+	/*
+	 * An old filesystem that started at the same offset would show through
+	 * the new partition: wipe inside its range, through the disk itself.
+	 */
+	if (wipe) {
+		r = vn_probe_wipe(ctx, d.name, res.start_sector * res.sector_size,
+				  res.size_bytes);
+		if (r < 0)
+			goto out;
+	}
 	r = reread_table(ctx, path);
 	if (r < 0)
 		goto out;
-	if (vn_ctx_dry_run(ctx)) {
-		if (wipe)
-			(void)vn_action(ctx, "wipe every signature on /dev/%s", res.part);
-	} else {
+	if (!vn_ctx_dry_run(ctx)) {
 		r = wait_node(ctx, d.name, res.part, path);
 		if (r < 0)
 			goto out;
-		/* an old filesystem at the same offset would show through */
-		if (wipe) {
-			r = vn_probe_wipe(ctx, res.part);
-			if (r < 0)
-				goto out;
-		}
 		/* what the kernel made of it */
 		if (vn_read_u64(ctx, &v, "/sys/block/%s/%s/size", d.name, res.part) == 0)
 			res.size_bytes = v * 512;

@@ -28,7 +28,14 @@ static void copy_offset(blkid_probe pr, const char *key, uint64_t *ret)
 int vn_probe_signatures(struct vn_ctx *ctx, const char *name,
 			struct vn_sig *ret_sigs, size_t max)
 {
+	return vn_probe_signatures_at(ctx, name, 0, 0, ret_sigs, max);
+}
+
+int vn_probe_signatures_at(struct vn_ctx *ctx, const char *name, uint64_t offset,
+			   uint64_t size, struct vn_sig *ret_sigs, size_t max)
+{
 	char path[VN_PATH_MAX];
+	_cleanup_close_ int fd = -1;
 	blkid_probe pr;
 	size_t n = 0;
 	int r;
@@ -36,10 +43,15 @@ int vn_probe_signatures(struct vn_ctx *ctx, const char *name,
 	r = vn_path(ctx, path, sizeof(path), "/dev/%s", vn_basename(name));
 	if (r < 0)
 		return vn_fail(ctx, r, "%s: path too long", name);
-	pr = blkid_new_probe_from_filename(path);
-	if (!pr)
-		return vn_fail(ctx, errno ? -errno : -EIO, "cannot probe %s: %s",
-			       path, strerror(errno ? errno : EIO));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vn_fail(ctx, -errno, "cannot probe %s: %s", path, strerror(errno));
+	pr = blkid_new_probe();
+	if (!pr || blkid_probe_set_device(pr, fd, (blkid_loff_t)offset,
+					  (blkid_loff_t)size) < 0) {
+		blkid_free_probe(pr);
+		return vn_fail(ctx, -EIO, "cannot probe %s", path);
+	}
 
 	blkid_probe_enable_superblocks(pr, 1);
 	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE |
@@ -94,7 +106,8 @@ char *vn_sig_describe(const struct vn_sig *s, char *buf, size_t len)
 	return buf;
 }
 
-int vn_probe_wipe(struct vn_ctx *ctx, const char *name)
+int vn_probe_wipe(struct vn_ctx *ctx, const char *name, uint64_t offset,
+		  uint64_t size)
 {
 	char path[VN_PATH_MAX];
 	_cleanup_close_ int fd = -1;
@@ -108,7 +121,8 @@ int vn_probe_wipe(struct vn_ctx *ctx, const char *name)
 	if (fd < 0)
 		return vn_fail(ctx, -errno, "cannot open %s: %s", path, strerror(errno));
 	pr = blkid_new_probe();
-	if (!pr || blkid_probe_set_device(pr, fd, 0, 0) < 0) {
+	if (!pr || blkid_probe_set_device(pr, fd, (blkid_loff_t)offset,
+					  (blkid_loff_t)size) < 0) {
 		blkid_free_probe(pr);
 		return vn_fail(ctx, -ENOMEM, "cannot probe %s", path);
 	}
@@ -122,8 +136,8 @@ int vn_probe_wipe(struct vn_ctx *ctx, const char *name)
 
 		if (blkid_probe_lookup_value(pr, "TYPE", &type, NULL) < 0)
 			(void)blkid_probe_lookup_value(pr, "PTTYPE", &type, NULL);
-		if (!vn_action(ctx, "wipe %s signature on %s", type ? type : "unknown",
-			       path))
+		if (!vn_action(ctx, "wipe %s signature on %s at byte %llu",
+			       type ? type : "unknown", path, (unsigned long long)offset))
 			continue;
 		/* blkid_do_wipe() erases the magic and steps back to probe again */
 		if (blkid_do_wipe(pr, 0) < 0) {

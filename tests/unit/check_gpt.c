@@ -118,7 +118,7 @@ START_TEST(test_dry_run_writes_nothing)
 	vn_ctx_set_dry_run(ctx, true);
 	vn_ctx_set_action_cb(ctx, record, &actions);
 	ck_assert_int_eq(vn_gpt_partition(ctx, "/dev/sdx", VN_PART_LINUX, true, &res), 0);
-	ck_assert_int_eq(actions, 3);	/* GPT write, BLKRRPART, wipe */
+	ck_assert_int_eq(actions, 2);	/* GPT write, BLKRRPART; nothing to wipe */
 	ck_assert_uint_eq(res.start_sector, 2048);
 	read_table("sdx", pttype, sizeof(pttype), &n, &start, &size);
 	ck_assert_str_eq(pttype, "");
