@@ -25,10 +25,25 @@ power_off() {
 	sleep 60
 }
 
+# The device nodes whose opening loads a module (/dev/mapper/control), as
+# systemd's kmod-static-nodes creates them on a Debian host.
+static_nodes() {
+	local mod name node
+	# kmod 30 prints nothing to a pipe here; -o to a file works.
+	kmod static-nodes --format=devname -o /run/static-nodes 2>/dev/null
+	while read -r mod name node; do
+		case $mod in '#'*) continue ;; esac
+		mkdir -p "$(dirname "/dev/$name")"
+		[ -e "/dev/$name" ] || mknod "/dev/$name" "${node%%[0-9]*}" \
+			"$(echo "${node#?}" | cut -d: -f1)" "${node#*:}"
+	done </run/static-nodes
+}
+
 setup_system() {
 	# The kernel's own module requests (crypto-crc32c, ...) go to kmod.
 	echo /usr/sbin/modprobe >/proc/sys/kernel/modprobe
 	mkdir -p /dev/pts /dev/shm /run/mdadm
+	static_nodes
 	mount -t devpts devpts /dev/pts
 	mount -t tmpfs tmpfs /dev/shm
 	modprobe configfs && mount -t configfs configfs /sys/kernel/config ||
@@ -36,6 +51,10 @@ setup_system() {
 	# nvme-tcp over loopback fails with "Network is unreachable" otherwise.
 	ip link set lo up
 	hostname vnvme-lab
+	# What Debian's nvme-cli postinst does at install time; the NQN comes
+	# from the DMI product UUID (QEMU -uuid), the same across --reboot.
+	nvme gen-hostnqn >/etc/nvme/hostnqn
+	echo "$LAB_UUID" >/etc/nvme/hostid
 }
 
 # True when LAB_HDDS sdX nodes (and nvme0n1 if wanted) exist.

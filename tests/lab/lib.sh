@@ -24,12 +24,11 @@ fail() {
 	echo "FAIL: $*"
 }
 
-# Run CMD..., keep its stdout+stderr in LAB_LAST_OUTPUT, return its status.
+# Run CMD..., keep its stdout+stderr in LAB_LAST_OUTPUT, its status in
+# LAB_RC. Always returns 0, so the helpers also work under set -e.
 lab_run() {
-	local rc
-	LAB_LAST_OUTPUT=$("$@" 2>&1)
-	rc=$?
-	return "$rc"
+	LAB_RC=0
+	LAB_LAST_OUTPUT=$("$@" 2>&1) || LAB_RC=$?
 }
 
 lab_show_output() {
@@ -41,7 +40,7 @@ lab_show_output() {
 check() {
 	local rc
 	lab_run "$@"
-	rc=$?
+	rc=$LAB_RC
 	if [ "$rc" -eq 0 ]; then
 		ok "$*"
 	else
@@ -55,7 +54,7 @@ expect_exit() {
 	local want=$1 rc
 	shift
 	lab_run "$@"
-	rc=$?
+	rc=$LAB_RC
 	if [ "$rc" -eq "$want" ]; then
 		ok "$* (exit $rc)"
 	else
@@ -81,7 +80,7 @@ expect_output() {
 		shift
 	fi
 	lab_run "$@"
-	rc=$?
+	rc=$LAB_RC
 	if [ "$rc" -ne 0 ]; then
 		fail "$* (exit $rc)"
 		lab_show_output
@@ -98,6 +97,24 @@ EOF
 	else
 		fail "$* does not match$missing"
 		lab_show_output
+	fi
+}
+
+# expect_error CODE PATTERN CMD...: CMD must exit with CODE and print a line
+# matching the extended regular expression PATTERN (a refusal and its reason).
+expect_error() {
+	local want=$1 pat=$2 rc
+	shift 2
+	lab_run "$@"
+	rc=$LAB_RC
+	if [ "$rc" -ne "$want" ]; then
+		fail "$* (exit $rc, expected $want)"
+		lab_show_output
+	elif ! printf '%s\n' "$LAB_LAST_OUTPUT" | grep -Eq -- "$pat"; then
+		fail "$* (exit $rc) does not say '$pat'"
+		lab_show_output
+	else
+		ok "$* (exit $rc: $pat)"
 	fi
 }
 
