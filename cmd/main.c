@@ -20,6 +20,14 @@ static const struct vn_cmd help_cmd = {
 const struct vn_cmd *const vn_commands[] = {
 	&vn_cmd_disks,
 	&vn_cmd_partition,
+	&vn_cmd_raid,
+	&vn_cmd_journal_mode,
+	&vn_cmd_cache,
+	&vn_cmd_export,
+	&vn_cmd_discover,
+	&vn_cmd_connect,
+	&vn_cmd_list,
+	&vn_cmd_disconnect,
 	&help_cmd,
 	&vn_cmd_complete,
 	NULL

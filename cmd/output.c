@@ -20,12 +20,25 @@ int vn_output_json(json_t *doc)
 	return VN_EXIT_OK;
 }
 
-static char *cell(const json_t *v, enum vn_col_type type, char *buf, size_t len)
+/* "a,b,c" from an array of strings. */
+static char *join(const json_t *arr, char *buf, size_t len)
 {
 	size_t used = 0;
-	size_t i;
-	json_t *item;
 
+	buf[0] = '\0';
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		const char *s = json_string_value(json_array_get(arr, i));
+		int n = snprintf(buf + used, len - used, "%s%s", i ? "," : "", s ? s : "");
+
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
+static char *cell(const json_t *v, enum vn_col_type type, char *buf, size_t len)
+{
 	buf[0] = '\0';
 	if (!v || json_is_null(v))
 		return buf;
@@ -39,14 +52,7 @@ static char *cell(const json_t *v, enum vn_col_type type, char *buf, size_t len)
 		snprintf(buf, len, "%s", json_is_true(v) ? "yes" : "no");
 		return buf;
 	case VN_COL_LIST:
-		json_array_foreach(v, i, item) {
-			int n = snprintf(buf + used, len - used, "%s%s", i ? "," : "",
-					 json_string_value(item) ? json_string_value(item) : "");
-			if (n < 0 || (size_t)n >= len - used)
-				break;
-			used += (size_t)n;
-		}
-		return buf;
+		return join(v, buf, len);
 	default:
 		snprintf(buf, len, "%s", json_string_value(v) ? json_string_value(v) : "");
 		return buf;
@@ -59,7 +65,7 @@ static void print_table(const json_t *rows, const struct vn_col *cols)
 	char buf[512];
 	json_t *row;
 
-	while (cols[ncols].key && ncols < 16)
+	while (ncols < 16 && cols[ncols].key)
 		ncols++;
 	for (size_t c = 0; c < ncols; c++)
 		w[c] = strlen(cols[c].header);

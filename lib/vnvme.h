@@ -154,10 +154,18 @@ struct vn_sig {
 /* vn_probe_signatures() - every signature libblkid finds on a device. */
 int vn_probe_signatures(struct vn_ctx *ctx, const char *name,
 			struct vn_sig *ret_sigs, size_t max);
+/* vn_probe_signatures_at() - the same in the @size bytes at @offset (0: to the end). */
+int vn_probe_signatures_at(struct vn_ctx *ctx, const char *name, uint64_t offset,
+			   uint64_t size, struct vn_sig *ret_sigs, size_t max);
 /* vn_sig_describe() - "an ext4 filesystem", "a gpt partition table". */
 char *vn_sig_describe(const struct vn_sig *s, char *buf, size_t len);
-/* vn_probe_wipe() - erase every signature's magic (wipefs -a). Return: count. */
-int vn_probe_wipe(struct vn_ctx *ctx, const char *name);
+/*
+ * vn_probe_wipe() - erase the magic of every signature (wipefs -a) found in
+ * the @size bytes at @offset of a device (0, 0: the whole device).
+ * Return: how many were wiped.
+ */
+int vn_probe_wipe(struct vn_ctx *ctx, const char *name, uint64_t offset,
+		  uint64_t size);
 
 /* ---- GPT partitioning (lib/gpt.c, libparted) ---- */
 
@@ -197,8 +205,585 @@ int vn_gpt_partition(struct vn_ctx *ctx, const char *dev,
 
 /* ---- md RAID and its write journal (lib/md_super.c, lib/md.c) ---- */
 
+/* On-disk v1.2 superblock (include/uapi/linux/raid/md_p.h, mdp_superblock_1). */
+#define VN_MD_SB_OFFSET 4096		/* v1.2: 4 KiB from the device start */
+#define VN_MD_SB_BLOCK 4096		/* what vnvme reads and writes there */
+#define VN_MD_MAX_DEV 1920		/* the kernel rejects more dev_roles */
+#define VN_MD_ROLE_SPARE 0xffff
+#define VN_MD_ROLE_FAULTY 0xfffe
+#define VN_MD_ROLE_JOURNAL 0xfffd
+#define VN_MD_FEATURE_JOURNAL 0x200	/* MD_FEATURE_JOURNAL */
+#define VN_MD_MAX_SECTOR UINT64_MAX	/* resync_offset of a clean array */
+
+struct vn_md_sb {
+	uint32_t feature_map;
+	uint8_t set_uuid[16];
+	char set_name[33];		/* NUL-terminated copy of the 32 bytes */
+	uint64_t ctime;
+	int32_t level;
+	uint32_t layout;
+	uint64_t size;			/* component size, sectors */
+	uint32_t chunksize;		/* sectors */
+	uint32_t raid_disks;
+	int32_t bitmap_offset;
+	uint32_t new_level;
+	uint64_t reshape_position;
+	uint32_t delta_disks, new_layout, new_chunk;
+	int32_t new_offset;
+	uint64_t data_offset, data_size, super_offset;
+	uint64_t recovery_offset;	/* journal_tail on the journal */
+	uint32_t dev_number;
+	uint32_t cnt_corrected_read;
+	uint8_t device_uuid[16];
+	uint8_t devflags, bblog_shift;
+	uint16_t bblog_size;
+	int32_t bblog_offset;
+	uint64_t utime, events, resync_offset;
+	uint32_t sb_csum;		/* as read; recomputed by encode */
+	uint32_t max_dev;
+	uint16_t dev_roles[VN_MD_MAX_DEV];
+};
+
+/*
+ * vn_md_sb_decode() - parse a v1.2 superblock from @buf (at least the
+ * 256 + 2 * max_dev bytes it declares).
+ * Return: 0; -EINVAL when it is no v1.x superblock (magic, version, sizes,
+ * non-zero padding); -EBADMSG when only its checksum is wrong (*ret filled).
+ */
+int vn_md_sb_decode(const void *buf, size_t len, struct vn_md_sb *ret);
+/*
+ * vn_md_sb_encode() - lay out @sb into @buf (zeroed first) with a fresh
+ * checksum. Return: bytes used (256 + 2 * max_dev), or -EINVAL/-ENOSPC.
+ */
+int vn_md_sb_encode(const struct vn_md_sb *sb, void *buf, size_t len);
+/* vn_md_sb_csum() - the kernel's calc_sb_1_csum over an encoded block. */
+uint32_t vn_md_sb_csum(const void *buf, uint32_t max_dev);
+/* vn_md_sb_role() - dev_roles[dev_number], or faulty when out of range. */
+unsigned int vn_md_sb_role(const struct vn_md_sb *sb);
+/*
+ * vn_md_r5l_empty() - an empty raid5-cache meta block (4096 bytes) for a
+ * journal whose array has @set_uuid, as mdadm writes at the journal's
+ * data_offset. Return: 0.
+ */
+int vn_md_r5l_empty(void *buf, const uint8_t set_uuid[16], uint32_t seq);
+/* vn_md_crc32c() - crc32c (Castagnoli), no final xor, as the kernel's. */
+uint32_t vn_md_crc32c(uint32_t crc, const void *buf, size_t len);
+/*
+ * vn_md_data_offset() - mdadm 4.2's data_offset in sectors for a device of
+ * @dev_sectors and a chunk of @chunk_kib (0 for raid1).
+ */
+uint64_t vn_md_data_offset(uint64_t dev_sectors, unsigned int chunk_kib);
+/* vn_md_level_name() - "raid5" for 5, "raid0".."raid10"; NULL if unknown. */
+const char *vn_md_level_name(int level);
+
+/* One array as /proc/mdstat and md/ sysfs describe it. */
+struct vn_md_member {
+	char name[VN_NAME_MAX];		/* sda1 */
+	int number;			/* dev_number, mdstat's [n] */
+	int slot;			/* -1: none (spare, faulty), -2: journal */
+	char state[64];			/* dev-X/state: in_sync, journal, faulty,... */
+	bool journal, faulty, spare, replacement;
+	uint64_t size_bytes;
+};
+
+#define VN_MD_MEMBERS_MAX 32
+
+struct vn_md_status {
+	char name[VN_NAME_MAX];		/* md0 */
+	bool active;			/* mdstat "active" */
+	bool readonly;
+	char level[16];			/* md/level: "raid5" */
+	uint64_t size_bytes;		/* array size */
+	uint64_t component_bytes;
+	unsigned int chunk_bytes;
+	unsigned int raid_disks;
+	unsigned int degraded;
+	char array_state[32];
+	char sync_action[16];		/* idle, resync, recover, check, ... */
+	bool syncing;			/* a resync/recovery/reshape/check runs */
+	double sync_percent;		/* -1 when none */
+	uint64_t sync_done_kib, sync_total_kib;
+	uint64_t sync_speed_kib;	/* K/sec */
+	double sync_finish_min;		/* mdstat's finish= estimate, -1 if none */
+	char journal_mode[16];		/* "write-back", "write-through", "" */
+	char consistency_policy[16];
+	char uuid[40];			/* 8-4-4-4-12 */
+	uint64_t events;		/* from a member's superblock; 0 if unknown */
+	char health[16];		/* [UUU_] text: "UUU_" */
+	unsigned int nmembers;
+	struct vn_md_member members[VN_MD_MEMBERS_MAX];
+};
+
+/*
+ * vn_md_mdstat_parse() - parse /proc/mdstat text into arrays (name, active,
+ * level, members with number and (J)(F)(S)(R) marks, size, health, progress).
+ * Return: number of arrays filled (up to @max).
+ */
+int vn_md_mdstat_parse(const char *text, struct vn_md_status *ret, size_t max);
+/* vn_md_status() - /proc/mdstat plus md/ sysfs for one array ("md0"). */
+int vn_md_status(struct vn_ctx *ctx, const char *md, struct vn_md_status *ret);
+/* vn_md_list() - every array in /proc/mdstat. Return: count, *ret malloc'ed. */
+int vn_md_list(struct vn_ctx *ctx, struct vn_md_status **ret);
+
+struct vn_md_create_req {
+	int level;			/* 0, 1, 4, 5, 6, 10 */
+	unsigned int chunk_kib;		/* 0: default (512; none for raid1) */
+	const char *name;		/* NULL: the md minor, as mdadm */
+	bool assume_clean;
+	bool force;			/* accept devices that hold signatures */
+	const char *journal;		/* NULL: none */
+	const char *const *members;
+	unsigned int nmembers;
+};
+
+struct vn_md_create_result {
+	char md[VN_NAME_MAX];		/* md0 */
+	uint64_t size_bytes;		/* array size */
+	uint64_t component_sectors;
+	uint64_t data_offset;		/* sectors */
+	char uuid[40];
+	bool syncing;			/* initial resync/recovery started */
+};
+
+/*
+ * vn_md_create() - check every device, write v1.2 superblocks (and the
+ * journal's empty log), then create and run the array through the md
+ * ioctls. Nothing is written until every check passed; if the kernel
+ * refuses, the array is stopped and the superblocks written are erased.
+ * Refusals (VN_ERR_UNSAFE): mounted/held/open members, signatures (forceable),
+ * a device twice, journal also a member, too small, sizes differing by more
+ * than 1% (forceable), too few members, a journal on a level without one.
+ * Return: 0 or a negative errno.
+ */
+int vn_md_create(struct vn_ctx *ctx, const char *md,
+		 const struct vn_md_create_req *req, struct vn_md_create_result *ret);
+
+struct vn_md_assemble_req {
+	const char *const *devices;	/* members and journal; NULL with scan */
+	unsigned int ndevices;
+	bool run;			/* start degraded */
+	bool force;
+};
+
+/*
+ * vn_md_assemble() - read the devices' superblocks, check they form one
+ * array with its journal, and start it as @md (NULL: from its name or
+ * the first free mdN; the name used is copied to @ret_md).
+ * Return: 0 or a negative errno.
+ */
+int vn_md_assemble(struct vn_ctx *ctx, const char *md,
+		   const struct vn_md_assemble_req *req, char *ret_md, size_t len);
+/*
+ * vn_md_scan() - every device libblkid calls linux_raid_member and that no
+ * array holds, grouped by array UUID. Calls @fn once per array with its
+ * devices. Return: number of arrays found.
+ */
+int vn_md_scan(struct vn_ctx *ctx,
+	       int (*fn)(void *data, const char *uuid, const char *name,
+			 const char *const *devs, unsigned int n),
+	       void *data);
+
+/*
+ * vn_md_stop() - stop an array without the raid5-cache hang: refuse
+ * (VN_ERR_UNSAFE) when it is mounted, held or open; switch a write-back
+ * journal to write-through, flush and wait (bounded) for the stripe cache
+ * to drain, then STOP_ARRAY. Return: 0 or a negative errno.
+ */
+int vn_md_stop(struct vn_ctx *ctx, const char *md);
+/* vn_md_wait() - wait until no resync/recovery runs; @progress per second. */
+int vn_md_wait(struct vn_ctx *ctx, const char *md,
+	       void (*progress)(void *data, const struct vn_md_status *st),
+	       void *data);
+/* Member management on a running array. Return: 0 or a negative errno. */
+int vn_md_fail(struct vn_ctx *ctx, const char *md, const char *dev);
+int vn_md_remove(struct vn_ctx *ctx, const char *md, const char *dev);
+int vn_md_add(struct vn_ctx *ctx, const char *md, const char *dev, bool force);
+/* vn_md_replace() - add @new_dev as a spare and mark @old want_replacement. */
+int vn_md_replace(struct vn_ctx *ctx, const char *md, const char *old,
+		  const char *new_dev, bool force);
+
+/*
+ * vn_md_journal_mode() - read the journal mode into @ret ("write-back"),
+ * and with @mode set it. Refuses (VN_ERR_UNSAFE) with no journal, degraded,
+ * and (unless @force) while a resync or recovery runs.
+ * Return: 0 or a negative errno.
+ */
+int vn_md_journal_mode(struct vn_ctx *ctx, const char *md, const char *mode,
+		       bool force, char *ret, size_t len);
+
 /* ---- RAM read cache (lib/dm.c, lib/rapiddisk.c, lib/cache*.c) ---- */
 
+/*
+ * vn_kmod_load() - load a kernel module with its dependencies, as modprobe
+ * does (lib/kmod.c, libkmod). Already loaded or built in is success.
+ * Return: 0, or a negative errno with VN_ERR_NOSUPPORT naming the module
+ * (and its Debian package where known), VN_ERR_PERM when not permitted.
+ */
+int vn_kmod_load(struct vn_ctx *ctx, const char *name);
+
+/* Device-mapper ioctls (lib/dm.c). */
+struct vn_dm_target {
+	uint64_t start;		/* in 512 B sectors */
+	uint64_t length;	/* in 512 B sectors */
+	const char *type;	/* "linear", "rapiddisk-cache", "cache" */
+	const char *params;
+};
+
+struct vn_dm_info {
+	bool exists;
+	unsigned int major, minor;
+	unsigned int open_count;
+	unsigned int target_count;
+	bool suspended;
+	char uuid[129];
+};
+
+bool vn_dm_valid_name(const char *name);
+int vn_dm_version(struct vn_ctx *ctx, unsigned int ret[3]);
+int vn_dm_info(struct vn_ctx *ctx, const char *name, struct vn_dm_info *ret);
+int vn_dm_create(struct vn_ctx *ctx, const char *name, const char *uuid,
+		 const struct vn_dm_target *t, size_t n, struct vn_dm_info *ret);
+int vn_dm_remove(struct vn_ctx *ctx, const char *name);
+int vn_dm_suspend(struct vn_ctx *ctx, const char *name, bool suspend);
+int vn_dm_status(struct vn_ctx *ctx, const char *name, bool table,
+		 char *ret_type, char *buf, size_t len);
+int vn_dm_list(struct vn_ctx *ctx, char (**ret_names)[VN_NAME_MAX]);
+
+/* RapidDisk RAM disks (lib/rapiddisk.c). */
+struct vn_ramdisk {
+	char name[VN_NAME_MAX];		/* rd0 */
+	uint64_t size_bytes;
+	uint64_t used_bytes;		/* pages written so far */
+	uint64_t errors;
+	char mapped_by[VN_NAME_MAX];	/* the dm name holding it, or "" */
+};
+
+int vn_rapiddisk_load(struct vn_ctx *ctx);
+int vn_rapiddisk_add(struct vn_ctx *ctx, uint64_t bytes, char *ret_name, size_t len);
+int vn_rapiddisk_remove(struct vn_ctx *ctx, const char *name);
+int vn_rapiddisk_list(struct vn_ctx *ctx, struct vn_ramdisk **ret);
+/* vn_ram_check() - refuse @bytes of RAM beyond MemAvailable less headroom. */
+int vn_ram_check(struct vn_ctx *ctx, uint64_t bytes, const char *what);
+
+/* The cache mapping (lib/cache.c, engines lib/cache_rapiddisk.c, cache_dmcache.c). */
+enum vn_cache_mode {
+	VN_CACHE_WA,	/* write-around: writes go to the target only */
+	VN_CACHE_WT,	/* write-through: writes go to both */
+	VN_CACHE_WB,	/* write-back: writes acknowledged from RAM (unsafe) */
+	VN_CACHE_MODE_MAX,
+};
+const char *vn_cache_mode_name(enum vn_cache_mode mode);	/* "wa", "wt", "wb" */
+int vn_cache_mode_parse(const char *s, enum vn_cache_mode *ret);
+
+#define VN_CACHE_COUNTERS_MAX 24
+
+struct vn_cache_counter {
+	char key[32];		/* snake_case: "cache_hits", "read_misses" */
+	uint64_t value;
+};
+
+struct vn_cache_stats {
+	uint64_t reads, writes;		/* I/Os seen by the mapping */
+	uint64_t read_hits, read_misses;
+	uint64_t write_hits, write_misses;
+	uint64_t cache_blocks_used, cache_blocks_total;	/* 0 when unknown */
+	unsigned int n_counters;	/* every counter of the engine, raw */
+	struct vn_cache_counter counters[VN_CACHE_COUNTERS_MAX];
+};
+
+struct vn_cache_req {
+	const char *target;	/* "/dev/md0" or "md0" */
+	uint64_t size_bytes;	/* RAM for the cache */
+	enum vn_cache_mode mode;
+	bool mode_set;		/* false: the engine's safe default */
+	const char *name;	/* NULL: rc-<mode>_<target> */
+	const char *engine;	/* NULL: rapiddisk if it loads, else dm-cache */
+	bool unsafe;		/* allow write-back */
+	bool force;		/* override the RAM headroom check */
+};
+
+struct vn_cache_info {
+	char name[VN_NAME_MAX];		/* rc-wa_md0 */
+	char dm_dev[VN_NAME_MAX];	/* dm-0 */
+	char path[VN_NAME_MAX + 16];	/* /dev/mapper/rc-wa_md0 */
+	const char *engine;		/* "rapiddisk", "dm-cache" */
+	enum vn_cache_mode mode;
+	char target[VN_NAME_MAX];	/* md0 */
+	char cache_dev[VN_NAME_MAX];	/* rd0, zram1 */
+	char meta_dev[VN_NAME_MAX];	/* zram0 (dm-cache), else "" */
+	uint64_t size_bytes;		/* of the mapping */
+	uint64_t cache_bytes;		/* of the RAM device */
+	uint64_t cache_used_bytes;	/* RAM in use, where known */
+	unsigned int open_count;
+	bool flush_passed;		/* queue/write_cache: "write back" */
+	struct vn_cache_stats stats;
+};
+
+int vn_cache_default_name(enum vn_cache_mode mode, const char *target,
+			  char *buf, size_t len);
+int vn_cache_parse_status(const char *engine, const char *status,
+			  struct vn_cache_stats *ret);
+int vn_cache_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,
+		    struct vn_cache_info *ret);
+int vn_cache_detach(struct vn_ctx *ctx, const char *name, bool force);
+int vn_cache_get(struct vn_ctx *ctx, const char *name, struct vn_cache_info *ret);
+int vn_cache_list(struct vn_ctx *ctx, struct vn_cache_info **ret);
+
 /* ---- NVMe over TCP: target (lib/nvmet.c) and host (lib/nvme_host.c) ---- */
+
+/*
+ * NVMF_NQN_SIZE (include/linux/nvme.h) is 223 with the NUL: the 6.1 host
+ * refuses anything longer (fabrics.c nvmf_parse_options), so at most 222.
+ */
+#define VN_NQN_SIZE 223
+/* NVME_DISC_SUBSYS_NAME: the well-known discovery subsystem. */
+#define VN_NQN_DISCOVERY "nqn.2014-08.org.nvmexpress.discovery"
+/* The IANA port for NVMe/TCP I/O controllers (NVMe/TCP spec 1.0, 7.4.9.1). */
+#define VN_NVME_TCP_PORT 4420
+
+/*
+ * vn_nvmet_nqn_check() - is @nqn a name the kernel and hosts accept: 1..222
+ * bytes of printable ASCII, no whitespace, no '/', not the discovery NQN.
+ * Return: 0 for the standard nqn.YYYY-MM.domain:name form, 1 for another
+ * accepted form (the caller may warn), -EINVAL (VN_ERR_INVALID) otherwise.
+ */
+int vn_nvmet_nqn_check(struct vn_ctx *ctx, const char *nqn);
+
+/* What `export create` builds: one subsystem, one namespace, one port. */
+struct vn_nvmet_export {
+	const char *nqn;
+	const char *device;		/* absolute path of a block device */
+	uint32_t nsid;			/* 0: 1 */
+	const char *transport;		/* NULL: "tcp" (the only one supported) */
+	const char *family;		/* "ipv4", "ipv6"; NULL: from @addr */
+	const char *addr;
+	uint16_t port;			/* 0: VN_NVME_TCP_PORT */
+	const char *const *hosts;	/* allowed host NQNs */
+	size_t nhosts;
+	bool allow_any_host;		/* the only way to export with no hosts */
+	const char *serial;		/* NULL: the kernel's random one */
+	const char *model;		/* NULL: "Linux" */
+};
+
+struct vn_nvmet_created {
+	uint16_t portid;
+	bool port_reused;		/* an existing port with the same address */
+	char family[8];
+	char serial[24];		/* what hosts will see */
+	char model[48];
+};
+
+/*
+ * vn_nvmet_export_create() - check @e, load nvmet and nvmet-tcp, mount
+ * configfs if needed, then create subsystem, hosts, namespace (enabled),
+ * port (or reuse one with the same transport, family, address and port)
+ * and the links, in the order the kernel requires. Refuses (VN_ERR_UNSAFE)
+ * an export without hosts unless allow_any_host, a device in use or
+ * already exported, and an NQN that exists. On failure removes everything
+ * it created. Return: 0 or a negative errno.
+ */
+int vn_nvmet_export_create(struct vn_ctx *ctx, const struct vn_nvmet_export *e,
+			   struct vn_nvmet_created *ret);
+/*
+ * vn_nvmet_export_delete() - unlink the subsystem from its ports, disable
+ * and remove its namespaces and host links, remove it; then remove the
+ * ports and hosts no other subsystem uses. Refuses (VN_ERR_UNSAFE,
+ * forceable) while TCP connections to its ports are established, unless
+ * @force. Return: 0 or a negative errno.
+ */
+int vn_nvmet_export_delete(struct vn_ctx *ctx, const char *nqn, bool force);
+
+/* One configfs attribute: file name ("attr_model") and its value. */
+struct vn_nvmet_attr {
+	char name[40];
+	char value[512];
+};
+
+#define VN_NVMET_ATTRS_MAX 16
+
+struct vn_nvmet_ns {
+	uint32_t nsid;
+	bool enabled;
+	unsigned int ana_grpid;
+	unsigned int nattrs;		/* device_* */
+	struct vn_nvmet_attr attrs[VN_NVMET_ATTRS_MAX];
+};
+
+struct vn_nvmet_subsys {
+	char nqn[VN_NQN_SIZE];
+	unsigned int nattrs;		/* attr_* */
+	struct vn_nvmet_attr attrs[VN_NVMET_ATTRS_MAX];
+	unsigned int nns;
+	struct vn_nvmet_ns *ns;
+	unsigned int nhosts;		/* allowed_hosts link names */
+	char (*hosts)[VN_NQN_SIZE];
+};
+
+struct vn_nvmet_ana {
+	unsigned int grpid;
+	char state[32];
+};
+
+struct vn_nvmet_referral {
+	char name[64];
+	bool enabled;
+	unsigned int nattrs;		/* addr_* */
+	struct vn_nvmet_attr attrs[VN_NVMET_ATTRS_MAX];
+};
+
+struct vn_nvmet_port {
+	uint16_t portid;
+	unsigned int nattrs;		/* addr_*, param_* */
+	struct vn_nvmet_attr attrs[VN_NVMET_ATTRS_MAX];
+	unsigned int nsubsys;		/* linked subsystem names */
+	char (*subsys)[VN_NQN_SIZE];
+	unsigned int nana;
+	struct vn_nvmet_ana *ana;
+	unsigned int nrefs;
+	struct vn_nvmet_referral *refs;
+	unsigned int connections;	/* established TCP connections (read only) */
+};
+
+/* The whole target configuration, as nvmetcli sees it. */
+struct vn_nvmet_config {
+	unsigned int nhosts;
+	char (*hosts)[VN_NQN_SIZE];
+	unsigned int nsubsys;
+	struct vn_nvmet_subsys *subsys;
+	unsigned int nports;
+	struct vn_nvmet_port *ports;
+};
+
+/* vn_nvmet_attr_get() - the value of attribute @name, or NULL. */
+const char *vn_nvmet_attr_get(const struct vn_nvmet_attr *attrs, unsigned int n,
+			      const char *name);
+/*
+ * vn_nvmet_read() - the running configuration from configfs (every
+ * readable and writable attribute, as nvmetcli saves it), with the number
+ * of established TCP connections on each port. An unmounted configfs or
+ * unloaded nvmet reads as empty. Return: 0; *ret_cfg: vn_nvmet_config_free().
+ */
+int vn_nvmet_read(struct vn_ctx *ctx, struct vn_nvmet_config **ret_cfg);
+void vn_nvmet_config_free(struct vn_nvmet_config *cfg);
+/*
+ * vn_nvmet_apply() - create @cfg in configfs, in nvmetcli's restore order
+ * (hosts, subsystems with namespaces, host links and attributes, ports
+ * with attributes, links, ANA groups, referrals). Unlike nvmetcli, any
+ * failure removes everything this call created. Return: 0 or -errno.
+ */
+int vn_nvmet_apply(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg);
+/* vn_nvmet_clear() - remove every port, subsystem and host. Return: 0/-errno. */
+int vn_nvmet_clear(struct vn_ctx *ctx);
+/* vn_nvmet_setup() - load nvmet and nvmet-tcp, mount configfs. Return: 0/-errno. */
+int vn_nvmet_setup(struct vn_ctx *ctx);
+
+/* lib/nvmet_json.c: nvmetcli's saved-config format (nvmet/nvme.py). */
+
+/*
+ * vn_nvmet_json_encode() - @cfg as nvmetcli's `save` writes it: sorted
+ * keys, indent 2, attribute values as strings, enable/nsid/portid/grpid
+ * as integers. Return: 0; *ret_text is malloc'ed.
+ */
+int vn_nvmet_json_encode(const struct vn_nvmet_config *cfg, char **ret_text);
+/*
+ * vn_nvmet_json_decode() - parse a file written by nvmetcli or vnvme
+ * (with or without the "ana" groups of nvmetcli > 0.7). Pure.
+ * Return: 0, or -EINVAL with the context's error naming what is wrong.
+ */
+int vn_nvmet_json_decode(struct vn_ctx *ctx, const char *text,
+			 struct vn_nvmet_config **ret_cfg);
+/* vn_nvmet_save() - read configfs, write @path atomically (mode 0600). */
+int vn_nvmet_save(struct vn_ctx *ctx, const char *path);
+/* vn_nvmet_restore() - clear, then apply @path; on failure nothing is left. */
+int vn_nvmet_restore(struct vn_ctx *ctx, const char *path);
+
+/* ---- NVMe host (lib/nvme_host.c, libnvme 1.3) ---- */
+
+/* Where a controller is: nvme-cli's -t -a -s -n -q -I. */
+struct vn_nvme_target {
+	const char *transport;		/* "tcp" */
+	const char *traddr;
+	const char *trsvcid;		/* NULL: 8009 (discover) / 4420 (connect) */
+	const char *nqn;		/* connect: the subsystem */
+	const char *hostnqn;		/* NULL: vn_nvme_host_identity() */
+	const char *hostid;
+};
+
+struct vn_nvme_identity {
+	char hostnqn[VN_NQN_SIZE];
+	char hostid[40];
+	bool created;			/* written to /etc/nvme just now */
+};
+
+/*
+ * vn_nvme_host_identity() - the host NQN and ID: @hostnqn if given, else
+ * /etc/nvme/hostnqn (and hostid); when absent, generate them (libnvme's
+ * nvmf_hostnqn_generate(), a random UUID v4 without DMI) and write both
+ * files, so that allow-lists still match after a reboot.
+ * Return: 0 or a negative errno.
+ */
+int vn_nvme_host_identity(struct vn_ctx *ctx, const char *hostnqn,
+			  const char *hostid, struct vn_nvme_identity *ret);
+
+struct vn_nvme_disc_entry {
+	char trtype[16];
+	char adrfam[16];
+	char subtype[40];
+	char treq[64];
+	unsigned int portid;
+	unsigned int cntlid;
+	char trsvcid[33];
+	char subnqn[257];
+	char traddr[257];
+	char eflags[32];
+	char sectype[16];
+};
+
+/*
+ * vn_nvme_discover() - the discovery log of @t (a temporary discovery
+ * controller, keep-alive off). Return: the number of entries, *ret_entries
+ * malloc'ed; or a negative errno with libnvme's message in the context.
+ */
+int vn_nvme_discover(struct vn_ctx *ctx, const struct vn_nvme_target *t,
+		     struct vn_nvme_disc_entry **ret_entries, uint64_t *ret_genctr);
+
+struct vn_nvme_connected {
+	char ctrl[32];			/* "nvme1" */
+	char dev[32];			/* "nvme1n1", "" if no namespace came */
+};
+
+/*
+ * vn_nvme_connect() - connect an I/O controller and wait (up to 10 s) for
+ * its first namespace's block device. Return: 0 or a negative errno
+ * (-EALREADY, -ECONNREFUSED, -EIO when the target refuses this host).
+ */
+int vn_nvme_connect(struct vn_ctx *ctx, const struct vn_nvme_target *t,
+		    struct vn_nvme_connected *ret);
+
+struct vn_nvme_nsinfo {
+	char dev[32];			/* "nvme1n1" */
+	char generic[32];		/* "ng1n1" */
+	char ctrl[32];			/* "nvme1" (first controller) */
+	char subsysnqn[VN_NQN_SIZE];
+	char model[48];
+	char serial[32];
+	char firmware[16];
+	char transport[16];
+	char traddr[257];
+	char trsvcid[33];
+	uint32_t nsid;
+	uint64_t size_bytes;
+	uint64_t lba_count;
+	unsigned int lba_size;
+};
+
+/* vn_nvme_list() - every NVMe namespace. Return: count, *ret malloc'ed. */
+int vn_nvme_list(struct vn_ctx *ctx, struct vn_nvme_nsinfo **ret);
+/*
+ * vn_nvme_disconnect() - disconnect every controller of a subsystem NQN, or
+ * of the subsystem behind /dev/nvmeXnY or the controller /dev/nvmeX.
+ * Refuses a PCIe controller. Return: controllers disconnected, or -errno.
+ */
+int vn_nvme_disconnect(struct vn_ctx *ctx, const char *what);
 
 #endif /* VNVME_H */
