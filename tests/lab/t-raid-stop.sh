@@ -1,0 +1,51 @@
+#!/bin/sh
+# lab-run: --throttle 150 --timeout 900
+# A stop that cannot hang: journal in write-back, stripe_cache_size 4096,
+# throttled HDDs, random writes, then `vnvme raid stop`, five times. Each
+# stop must end within a bound; mdadm then assembles a clean array and fio
+# verifies every block written before the stop.
+. "$VNVME_LAB_LIB"
+
+MEMBERS="/dev/sda1 /dev/sdb1 /dev/sdc1 /dev/sdd1"
+J=/dev/nvme0n1p1
+BOUND=60	# seconds a stop may take
+
+check vnvme partition /dev/sda /dev/sdb /dev/sdc /dev/sdd /dev/nvme0n1
+# shellcheck disable=SC2086
+check vnvme raid create /dev/md0 --level 5 --journal $J --assume-clean $MEMBERS
+
+now() { cut -d' ' -f1 /proc/uptime; }
+
+job() {	# job SEED extra-args...: 8 MiB of 4 KiB random writes, QD16, direct
+	seed=$1
+	shift
+	fio --name=w --filename=/dev/md0 --rw=randwrite --bs=4k --iodepth=16 \
+		--ioengine=libaio --direct=1 --size=256M --io_size=8M --randseed="$seed" \
+		--verify=crc32c --do_verify=0 --output-format=terse "$@"
+}
+
+for i in 1 2 3 4 5; do
+	check vnvme journal-mode /dev/md0 write-back
+	check sh -c 'echo 4096 > /sys/block/md0/md/stripe_cache_size'
+	check job "$i"
+	echo "round $i: stripe_cache_active $(cat /sys/block/md0/md/stripe_cache_active)" \
+		"array_state $(cat /sys/block/md0/md/array_state)"
+	t0=$(now)
+	timeout "$BOUND" vnvme raid stop /dev/md0
+	rc=$?
+	t1=$(now)
+	echo "round $i: vnvme raid stop exit $rc in $(echo "$t1 - $t0" | bc 2>/dev/null || echo "$t0..$t1") s"
+	if [ "$rc" -eq 0 ]; then ok "round $i: stop finished ($t0 -> $t1)"; else
+		fail "round $i: stop exit $rc"; break; fi
+	# shellcheck disable=SC2086
+	expect_output 'has been started with 4 drives and 1 journal' \
+		mdadm --assemble /dev/md0 $MEMBERS $J
+	expect_output -e 'State : clean *$' -e 'Active Devices : 4' -- mdadm --detail /dev/md0
+	check job "$i" --verify_only
+	[ "$i" -lt 5 ] || break
+	check mdadm --stop /dev/md0
+	# shellcheck disable=SC2086
+	check vnvme raid assemble /dev/md0 $MEMBERS $J
+done
+check vnvme raid stop /dev/md0
+finish
