@@ -1,0 +1,202 @@
+#!/bin/sh
+# vnvme export save/clear/restore in nvmetcli's format, judged by the
+# configfs tree and nvme-cli; and every refusal of export create: exit
+# code, message, nothing left in configfs.
+. "$VNVME_LAB_LIB"
+
+CFS=/sys/kernel/config/nvmet
+HOST=nqn.2014-08.org.nvmexpress:uuid:11111111-2222-4333-8444-555555555555
+A=nqn.2024-01.io.vnvme:a
+B=nqn.2024-01.io.vnvme:b
+
+# refused CODE PATTERN CMD...: CMD exits with CODE and its output matches PATTERN.
+refused() {
+	want=$1 pat=$2
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" -eq "$want" ] && printf '%s\n' "$out" | grep -Eq -- "$pat"; then
+		ok "$* (exit $rc, '$pat')"
+	else
+		fail "$* (exit $rc, expected $want and '$pat')"
+		printf '%s\n' "$out" | sed 's/^/    /'
+	fi
+}
+
+# Nothing in the target: no subsystem, port or host.
+empty() {
+	n=$(ls "$CFS/subsystems" "$CFS/ports" "$CFS/hosts" 2>/dev/null | grep -vc -e '^$' -e ':$')
+	[ "$n" = 0 ] && ok "configfs is empty ($*)" || { fail "configfs not empty ($*)"; ls -R "$CFS" | head -20 | sed 's/^/    /'; }
+}
+
+# Every configfs entry with its value (files) or target (links), sorted.
+tree() {
+	find "$CFS" | sort | while read -r p; do
+		if [ -L "$p" ]; then
+			echo "$p -> $(readlink "$p")"
+		elif [ -f "$p" ] && [ -r "$p" ]; then
+			echo "$p = $(cat "$p" 2>/dev/null)"
+		else
+			echo "$p"
+		fi
+	done
+}
+
+# --- refusals of export create (exit code, message, nothing created) -------
+LONG=nqn.2024-01.io.vnvme:$(printf "%0202d" 0)
+refused 3 'no host is allowed' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1
+refused 2 'at most 222' vnvme export create /dev/sda --nqn "$LONG" --addr 127.0.0.1 --allow-any-host
+refused 2 'whitespace' vnvme export create /dev/sda --nqn "nqn.2024-01.io.vnvme:a b" --addr 127.0.0.1 --allow-any-host
+refused 2 "contains '/'" vnvme export create /dev/sda --nqn "nqn.2024-01.io.vnvme:a/b" --addr 127.0.0.1 --allow-any-host
+refused 2 'discovery' vnvme export create /dev/sda --nqn nqn.2014-08.org.nvmexpress.discovery --addr 127.0.0.1 --allow-any-host
+refused 2 'not an IPv4 or IPv6 address' vnvme export create /dev/sda --nqn "$A" --addr 300.1.1.1 --allow-any-host
+refused 2 'not ipv6' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --family ipv6 --allow-any-host
+refused 2 'not ipv4 or ipv6' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --family ib --allow-any-host
+refused 2 'not supported' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --transport rdma --allow-any-host
+refused 2 'from 1 to 65535' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --port 0 --allow-any-host
+refused 2 'from 1 to 65535' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --port 65536 --allow-any-host
+refused 2 'not a block device' vnvme export create /etc/passwd --nqn "$A" --addr 127.0.0.1 --allow-any-host
+refused 2 'does not exist' vnvme export create /dev/nosuch --nqn "$A" --addr 127.0.0.1 --allow-any-host
+refused 2 'exclude each other' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --allow-any-host --allow-host "$HOST"
+refused 2 'serial' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --allow-any-host --serial 012345678901234567890
+empty "after the refusals"
+# a failure midway (the kernel cannot bind an address this machine lacks)
+# removes what the call created, hosts included
+refused 1 'not configured on this machine' vnvme export create /dev/sda --nqn "$A" \
+	--addr 10.255.0.1 --allow-host "$HOST"
+empty "after a failed bind"
+# --dry-run shows the plan and changes nothing
+expect_output -e 'would mkdir' -e 'would link' -- vnvme export create --dry-run /dev/sda \
+	--nqn "$A" --addr 127.0.0.1 --allow-host "$HOST"
+empty "after --dry-run"
+
+# the article's name is accepted, with a warning about the standard form
+refused 0 'warning:.*nqn.YYYY-MM' vnvme export create /dev/sdd --nqn nvmet-test \
+	--addr 127.0.0.1 --allow-any-host
+expect_output '^1$' cat "$CFS/subsystems/nvmet-test/attr_allow_any_host"
+check vnvme export delete nvmet-test
+empty "after deleting nvmet-test"
+
+# --- save, clear, restore: the same tree -----------------------------------
+check vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --allow-host "$HOST" --serial sn-a --model model-a
+check vnvme export create /dev/sdb --nqn "$B" --addr 127.0.0.1 --allow-host "$HOST" --nsid 7
+expect_output "$B" ls "$CFS/ports/1/subsystems"
+check test ! -e "$CFS/ports/2"
+tree >/tmp/before.tree
+check vnvme export save /tmp/a.json
+expect_output '^"tcp"$' jq '.ports[0].addr.trtype' /tmp/a.json
+expect_output '^7$' jq '.subsystems[1].namespaces[0].nsid' /tmp/a.json
+expect_output "^600$" stat -c %a /tmp/a.json
+check vnvme export clear
+empty "after clear"
+check vnvme export restore /tmp/a.json
+tree >/tmp/after.tree
+if cmp -s /tmp/before.tree /tmp/after.tree; then
+	ok "restore gives the same configfs tree ($(wc -l </tmp/after.tree) entries)"
+else
+	fail "the tree differs after restore"
+	diff /tmp/before.tree /tmp/after.tree | head -20 | sed 's/^/    /'
+fi
+check vnvme export save /tmp/b.json
+check cmp /tmp/a.json /tmp/b.json
+# deleting one export keeps the shared port and host
+check vnvme export delete "$B"
+check test -L "$CFS/ports/1/subsystems/$A"
+check test -d "$CFS/hosts/$HOST"
+check vnvme export clear
+empty "after the second clear"
+
+# --- a file in nvmetcli's format (committed test data) restores and serves ---
+cat >/tmp/nvmetcli.json <<'JSON'
+{
+  "hosts": [
+    {
+      "nqn": "nqn.2014-08.org.nvmexpress:uuid:11111111-2222-4333-8444-555555555555"
+    }
+  ],
+  "ports": [
+    {
+      "addr": {
+        "adrfam": "ipv4",
+        "traddr": "127.0.0.1",
+        "treq": "not specified",
+        "trsvcid": "4420",
+        "trtype": "tcp"
+      },
+      "ana_groups": [
+        {
+          "ana": {
+            "state": "optimized"
+          },
+          "grpid": 1
+        }
+      ],
+      "param": {
+        "inline_data_size": "16384",
+        "pi_enable": "0"
+      },
+      "portid": 1,
+      "referrals": [],
+      "subsystems": [
+        "nqn.2024-01.io.vnvme:saved"
+      ]
+    }
+  ],
+  "subsystems": [
+    {
+      "allowed_hosts": [
+        "nqn.2014-08.org.nvmexpress:uuid:11111111-2222-4333-8444-555555555555"
+      ],
+      "attr": {
+        "allow_any_host": "0",
+        "cntlid_max": "65519",
+        "cntlid_min": "1",
+        "model": "vnvme-saved",
+        "pi_enable": "0",
+        "qid_max": "128",
+        "serial": "0123456789abcdef0123",
+        "version": "1.3"
+      },
+      "namespaces": [
+        {
+          "ana": {
+            "grpid": "1"
+          },
+          "ana_grpid": 1,
+          "device": {
+            "nguid": "00000000-0000-0000-0000-000000000000",
+            "path": "/dev/sdc",
+            "uuid": "5b1c3f0e-8d2a-4c61-9e7f-2a4b6c8d0e1f"
+          },
+          "enable": 1,
+          "nsid": 1
+        }
+      ],
+      "nqn": "nqn.2024-01.io.vnvme:saved"
+    }
+  ]
+}
+JSON
+check vnvme export restore /tmp/nvmetcli.json
+expect_output '^/dev/sdc$' cat "$CFS/subsystems/nqn.2024-01.io.vnvme:saved/namespaces/1/device_path"
+expect_output '^vnvme-saved$' cat "$CFS/subsystems/nqn.2024-01.io.vnvme:saved/attr_model"
+check modprobe nvme-tcp
+check nvme connect -t tcp -n nqn.2024-01.io.vnvme:saved -a 127.0.0.1 -s 4420 -q "$HOST"
+sleep 1
+expect_output -e '"ModelNumber" *: *"vnvme-saved"' -e '"SerialNumber" *: *"0123456789abcdef0123"' \
+	-- nvme list -o json
+check nvme disconnect -n nqn.2024-01.io.vnvme:saved
+check vnvme export save /tmp/c.json
+check cmp /tmp/nvmetcli.json /tmp/c.json
+
+# --- a restore that cannot apply a part fails and leaves nothing -----------
+jq '.subsystems[0].namespaces[0].device.path = "/dev/nosuch"' /tmp/nvmetcli.json >/tmp/bad.json
+refused 1 'enable.*(No such file|does not exist)' vnvme export restore /tmp/bad.json
+empty "after a failed restore"
+jq '.ports[0].addr.traddr = "10.255.0.1"' /tmp/nvmetcli.json >/tmp/bad2.json
+refused 1 'not configured on this machine' vnvme export restore /tmp/bad2.json
+empty "after a restore that cannot bind"
+echo '{"subsystems": [{"nqn": 5}]}' >/tmp/bad3.json
+refused 1 'no valid "nqn"' vnvme export restore /tmp/bad3.json
+
+finish
