@@ -549,15 +549,15 @@ int vn_nvme_list(struct vn_ctx *ctx, struct vn_nvme_nsinfo **ret)
 	r = root_open(ctx, &hr, true);
 	if (r < 0)
 		return r;
-	nvme_for_each_host(hr.r, h) {
-		nvme_for_each_subsystem(h, s) {
+	for (h = nvme_first_host(hr.r); h; h = nvme_next_host(hr.r, h)) {
+		for (s = nvme_first_subsystem(h); s; s = nvme_next_subsystem(h, s)) {
 			nvme_ctrl_t first = nvme_subsystem_first_ctrl(s);
 
-			nvme_subsystem_for_each_ns(s, ns)
+			for (ns = nvme_subsystem_first_ns(s); ns; ns = nvme_subsystem_next_ns(s, ns))
 				if (r == 0)
 					r = add_ns(&l, s, first, ns);
-			nvme_subsystem_for_each_ctrl(s, c)
-				nvme_ctrl_for_each_ns(c, ns)
+			for (c = nvme_subsystem_first_ctrl(s); c; c = nvme_subsystem_next_ctrl(s, c))
+				for (ns = nvme_ctrl_first_ns(c); ns; ns = nvme_ctrl_next_ns(c, ns))
 					if (r == 0)
 						r = add_ns(&l, s, c, ns);
 		}
@@ -602,13 +602,13 @@ static bool subsys_matches(nvme_subsystem_t s, const char *what)
 
 		return nqn && strcmp(nqn, what) == 0;
 	}
-	nvme_subsystem_for_each_ns(s, ns)
+	for (ns = nvme_subsystem_first_ns(s); ns; ns = nvme_subsystem_next_ns(s, ns))
 		if (strcmp(nvme_ns_get_name(ns), name) == 0)
 			return true;
-	nvme_subsystem_for_each_ctrl(s, c) {
+	for (c = nvme_subsystem_first_ctrl(s); c; c = nvme_subsystem_next_ctrl(s, c)) {
 		if (strcmp(nvme_ctrl_get_name(c), name) == 0)
 			return true;
-		nvme_ctrl_for_each_ns(c, ns)
+		for (ns = nvme_ctrl_first_ns(c); ns; ns = nvme_ctrl_next_ns(c, ns))
 			if (strcmp(nvme_ns_get_name(ns), name) == 0)
 				return true;
 	}
@@ -620,7 +620,7 @@ static int disconnect_subsys(struct vn_ctx *ctx, nvme_subsystem_t s, const char 
 	nvme_ctrl_t c;
 	int n = 0;
 
-	nvme_subsystem_for_each_ctrl(s, c) {
+	for (c = nvme_subsystem_first_ctrl(s); c; c = nvme_subsystem_next_ctrl(s, c)) {
 		const char *tr = nvme_ctrl_get_transport(c);
 
 		if (tr && strcmp(tr, "pcie") == 0)
@@ -628,7 +628,7 @@ static int disconnect_subsys(struct vn_ctx *ctx, nvme_subsystem_t s, const char 
 					 "controller (%s), not a fabrics connection", what,
 					 nvme_ctrl_get_name(c));
 	}
-	nvme_subsystem_for_each_ctrl(s, c) {
+	for (c = nvme_subsystem_first_ctrl(s); c; c = nvme_subsystem_next_ctrl(s, c)) {
 		if (!vn_action(ctx, "disconnect %s (%s)", nvme_ctrl_get_name(c),
 			       nvme_subsystem_get_nqn(s))) {
 			n++;
@@ -652,8 +652,8 @@ int vn_nvme_disconnect(struct vn_ctx *ctx, const char *what)
 	r = root_open(ctx, &hr, true);
 	if (r < 0)
 		return r;
-	nvme_for_each_host(hr.r, h) {
-		nvme_for_each_subsystem(h, s) {
+	for (h = nvme_first_host(hr.r); h; h = nvme_next_host(hr.r, h)) {
+		for (s = nvme_first_subsystem(h); s; s = nvme_next_subsystem(h, s)) {
 			if (!subsys_matches(s, what))
 				continue;
 			r = disconnect_subsys(ctx, s, what);

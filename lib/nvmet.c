@@ -906,7 +906,7 @@ static int create_port(struct vn_ctx *ctx, struct undo *u, unsigned int portid,
 	int r = 0;
 
 	snprintf(dir, sizeof(dir), NVMET "/ports/%u", portid);
-	snprintf(svc, sizeof(svc), "%u", e->port ? e->port : VN_NVME_TCP_PORT);
+	snprintf(svc, sizeof(svc), "%u", (unsigned int)(e->port ? e->port : VN_NVME_TCP_PORT));
 	if (!reuse) {
 		r = cfs_mkdir(ctx, u, dir);
 		if (r == 0)
@@ -960,7 +960,7 @@ int vn_nvmet_export_create(struct vn_ctx *ctx, const struct vn_nvmet_export *e,
 		r = vn_refuse(ctx, -EEXIST, false, "subsystem %s exists already", e->nqn);
 		goto out_free_cfg;
 	}
-	snprintf(svc, sizeof(svc), "%u", e->port ? e->port : VN_NVME_TCP_PORT);
+	snprintf(svc, sizeof(svc), "%u", (unsigned int)(e->port ? e->port : VN_NVME_TCP_PORT));
 	portid = pick_port(cfg, res.family, e->addr, svc, &reuse);
 	if (portid < 0) {
 		r = vn_fail(ctx, portid, "no free port id");

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * lib/nvmet.c and lib/nvmet_json.c without a kernel: NQN rules, the
+ * nvmetcli JSON codec against a file written from nvmetcli's schema,
+ * reading a configfs tree laid out in a temp root, the order of a delete
+ * (in dry-run), and the refusals that must come before any change.
+ */
+#include "unit.h"
+
+#define DATA "tests/unit/data/nvmet/"
+#define CFS "sys/kernel/config/nvmet"
+#define HOST "nqn.2014-08.org.nvmexpress:uuid:11111111-2222-4333-8444-555555555555"
+#define NQN "nqn.2024-01.io.vnvme:saved"
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
+/* ---- NQN rules ---- */
+
+START_TEST(nqn_rules)
+{
+	struct vn_ctx *ctx = vn_ctx_new();
+	char longname[300];
+
+	ck_assert_int_eq(vn_nvmet_nqn_check(ctx, "nqn.2024-01.io.vnvme:lab"), 0);
+	ck_assert_int_eq(vn_nvmet_nqn_check(ctx, HOST), 0);
+	/* the article's name: accepted, not the standard form */
+	ck_assert_int_eq(vn_nvmet_nqn_check(ctx, "nvmet-test"), 1);
+	ck_assert_int_eq(vn_nvmet_nqn_check(ctx, "nqn.24-01.x:y"), 1);
+	ck_assert_int_eq(vn_nvmet_nqn_check(ctx, "a b"), -EINVAL);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(vn_ctx_error(ctx), "whitespace"));
+	ck_assert_int_eq(vn_nvmet_nqn_check(ctx, "a/b"), -EINVAL);
+	ck_assert_int_eq(vn_nvmet_nqn_check(ctx, ""), -EINVAL);
+	ck_assert_int_eq(vn_nvmet_nqn_check(ctx, "a\tb"), -EINVAL);
+	ck_assert_int_eq(vn_nvmet_nqn_check(ctx, VN_NQN_DISCOVERY), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(vn_ctx_error(ctx), "discovery"));
+	/* 222 bytes is the limit (NVMF_NQN_SIZE 223 with the NUL) */
+	memset(longname, 'a', sizeof(longname));
+	longname[222] = '\0';
+	ck_assert_int_eq(vn_nvmet_nqn_check(ctx, longname), 1);
+	longname[222] = 'a';
+	longname[223] = '\0';
+	ck_assert_int_eq(vn_nvmet_nqn_check(ctx, longname), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(vn_ctx_error(ctx), "at most 222"));
+	vn_ctx_free(ctx);
+}
+END_TEST
+
+/* ---- the codec ---- */
+
+START_TEST(json_decode_nvmetcli_file)
+{
+	struct vn_ctx *ctx = vn_ctx_new();
+	struct vn_nvmet_config *cfg = NULL;
+	char *text = slurp(DATA "nvmetcli.json");
+	const struct vn_nvmet_subsys *s;
+	const struct vn_nvmet_port *p;
+
+	ck_assert_int_eq(vn_nvmet_json_decode(ctx, text, &cfg), 0);
+	ck_assert_uint_eq(cfg->nhosts, 1);
+	ck_assert_str_eq(cfg->hosts[0], HOST);
+	ck_assert_uint_eq(cfg->nsubsys, 1);
+	s = &cfg->subsys[0];
+	ck_assert_str_eq(s->nqn, NQN);
+	ck_assert_str_eq(vn_nvmet_attr_get(s->attrs, s->nattrs, "attr_model"), "vnvme-saved");
+	ck_assert_str_eq(vn_nvmet_attr_get(s->attrs, s->nattrs, "attr_allow_any_host"), "0");
+	ck_assert_uint_eq(s->nattrs, 8);
+	ck_assert_uint_eq(s->nhosts, 1);
+	ck_assert_uint_eq(s->nns, 1);
+	ck_assert_uint_eq(s->ns[0].nsid, 1);
+	ck_assert(s->ns[0].enabled);
+	ck_assert_uint_eq(s->ns[0].ana_grpid, 1);
+	ck_assert_str_eq(vn_nvmet_attr_get(s->ns[0].attrs, s->ns[0].nattrs, "device_path"),
+			 "/dev/sdc");
+	ck_assert_uint_eq(cfg->nports, 1);
+	p = &cfg->ports[0];
+	ck_assert_uint_eq(p->portid, 1);
+	ck_assert_str_eq(vn_nvmet_attr_get(p->attrs, p->nattrs, "addr_trsvcid"), "4420");
+	ck_assert_str_eq(vn_nvmet_attr_get(p->attrs, p->nattrs, "param_inline_data_size"),
+			 "16384");
+	ck_assert_uint_eq(p->nsubsys, 1);
+	ck_assert_str_eq(p->subsys[0], NQN);
+	ck_assert_uint_eq(p->nana, 1);
+	ck_assert_str_eq(p->ana[0].state, "optimized");
+	vn_nvmet_config_free(cfg);
+	free(text);
+	vn_ctx_free(ctx);
+}
+END_TEST
+
+/* Encoding what was decoded gives nvmetcli's bytes back. */
+START_TEST(json_round_trip_is_byte_exact)
+{
+	struct vn_ctx *ctx = vn_ctx_new();
+	struct vn_nvmet_config *cfg = NULL;
+	char *text = slurp(DATA "nvmetcli.json"), *out = NULL;
+
+	ck_assert_int_eq(vn_nvmet_json_decode(ctx, text, &cfg), 0);
+	ck_assert_int_eq(vn_nvmet_json_encode(cfg, &out), 0);
+	ck_assert_str_eq(out, text);
+	vn_nvmet_config_free(cfg);
+	free(out);
+	free(text);
+	vn_ctx_free(ctx);
+}
+END_TEST
+
+/* nvmetcli 0.7 wrote no "ana" group and no ana_grpid: group 1. */
+START_TEST(json_decode_v07_without_ana)
+{
+	static const char *v07 =
+		"{\"hosts\": [], \"ports\": [], \"subsystems\": [{\"allowed_hosts\": [],"
+		" \"attr\": {\"allow_any_host\": \"1\"}, \"namespaces\": [{\"device\":"
+		" {\"path\": \"/dev/sdb\"}, \"enable\": 1, \"nsid\": 3}], \"nqn\": \"nvmet-test\"}]}";
+	struct vn_ctx *ctx = vn_ctx_new();
+	struct vn_nvmet_config *cfg = NULL;
+
+	ck_assert_int_eq(vn_nvmet_json_decode(ctx, v07, &cfg), 0);
+	ck_assert_uint_eq(cfg->subsys[0].ns[0].nsid, 3);
+	ck_assert_uint_eq(cfg->subsys[0].ns[0].ana_grpid, 1);
+	vn_nvmet_config_free(cfg);
+	vn_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(json_decode_errors)
+{
+	static const char *bad[] = {
+		"not json",
+		"[]",
+		"{\"subsystems\": [{\"nqn\": 5}]}",
+		"{\"subsystems\": [{\"nqn\": \"x\", \"namespaces\": [{\"nsid\": 0}]}]}",
+		"{\"subsystems\": [{\"nqn\": \"x\", \"attr\": {\"model\": []}}]}",
+		"{\"ports\": [{\"addr\": {}}]}",
+		"{\"ports\": [{\"portid\": 70000}]}",
+		"{\"hosts\": [{\"nqn\": \"\"}]}",
+	};
+	struct vn_ctx *ctx = vn_ctx_new();
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vn_nvmet_config *cfg = NULL;
+
+		ck_assert_msg(vn_nvmet_json_decode(ctx, bad[i], &cfg) < 0, "accepted: %s", bad[i]);
+		ck_assert_ptr_null(cfg);
+		ck_assert_str_ne(vn_ctx_error(ctx), "");
+		vn_ctx_clear_error(ctx);
+	}
+	vn_ctx_free(ctx);
+}
+END_TEST
+
+/* The committed test data is what the lab restores (t-export-config.sh). */
+START_TEST(lab_scenario_restores_the_committed_file)
+{
+	char *script = slurp("tests/lab/t-export-config.sh");
+	char *text = slurp(DATA "nvmetcli.json");
+	char *start = strstr(script, "<<'JSON'\n"), *end;
+
+	ck_assert_ptr_nonnull(start);
+	start += strlen("<<'JSON'\n");
+	end = strstr(start, "\nJSON\n");
+	ck_assert_ptr_nonnull(end);
+	end[1] = '\0';
+	ck_assert_str_eq(start, text);
+	free(script);
+	free(text);
+}
+END_TEST
+
+/* ---- a configfs tree in a temp root ---- */
+
+static void make_tree(const char *root)
+{
+	char target[PATH_MAX], link[PATH_MAX];
+
+	unit_write(root, CFS "/hosts/" HOST "/.keep", "");
+	unit_write(root, CFS "/subsystems/" NQN "/attr_allow_any_host", "0\n");
+	unit_write(root, CFS "/subsystems/" NQN "/attr_cntlid_max", "65519\n");
+	unit_write(root, CFS "/subsystems/" NQN "/attr_cntlid_min", "1\n");
+	unit_write(root, CFS "/subsystems/" NQN "/attr_model", "vnvme-saved\n");
+	unit_write(root, CFS "/subsystems/" NQN "/attr_pi_enable", "0\n");
+	unit_write(root, CFS "/subsystems/" NQN "/attr_qid_max", "128\n");
+	/* the kernel pads the serial to 20 with spaces */
+	unit_write(root, CFS "/subsystems/" NQN "/attr_serial", "0123456789abcdef0123\n");
+	unit_write(root, CFS "/subsystems/" NQN "/attr_version", "1.3\n");
+	unit_write(root, CFS "/subsystems/" NQN "/namespaces/1/device_path", "/dev/sdc\n");
+	unit_write(root, CFS "/subsystems/" NQN "/namespaces/1/device_uuid",
+		   "5b1c3f0e-8d2a-4c61-9e7f-2a4b6c8d0e1f\n");
+	unit_write(root, CFS "/subsystems/" NQN "/namespaces/1/device_nguid",
+		   "00000000-0000-0000-0000-000000000000\n");
+	unit_write(root, CFS "/subsystems/" NQN "/namespaces/1/ana_grpid", "1\n");
+	unit_write(root, CFS "/subsystems/" NQN "/namespaces/1/enable", "1\n");
+	unit_write(root, CFS "/subsystems/" NQN "/namespaces/1/buffered_io", "0\n");
+	/* write-only: never saved */
+	unit_write(root, CFS "/subsystems/" NQN "/namespaces/1/revalidate_size", "");
+	snprintf(target, sizeof(target), "%s/" CFS "/subsystems/" NQN "/namespaces/1/revalidate_size",
+		 root);
+	ck_assert_int_eq(chmod(target, 0200), 0);
+	unit_mkdirs(strcat(strcpy(target, root), "/" CFS "/subsystems/" NQN "/allowed_hosts"));
+	snprintf(target, sizeof(target), "/" CFS "/hosts/" HOST);
+	snprintf(link, sizeof(link), "%s/" CFS "/subsystems/" NQN "/allowed_hosts/" HOST, root);
+	ck_assert_int_eq(symlink(target, link), 0);
+	unit_write(root, CFS "/ports/1/addr_adrfam", "ipv4\n");
+	unit_write(root, CFS "/ports/1/addr_traddr", "127.0.0.1\n");
+	unit_write(root, CFS "/ports/1/addr_treq", "not specified\n");
+	unit_write(root, CFS "/ports/1/addr_trsvcid", "4420\n");
+	unit_write(root, CFS "/ports/1/addr_trtype", "tcp\n");
+	unit_write(root, CFS "/ports/1/param_inline_data_size", "16384\n");
+	unit_write(root, CFS "/ports/1/param_pi_enable", "0\n");
+	unit_write(root, CFS "/ports/1/ana_groups/1/ana_state", "optimized\n");
+	unit_mkdirs(strcat(strcpy(target, root), "/" CFS "/ports/1/referrals"));
+	unit_mkdirs(strcat(strcpy(target, root), "/" CFS "/ports/1/subsystems"));
+	snprintf(target, sizeof(target), "/" CFS "/subsystems/" NQN);
+	snprintf(link, sizeof(link), "%s/" CFS "/ports/1/subsystems/" NQN, root);
+	ck_assert_int_eq(symlink(target, link), 0);
+	/* "/proc/net/tcp": nothing connected yet */
+	unit_write(root, "proc/net/tcp", "  sl  local_address rem_address   st\n"
+		   "   0: 0100007F:1144 00000000:0000 0A 00000000:00000000\n");
+	/* the namespace's device, for holds */
+	unit_write(root, "sys/block/sdc/size", "524288\n");
+	unit_write(root, "sys/block/sdc/dev", "8:32\n");
+}
+
+/* Reading the tree and encoding it gives what nvmetcli would save. */
+START_TEST(read_tree_saves_as_nvmetcli)
+{
+	char *root = unit_tmpdir(), *text = slurp(DATA "nvmetcli.json"), *out = NULL;
+	struct vn_ctx *ctx;
+	struct vn_nvmet_config *cfg = NULL;
+
+	make_tree(root);
+	ctx = unit_ctx(root);
+	ck_assert_int_eq(vn_nvmet_read(ctx, &cfg), 0);
+	ck_assert_uint_eq(cfg->ports[0].connections, 0);
+	ck_assert_int_eq(vn_nvmet_json_encode(cfg, &out), 0);
+	ck_assert_str_eq(out, text);
+	vn_nvmet_config_free(cfg);
+	free(out);
+	free(text);
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+static char actions[8192];
+
+static void record(void *data, bool dry_run, const char *action)
+{
+	const char *root = data;
+	const char *a = strstr(action, root);
+	size_t len = strlen(actions);
+
+	(void)dry_run;
+	/* drop the temp root from paths */
+	if (a)
+		snprintf(actions + len, sizeof(actions) - len, "%.*s%s\n",
+			 (int)(a - action), action, a + strlen(root));
+	else
+		snprintf(actions + len, sizeof(actions) - len, "%s\n", action);
+}
+
+/* A delete in dry-run: the order the kernel requires, nothing changed. */
+START_TEST(delete_order_dry_run)
+{
+	static const char *want =
+		"unlink /" CFS "/ports/1/subsystems/" NQN "\n"
+		"rmdir /" CFS "/ports/1\n"
+		"write /" CFS "/subsystems/" NQN "/namespaces/1/enable: 0\n"
+		"rmdir /" CFS "/subsystems/" NQN "/namespaces/1\n"
+		"unlink /" CFS "/subsystems/" NQN "/allowed_hosts/" HOST "\n"
+		"rmdir /" CFS "/subsystems/" NQN "\n"
+		"rmdir /" CFS "/hosts/" HOST "\n";
+	char *root = unit_tmpdir();
+	struct vn_ctx *ctx;
+
+	make_tree(root);
+	ctx = unit_ctx(root);
+	vn_ctx_set_dry_run(ctx, true);
+	actions[0] = '\0';
+	vn_ctx_set_action_cb(ctx, record, root);
+	ck_assert_int_eq(vn_nvmet_export_delete(ctx, NQN, false), 0);
+	ck_assert_str_eq(actions, want);
+	ck_assert_str_eq(unit_read(root, CFS "/subsystems/" NQN "/namespaces/1/enable"), "1\n");
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+/* An established connection to the port refuses the delete (forceable). */
+START_TEST(delete_refused_while_connected)
+{
+	char *root = unit_tmpdir();
+	struct vn_ctx *ctx;
+
+	make_tree(root);
+	/* 127.0.0.1:4420 <- 127.0.0.1:50082, state 01 (established) */
+	unit_write(root, "proc/net/tcp", "  sl  local_address rem_address   st\n"
+		   "   0: 0100007F:1144 00000000:0000 0A 00000000:00000000\n"
+		   "   1: 0100007F:1144 0100007F:C3A2 01 00000000:00000000\n"
+		   "   2: 0100007F:C3A2 0100007F:1144 01 00000000:00000000\n");
+	ctx = unit_ctx(root);
+	vn_ctx_set_dry_run(ctx, true);
+	actions[0] = '\0';
+	vn_ctx_set_action_cb(ctx, record, root);
+	ck_assert_int_eq(vn_nvmet_export_delete(ctx, NQN, false), -EBUSY);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_UNSAFE);
+	ck_assert(vn_ctx_error_forceable(ctx));
+	ck_assert_ptr_nonnull(strstr(vn_ctx_error(ctx), "1 TCP connection established"));
+	ck_assert_str_eq(actions, "");
+	vn_ctx_clear_error(ctx);
+	ck_assert_int_eq(vn_nvmet_export_delete(ctx, NQN, true), 0);
+	ck_assert_str_ne(actions, "");
+	ck_assert_int_eq(vn_nvmet_export_delete(ctx, "nqn.2024-01.io.vnvme:none", false), -ENOENT);
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+/* Refusals come before any change: nothing recorded, nothing created. */
+START_TEST(create_refusals_change_nothing)
+{
+	static const char *hosts[] = { HOST };
+	struct {
+		struct vn_nvmet_export e;
+		int r;
+		enum vn_err_kind kind;
+		const char *msg;
+	} cases[] = {
+		{ { .nqn = "nqn.2024-01.io.vnvme:x", .device = "/dev/sdc", .addr = "127.0.0.1" },
+		  -EACCES, VN_ERR_UNSAFE, "no host is allowed" },
+		{ { .nqn = "a b", .device = "/dev/sdc", .addr = "127.0.0.1",
+		    .allow_any_host = true }, -EINVAL, VN_ERR_INVALID, "whitespace" },
+		{ { .nqn = "x", .device = "/dev/sdc", .addr = "localhost",
+		    .allow_any_host = true }, -EINVAL, VN_ERR_INVALID, "not an IPv4" },
+		{ { .nqn = "x", .device = "/dev/sdc", .addr = "::1", .family = "ipv4",
+		    .allow_any_host = true }, -EINVAL, VN_ERR_INVALID, "not ipv4" },
+		{ { .nqn = "x", .device = "/dev/sdc", .addr = "127.0.0.1", .transport = "rdma",
+		    .allow_any_host = true }, -EINVAL, VN_ERR_INVALID, "tcp" },
+		{ { .nqn = "x", .device = "/dev/sdc", .addr = "127.0.0.1", .hosts = hosts,
+		    .nhosts = 1, .allow_any_host = true }, -EINVAL, VN_ERR_INVALID, "exclude" },
+		{ { .nqn = "x", .device = "/dev/sdc", .addr = "127.0.0.1",
+		    .allow_any_host = true, .model = "" }, -EINVAL, VN_ERR_INVALID, "model" },
+		{ { .nqn = "x", .device = "/proc/net/tcp", .addr = "127.0.0.1",
+		    .allow_any_host = true }, -EINVAL, VN_ERR_INVALID, "not a block device" },
+		{ { .nqn = "x", .device = "sdc", .addr = "127.0.0.1",
+		    .allow_any_host = true }, -EINVAL, VN_ERR_INVALID, "absolute" },
+	};
+	char *root = unit_tmpdir();
+	struct vn_ctx *ctx;
+
+	make_tree(root);
+	ctx = unit_ctx(root);
+	actions[0] = '\0';
+	vn_ctx_set_action_cb(ctx, record, root);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vn_nvmet_created res;
+
+		vn_ctx_clear_error(ctx);
+		ck_assert_int_eq(vn_nvmet_export_create(ctx, &cases[i].e, &res), cases[i].r);
+		ck_assert_int_eq(vn_ctx_error_kind(ctx), cases[i].kind);
+		ck_assert_msg(strstr(vn_ctx_error(ctx), cases[i].msg), "case %zu: %s", i,
+			      vn_ctx_error(ctx));
+	}
+	ck_assert_str_eq(actions, "");
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("nvmet");
+	TCase *tc = tcase_create("nvmet");
+
+	tcase_add_test(tc, nqn_rules);
+	tcase_add_test(tc, json_decode_nvmetcli_file);
+	tcase_add_test(tc, json_round_trip_is_byte_exact);
+	tcase_add_test(tc, json_decode_v07_without_ana);
+	tcase_add_test(tc, json_decode_errors);
+	tcase_add_test(tc, lab_scenario_restores_the_committed_file);
+	tcase_add_test(tc, read_tree_saves_as_nvmetcli);
+	tcase_add_test(tc, delete_order_dry_run);
+	tcase_add_test(tc, delete_refused_while_connected);
+	tcase_add_test(tc, create_refusals_change_nothing);
+	suite_add_tcase(s, tc);
+	return unit_run(s);
+}
