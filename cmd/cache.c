@@ -182,17 +182,36 @@ static const struct vn_cmd cache_attach = {
 static int cmd_cache_detach(struct vn_cli *cli, int argc, char **argv)
 {
 	struct vn_getopt g = { 0 };
-	int c;
+	struct vn_cache_info info;
+	const char *name;
+	int c, r;
 
 	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
 		if (c == VN_GETOPT_STOP)
 			return cli->exit;
 	if (argc - g.optind != 1)
 		return vn_usage_error(cli, "give one mapping name (see 'vnvme cache list')");
-	if (vn_cache_detach(cli->ctx, argv[g.optind], cli->force) < 0)
+	name = argv[g.optind];
+	if (vn_cache_get(cli->ctx, name, &info) < 0)
 		return vn_report(cli);
+	r = vn_cache_detach(cli->ctx, name, cli->force);
+	if (r < 0)
+		return vn_report(cli);
+	if (r == 1) {
+		if (strcmp(info.engine, "rapiddisk") == 0)
+			vn_warn(cli, "%s is open: it will be removed when its last user "
+				"closes it; RAM disk %s stays allocated: free it then with "
+				"'vnvme cache ramdisk remove %s'", name, info.cache_dev,
+				info.cache_dev);
+		else
+			vn_warn(cli, "%s is open: it will be removed when its last user "
+				"closes it; %s and %s stay allocated: free them then through "
+				"/sys/class/zram-control/hot_remove", name, info.cache_dev,
+				info.meta_dev);
+		return VN_EXIT_OK;
+	}
 	if (!cli->dry_run)
-		vn_info(cli, "detached %s", argv[g.optind]);
+		vn_info(cli, "detached %s", name);
 	return VN_EXIT_OK;
 }
 
@@ -204,7 +223,9 @@ static const struct vn_cmd cache_detach = {
 	.description =
 		"Removes the mapping NAME (its data is all on the target: the cache\n"
 		"modes vnvme makes never hold the only copy), then the RAM device(s) it\n"
-		"used. A mapping that is open (mounted, exported) is refused.",
+		"used. A mapping that is open (mounted, exported) is refused; with\n"
+		"--force its removal is deferred to its last close (the RAM stays\n"
+		"allocated until then).",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
 	.args = VN_ARGS_NONE,
 };

@@ -384,15 +384,31 @@ int vn_cache_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,
 	return vn_cache_get(ctx, name, ret);
 }
 
+/* The mapping is gone: free its RAM, saying what is left if that fails. */
+static int free_ram(struct vn_ctx *ctx, const struct vn_cache_engine *e,
+		    const struct vn_cache_info *info)
+{
+	char err[VN_ERR_MSG_MAX];
+	int r = e->free_ram(ctx, info);
+
+	if (r < 0) {
+		vn_strlcpy(err, vn_ctx_error(ctx), sizeof(err));
+		return vn_fail(ctx, r, "%s was removed but its RAM device %s was not "
+			       "freed: %s", info->name, info->cache_dev, err);
+	}
+	return 0;
+}
+
 /**
  * vn_cache_detach() - remove a cache mapping, then free its RAM device(s).
  * @ctx: context.
  * @name: the mapped name.
- * @force: detach even when the mapping is open (mounted, exported): the
- * kernel still refuses while it is open, so this only skips vnvme's check.
+ * @force: a mapping that is open (mounted, exported) is removed when its
+ * last user closes it (deferred removal); its RAM device(s) stay until
+ * then and are freed with vn_rapiddisk_remove() (dm-cache: zram hot_remove).
  *
- * Return: 0; -EBUSY (VN_ERR_UNSAFE, forceable) when it is open; -ENOENT
- * when there is no such cache mapping.
+ * Return: 0; 1 when the removal was deferred; -EBUSY (VN_ERR_UNSAFE,
+ * forceable) when it is open; -ENOENT when there is no such cache mapping.
  */
 int vn_cache_detach(struct vn_ctx *ctx, const char *name, bool force)
 {
@@ -400,6 +416,7 @@ int vn_cache_detach(struct vn_ctx *ctx, const char *name, bool force)
 	struct vn_cache_info info;
 	const struct vn_cache_engine *e;
 	char why[512] = "";
+	bool busy;
 	int n, r;
 
 	r = vn_cache_get(ctx, name, &info);
@@ -410,8 +427,15 @@ int vn_cache_detach(struct vn_ctx *ctx, const char *name, bool force)
 	vn_ctx_clear_error(ctx);
 	if (n > 0)
 		vn_blk_describe_hold(&holds[0], why, sizeof(why));
-	if ((n > 0 || info.open_count > 0) && !force)
+	busy = n > 0 || info.open_count > 0;
+	if (busy && !force)
 		return vn_refuse(ctx, -EBUSY, true, "%s is in use: %s", name,
 				 why[0] ? why : "it is open");
-	return e->detach(ctx, &info);
+	r = busy ? vn_dm_remove_deferred(ctx, name) : vn_dm_remove(ctx, name);
+	if (r != 0 || vn_ctx_dry_run(ctx)) {
+		if (vn_ctx_dry_run(ctx))
+			(void)vn_action(ctx, "free RAM device %s", info.cache_dev);
+		return r;
+	}
+	return free_ram(ctx, e, &info);
 }

@@ -153,21 +153,17 @@ out_remove_meta:
 	return r;
 }
 
-static int dc_detach(struct vn_ctx *ctx, const struct vn_cache_info *info)
+static int dc_free_ram(struct vn_ctx *ctx, const struct vn_cache_info *info)
 {
 	const char *devs[] = { info->cache_dev, info->meta_dev };
 	int r;
 
-	r = vn_dm_remove(ctx, info->name);
-	if (r < 0)
-		return r;
 	for (size_t i = 0; i < VN_ARRAY_SIZE(devs); i++) {
 		if (!devs[i][0])
 			continue;
 		r = zram_remove(ctx, devs[i]);
 		if (r < 0)
-			return vn_fail(ctx, r, "%s was removed but its RAM device %s "
-				       "was not: %s", info->name, devs[i], strerror(-r));
+			return vn_fail(ctx, r, "cannot remove %s: %s", devs[i], strerror(-r));
 	}
 	return 0;
 }
@@ -239,7 +235,7 @@ const struct vn_cache_engine vn_cache_engine_dmcache = {
 	.modes = 1u << VN_CACHE_WT,
 	.load = dc_load,
 	.attach = dc_attach,
-	.detach = dc_detach,
+	.free_ram = dc_free_ram,
 	.describe = dc_describe,
 	.parse_status = dc_parse_status,
 };

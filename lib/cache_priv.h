@@ -23,8 +23,8 @@ struct vn_cache_engine {
 	int (*attach)(struct vn_ctx *ctx, const struct vn_cache_req *req,
 		      const struct vn_blkdev *target, const char *name,
 		      enum vn_cache_mode mode);
-	/* remove the mapping, then free its RAM device(s) */
-	int (*detach)(struct vn_ctx *ctx, const struct vn_cache_info *info);
+	/* free the RAM device(s) of a mapping that is gone */
+	int (*free_ram)(struct vn_ctx *ctx, const struct vn_cache_info *info);
 	/* fill mode, devices and RAM from the table line and sysfs */
 	void (*describe)(struct vn_ctx *ctx, const char *table,
 			 struct vn_cache_info *info);

@@ -73,23 +73,11 @@ out_remove_rd:
 	return r;
 }
 
-static int rc_detach(struct vn_ctx *ctx, const struct vn_cache_info *info)
+static int rc_free_ram(struct vn_ctx *ctx, const struct vn_cache_info *info)
 {
-	int r;
-
-	r = vn_dm_remove(ctx, info->name);
-	if (r < 0)
-		return r;
-	if (!info->cache_dev[0] || vn_ctx_dry_run(ctx)) {
-		if (vn_ctx_dry_run(ctx) && info->cache_dev[0])
-			(void)vn_action(ctx, "remove RAM disk %s", info->cache_dev);
+	if (!info->cache_dev[0])
 		return 0;
-	}
-	r = vn_rapiddisk_remove(ctx, info->cache_dev);
-	if (r < 0)
-		return vn_fail(ctx, r, "%s was removed but its RAM disk %s was not: %s",
-			       info->name, info->cache_dev, vn_ctx_error(ctx));
-	return 0;
+	return vn_rapiddisk_remove(ctx, info->cache_dev);
 }
 
 /* The slaves of the mapping: rdN is the cache, the other one the target. */
@@ -192,7 +180,7 @@ const struct vn_cache_engine vn_cache_engine_rapiddisk = {
 	.modes = (1u << VN_CACHE_WA) | (1u << VN_CACHE_WT),
 	.load = rc_load,
 	.attach = rc_attach,
-	.detach = rc_detach,
+	.free_ram = rc_free_ram,
 	.describe = rc_describe,
 	.parse_status = rc_parse_status,
 };

@@ -247,13 +247,20 @@ static int dm_node_add(struct vn_ctx *ctx, const char *name,
 	return 0;
 }
 
-/* Remove /dev/mapper/NAME after the device is gone, unless udev did. */
+/*
+ * Remove /dev/mapper/NAME after the device is gone, unless udev did. For a
+ * deferred removal (@gone false) udev acts when the device really goes;
+ * without udev the node goes now: open users keep their descriptors, new
+ * opens by name fail, and no stale node is left behind.
+ */
 static void dm_node_del(struct vn_ctx *ctx, const char *name,
-			unsigned int ma, unsigned int mi)
+			unsigned int ma, unsigned int mi, bool gone)
 {
 	char path[VN_PATH_MAX];
 
 	if (vn_path(ctx, path, sizeof(path), "/dev/mapper/%s", name) < 0)
+		return;
+	if (udev_running(ctx) && !gone)
 		return;
 	if (udev_running(ctx))
 		for (unsigned int t = 0; t < DM_UDEV_WAIT_MS; t += DM_POLL_MS) {
@@ -384,8 +391,36 @@ int vn_dm_create(struct vn_ctx *ctx, const char *name, const char *uuid,
 	return 0;
 out_remove:
 	(void)dm_simple(ctx, DM_DEV_REMOVE, name, 0, NULL);
-	dm_node_del(ctx, name, ma, mi);
+	dm_node_del(ctx, name, ma, mi, true);
 	return r;
+}
+
+static int dm_remove(struct vn_ctx *ctx, const char *name, bool deferred)
+{
+	struct dm_ioctl *dmi = NULL;
+	struct vn_dm_info info;
+	bool pending;
+	int r;
+
+	r = vn_dm_info(ctx, name, &info);
+	if (r < 0)
+		return r;
+	if (!info.exists)
+		return vn_fail(ctx, -ENXIO, "no device-mapper device named %s", name);
+	if (!vn_action(ctx, "remove dm device %s%s", name,
+		       deferred ? " (deferred until its last close)" : ""))
+		return 0;
+	r = dm_simple(ctx, DM_DEV_REMOVE, name, deferred ? DM_DEFERRED_REMOVE : 0, &dmi);
+	if (r == -EBUSY)
+		return vn_refuse(ctx, r, false, "%s is open (%u openers)", name,
+				 info.open_count);
+	if (r < 0)
+		return dm_fail(ctx, r, "cannot remove", name);
+	/* the kernel says whether the removal had to wait */
+	pending = deferred && (dmi->flags & DM_DEFERRED_REMOVE);
+	free(dmi);
+	dm_node_del(ctx, name, info.major, info.minor, !pending);
+	return pending ? 1 : 0;
 }
 
 /**
@@ -398,24 +433,21 @@ out_remove:
  */
 int vn_dm_remove(struct vn_ctx *ctx, const char *name)
 {
-	struct vn_dm_info info;
-	int r;
+	return dm_remove(ctx, name, false);
+}
 
-	r = vn_dm_info(ctx, name, &info);
-	if (r < 0)
-		return r;
-	if (!info.exists)
-		return vn_fail(ctx, -ENXIO, "no device-mapper device named %s", name);
-	if (!vn_action(ctx, "remove dm device %s", name))
-		return 0;
-	r = dm_simple(ctx, DM_DEV_REMOVE, name, 0, NULL);
-	if (r == -EBUSY)
-		return vn_refuse(ctx, r, false, "%s is open (%u openers)", name,
-				 info.open_count);
-	if (r < 0)
-		return dm_fail(ctx, r, "cannot remove", name);
-	dm_node_del(ctx, name, info.major, info.minor);
-	return 0;
+/**
+ * vn_dm_remove_deferred() - remove a mapped device now if it is closed,
+ * else when its last user closes it (dmsetup remove --deferred).
+ * @ctx: context.
+ * @name: the mapped name.
+ *
+ * Return: 0 when it is gone, 1 when its removal waits for the last close,
+ * or a negative errno.
+ */
+int vn_dm_remove_deferred(struct vn_ctx *ctx, const char *name)
+{
+	return dm_remove(ctx, name, true);
 }
 
 /**

@@ -165,8 +165,17 @@ check sh -c 'dd if=/dev/mapper/rc-wa_md0 bs=1M count=8 iflag=direct status=none 
 check sh -c 'dd if=/dev/md0 bs=1M count=8 iflag=direct status=none | cmp - /tmp/pat'
 expect_exit 1 mdadm --stop /dev/md0
 expect_output '^rc-wa_md0 +rapiddisk +wa +md0 +rd0 +32 MiB' vnvme cache list
-check vnvme cache detach rc-wa_md0
-assert_clean "md0 detach"
+# --force on an open mapping: its removal waits for the last close
+exec 3</dev/mapper/rc-wa_md0
+expect_exit 0 vnvme cache detach rc-wa_md0 --force
+said 'rc-wa_md0 is open: it will be removed when its last user closes it; RAM disk rd0'
+expect_output '^rc-wa_md0' dmsetup ls
+check test ! -e /dev/mapper/rc-wa_md0
+check sh -c 'dd bs=1M count=8 status=none <&3 | cmp - /tmp/pat'
+exec 3<&-
+expect_output '^No devices found' dmsetup ls
+check vnvme cache ramdisk remove rd0
+assert_clean "md0 deferred detach"
 check sh -c 'dd if=/dev/md0 bs=1M count=8 iflag=direct status=none | cmp - /tmp/pat'
 check mdadm --stop /dev/md0
 
