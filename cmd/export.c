@@ -287,7 +287,7 @@ static int cmd_export_list(struct vn_cli *cli, int argc, char **argv)
 
 /* ---- delete, save, restore, clear ---- */
 
-/* The one positional argument of a command, or a usage error. */
+/* The one positional argument: -1 with *ret set, else the exit code. */
 static int one_arg(struct vn_cli *cli, int argc, char **argv, const char *what,
 		   const char **ret)
 {
@@ -300,7 +300,7 @@ static int one_arg(struct vn_cli *cli, int argc, char **argv, const char *what,
 	if (argc - g.optind != 1)
 		return vn_usage_error(cli, "give exactly one %s", what);
 	*ret = argv[g.optind];
-	return VN_EXIT_OK;
+	return -1;
 }
 
 static int cmd_export_delete(struct vn_cli *cli, int argc, char **argv)
@@ -308,7 +308,7 @@ static int cmd_export_delete(struct vn_cli *cli, int argc, char **argv)
 	const char *nqn;
 	int r = one_arg(cli, argc, argv, "NQN", &nqn);
 
-	if (r != VN_EXIT_OK)
+	if (r >= 0)
 		return r;
 	if (vn_nvmet_export_delete(cli->ctx, nqn, cli->force) < 0) {
 		r = vn_report(cli);
@@ -326,7 +326,7 @@ static int cmd_export_save(struct vn_cli *cli, int argc, char **argv)
 	const char *file;
 	int r = one_arg(cli, argc, argv, "FILE", &file);
 
-	if (r != VN_EXIT_OK)
+	if (r >= 0)
 		return r;
 	if (vn_nvmet_save(cli->ctx, file) < 0)
 		return vn_report(cli);
@@ -340,7 +340,7 @@ static int cmd_export_restore(struct vn_cli *cli, int argc, char **argv)
 	const char *file;
 	int r = one_arg(cli, argc, argv, "FILE", &file);
 
-	if (r != VN_EXIT_OK)
+	if (r >= 0)
 		return r;
 	if (vn_nvmet_restore(cli->ctx, file) < 0) {
 		r = vn_report(cli);
