@@ -94,6 +94,7 @@ n=$(vnvme discover -t tcp -a 127.0.0.1 -s 4420 -q "$HOST" --json | jq '.records 
 n=$(vnvme discover --traddr 127.0.0.1 --trsvcid 4420 --transport tcp --hostnqn "$OTHER" \
 	--json | jq '.records | length')
 [ "$n" = 1 ] && ok "vnvme discover as another host: 1 record" || fail "as another host: $n"
+vnvme connect -t tcp -n "$NQN" -a 127.0.0.1 -s 4420 -q "$OTHER" 2>&1 | sed 's/^/    said: /'
 refused 1 'refused this host' vnvme connect -t tcp -n "$NQN" -a 127.0.0.1 \
 	-s 4420 -q "$OTHER"
 out=$(vnvme connect -t tcp -n "$NQN" -a 127.0.0.1 -s 4420 -q "$HOST" --json)
@@ -145,6 +146,7 @@ refused 1 'already connected' vnvme connect -t tcp -n nvmet-test -a 127.0.0.1 -s
 expect_output 'disconnected' vnvme disconnect nvmet-test
 check test ! -b "$vdev"
 # nothing listens on 4421
+vnvme connect -t tcp -n nvmet-test -a 127.0.0.1 -s 4421 2>&1 | sed 's/^/    said: /'
 refused 1 'connection refused' vnvme connect -t tcp -n nvmet-test -a 127.0.0.1 -s 4421
 # the hand-made export is listed and deleted like vnvme's own
 expect_output '/dev/sdb' vnvme export list
