@@ -180,7 +180,8 @@ int vn_dm_info(struct vn_ctx *ctx, const char *name, struct vn_dm_info *ret)
 	if (!dmi)
 		return vn_fail(ctx, -ENOMEM, "out of memory");
 	r = dm_ioctl(ctx, DM_DEV_STATUS, dmi);
-	if (r == -ENXIO) {
+	/* a dry run does not load dm_mod: then no device exists yet */
+	if (r == -ENXIO || (r == -ENOENT && vn_ctx_dry_run(ctx))) {
 		*ret = (struct vn_dm_info){ .exists = false };
 		free(dmi);
 		return 0;

@@ -48,6 +48,15 @@ fio_iops() {
 		jq '.jobs[0].read.iops | floor'
 }
 
+# ---- a dry run loads nothing, makes nothing, says what it would do ----
+expect_output -e '^would load module rapiddisk$' \
+	-e '^would write /sys/kernel/rapiddisk/mgmt: rapiddisk attach 0 33554432$' \
+	-e '^would create dm device rc-wa_sda: 0 524288 rapiddisk-cache /dev/sda /dev/rd0 65536 1$' \
+	-- vnvme --dry-run cache attach /dev/sda --size 32
+check test ! -e /sys/module/rapiddisk
+check test ! -e /dev/rd0
+check test ! -e /dev/mapper/rc-wa_sda
+
 # ---- the article's step over a plain disk ----
 expect_output '^/dev/mapper/rc-wa_sda$' vnvme cache attach /dev/sda --size 32 --mode wa
 check test -b /dev/mapper/rc-wa_sda
