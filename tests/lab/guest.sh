@@ -92,7 +92,7 @@ wait_for_disks() {
 run_script() {
 	local rc
 	. /lab/args
-	cd /root
+	cd /root || return
 	export HOME=/root VNVME_LAB_LIB=/lab/lib.sh VNVME_LAB_OUT=/lab/out
 	say "running $LAB_SCRIPT"
 	sh "/lab/scripts/$LAB_SCRIPT" "$@" </dev/null >/lab/output 2>&1
