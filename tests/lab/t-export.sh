@@ -134,9 +134,18 @@ mkdir "$S" && echo 1 >"$S/attr_allow_any_host" && mkdir "$S/namespaces/1" &&
 	echo tcp >"$CFS/ports/1/addr_trtype" && echo 4420 >"$CFS/ports/1/addr_trsvcid" &&
 	echo ipv4 >"$CFS/ports/1/addr_adrfam" && ln -s "$S" "$CFS/ports/1/subsystems/nvmet-test" &&
 	ok "target made by hand" || fail "target made by hand"
-expect_output 'nvmet-test' vnvme discover -t tcp -a 127.0.0.1 -s 4420
+# no host identity yet: vnvme generates one, writes it and says so
+rm -f /etc/nvme/hostnqn /etc/nvme/hostid
+expect_output -e 'nvmet-test' -e 'generated host NQN nqn.2014-08.org.nvmexpress:uuid:.*written to /etc/nvme/hostnqn' \
+	-- vnvme discover -t tcp -a 127.0.0.1 -s 4420
 check test -s /etc/nvme/hostnqn
 check test -s /etc/nvme/hostid
+saved=$(cat /etc/nvme/hostnqn)
+out=$(vnvme discover -t tcp -a 127.0.0.1 -s 4420 2>&1)
+case $out in *generated*) fail "a second discover generated another host NQN" ;;
+*) [ "$(cat /etc/nvme/hostnqn)" = "$saved" ] && ok "the host NQN is stable: $saved" ||
+	fail "the host NQN changed" ;;
+esac
 out=$(vnvme connect -t tcp -n nvmet-test -a 127.0.0.1 -s 4420 --json)
 vdev=$(printf '%s' "$out" | jq -r .namespace)
 [ -b "$vdev" ] && ok "vnvme connect to the hand-made target: $vdev" || fail "connect: '$out'"
