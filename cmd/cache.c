@@ -83,8 +83,7 @@ static const struct vn_opt attach_opts[] = {
 	{ "name", OPT_NAME, "NAME", "mapping name (default rc-MODE_TARGET)", 0 },
 	{ "engine", OPT_ENGINE, "rapiddisk|dm-cache",
 	  "default: rapiddisk if its module loads, else dm-cache", 0 },
-	{ "unsafe", OPT_UNSAFE, NULL, "allow --mode wb (loses writes on power loss)",
-	  VN_OPT_NOCOMPLETE },
+	{ "unsafe", OPT_UNSAFE, NULL, "allow --mode wb (loses writes on power loss)", 0 },
 	{ NULL }
 };
 
