@@ -54,7 +54,9 @@ for mm in $(dmsetup table rc-wt_sda | awk '{ print $4, $5 }'); do
 	expect_output '/zram[0-9]+$' readlink "/sys/dev/block/$mm"
 done
 expect_output -e '"engine": "dm-cache"' -e '"mode": "wt"' -e '"target": "sda"' \
-	-e '"cache_bytes": 33554432,' -e '"cache_device": "zram[0-9]+"' -- vnvme cache list --json
+	-e '"cache_bytes": 33554432,' -e '"cache_device": "zram[0-9]+"' \
+	-e '"metadata_device": "zram[0-9]+"' -- vnvme cache list --json
+expect_output -e '^dm_cache_smq ' -e '^zram ' -- cat /proc/modules
 
 # ---- data ----
 dd if=/dev/urandom of=/tmp/pat bs=1M count=8 status=none

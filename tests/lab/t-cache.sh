@@ -60,6 +60,8 @@ check test ! -e /dev/mapper/rc-wa_sda
 # ---- the article's step over a plain disk ----
 expect_output '^/dev/mapper/rc-wa_sda$' vnvme cache attach /dev/sda --size 32 --mode wa
 check test -b /dev/mapper/rc-wa_sda
+# vnvme loaded the modules itself (libkmod; nothing here ran modprobe)
+expect_output -e '^rapiddisk ' -e '^rapiddisk_cache ' -e '^dm_mod .* rapiddisk_cache,' -- cat /proc/modules
 expect_output -e '^0 524288 rapiddisk-cache conf:' \
 	-e 'RapidDisk dev \(/dev/rd0\), disk dev \(/dev/sda\) mode \(WRITE_AROUND\)' \
 	-e 'capacity\(32M\)' -- dmsetup table rc-wa_sda
