@@ -1363,8 +1363,8 @@ int vn_md_stop(struct vn_ctx *ctx, const char *md_arg)
 		vn_msleep(STOP_RETRY_MS);
 	}
 	if (r == -EBUSY)
-		return vn_refuse(ctx, r, false, "%s is busy: the kernel refused to stop it",
-				 md);
+		return vn_refuse(ctx, r, false, "%s is open by another program (the "
+				 "kernel refused to stop it)", md);
 	return vn_fail(ctx, r, "%s: STOP_ARRAY failed: %s", md, strerror(-r));
 }
 

@@ -296,6 +296,44 @@ START_TEST(test_journal_mode_refusals)
 }
 END_TEST
 
+
+/* refusals decided from the request alone: before any device is touched */
+START_TEST(test_create_request_refusals)
+{
+	static const char *const two[] = { "/dev/sda1", "/dev/sdb1" };
+	static const char *const three[] = { "/dev/sda1", "/dev/sdb1", "/dev/sdc1" };
+	char *root = unit_tmpdir();
+	struct vn_ctx *ctx = unit_ctx(root);
+	struct vn_md_create_result res;
+	struct vn_md_create_req req = { .level = 5, .members = two, .nmembers = 2 };
+
+	ck_assert_int_lt(vn_md_create(ctx, "/dev/md0", &req, &res), 0);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_UNSAFE);
+	ck_assert_str_eq(vn_ctx_error(ctx), "raid5 needs at least 3 members, 2 given");
+	req = (struct vn_md_create_req){ .level = 1, .members = two, .nmembers = 2,
+					 .journal = "/dev/nvme0n1p1" };
+	ck_assert_int_lt(vn_md_create(ctx, "/dev/md0", &req, &res), 0);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_UNSAFE);
+	ck_assert_ptr_nonnull(strstr(vn_ctx_error(ctx), "raid1 cannot have a write journal"));
+	req = (struct vn_md_create_req){ .level = 5, .members = three, .nmembers = 3,
+					 .chunk_kib = 96 };
+	ck_assert_int_eq(vn_md_create(ctx, "/dev/md0", &req, &res), -EINVAL);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_INVALID);
+	req.chunk_kib = 0;
+	req.level = 3;
+	ck_assert_int_eq(vn_md_create(ctx, "/dev/md0", &req, &res), -EINVAL);
+	req.level = 5;
+	ck_assert_int_eq(vn_md_create(ctx, "/dev/sdb", &req, &res), -EINVAL);
+	/* an array that already runs */
+	unit_write(root, "/sys/block/md0/md/array_state", "clean\n");
+	ck_assert_int_eq(vn_md_create(ctx, "md0", &req, &res), -EBUSY);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_UNSAFE);
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
 static Suite *md_suite(void)
 {
 	Suite *s = suite_create("md");
@@ -310,6 +348,7 @@ static Suite *md_suite(void)
 	tcase_add_test(tc, test_mdstat_levels);
 	tcase_add_test(tc, test_status_tree);
 	tcase_add_test(tc, test_journal_mode_refusals);
+	tcase_add_test(tc, test_create_request_refusals);
 	suite_add_tcase(s, tc);
 	return s;
 }
