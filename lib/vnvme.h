@@ -444,6 +444,7 @@ int vn_dm_info(struct vn_ctx *ctx, const char *name, struct vn_dm_info *ret);
 int vn_dm_create(struct vn_ctx *ctx, const char *name, const char *uuid,
 		 const struct vn_dm_target *t, size_t n, struct vn_dm_info *ret);
 int vn_dm_remove(struct vn_ctx *ctx, const char *name);
+int vn_dm_remove_deferred(struct vn_ctx *ctx, const char *name);
 int vn_dm_suspend(struct vn_ctx *ctx, const char *name, bool suspend);
 int vn_dm_status(struct vn_ctx *ctx, const char *name, bool table,
 		 char *ret_type, char *buf, size_t len);
@@ -525,6 +526,7 @@ int vn_cache_parse_status(const char *engine, const char *status,
 			  struct vn_cache_stats *ret);
 int vn_cache_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,
 		    struct vn_cache_info *ret);
+/* vn_cache_detach() - Return: 0, 1 when --force deferred it to the last close. */
 int vn_cache_detach(struct vn_ctx *ctx, const char *name, bool force);
 int vn_cache_get(struct vn_ctx *ctx, const char *name, struct vn_cache_info *ret);
 int vn_cache_list(struct vn_ctx *ctx, struct vn_cache_info **ret);
