@@ -4,7 +4,6 @@
  * controller behind them, and what holds them (mounts, md, dm, swap, nvmet).
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -73,67 +72,21 @@ static int cmp_names(const void *x, const void *y)
 	return natcmp(*a, *b);
 }
 
-/* Sorted names of the directory entries of a sysfs dir; filter may be NULL. */
-static int list_dir(const struct vn_ctx *ctx, const char *rel,
-		    bool (*filter)(const struct vn_ctx *, const char *, const char *),
+/* Sorted names of the entries of a sysfs directory; @filter may be NULL. */
+static int list_dir(const struct vn_ctx *ctx, const char *rel, vn_dir_filter filter,
 		    char ***ret_names)
 {
-	char path[VN_PATH_MAX];
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *dir;
-	int r;
-
-	r = vn_path(ctx, path, sizeof(path), "%s", rel);
-	if (r < 0)
-		return r;
-	dir = opendir(path);
-	if (!dir)
-		return -errno;
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (filter && !filter(ctx, rel, de->d_name))
-			continue;
-		if (n == cap) {
-			char **nn;
-
-			cap = cap ? cap * 2 : 16;
-			nn = realloc(names, cap * sizeof(*names));
-			if (!nn)
-				goto oom;
-			names = nn;
-		}
-		names[n] = strdup(de->d_name);
-		if (!names[n])
-			goto oom;
-		n++;
-	}
-	closedir(dir);
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_names);
-	*ret_names = names;
-	return (int)n;
-oom:
-	closedir(dir);
-	while (n)
-		free(names[--n]);
-	free(names);
-	return -ENOMEM;
+	return vn_list_dir(ctx, rel, filter, NULL, cmp_names, ret_names);
 }
 
-static void free_names(char **names, int n)
+/* A partition's sysfs directory has a "partition" attribute. */
+static bool is_partition_entry(const char *path, const void *data)
 {
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
+	char attr[VN_PATH_MAX];
 
-static bool is_partition_entry(const struct vn_ctx *ctx, const char *dir,
-			       const char *name)
-{
-	return vn_exists(ctx, "%s/%s/partition", dir, name);
+	(void)data;
+	return snprintf(attr, sizeof(attr), "%s/partition", path) < (int)sizeof(attr) &&
+	       access(attr, F_OK) == 0;
 }
 
 /* The SCSI unit serial number page (VPD 0x80): 4 header bytes, then ASCII. */
@@ -275,7 +228,7 @@ int vn_blk_partitions(struct vn_ctx *ctx, const char *disk,
 		if (read_dev(ctx, disk, names[i], &d) == 0)
 			r = append(&parts, &n, &cap, &d);
 	}
-	free_names(names, count);
+	vn_free_names(names, count);
 	if (r < 0) {
 		free(parts);
 		return vn_fail(ctx, r, "out of memory");
@@ -307,7 +260,7 @@ int vn_blk_list(struct vn_ctx *ctx, struct vn_blkdev **ret_devs)
 			r = append(&devs, &n, &cap, &parts[j]);
 		free(parts);
 	}
-	free_names(disks, count);
+	vn_free_names(disks, count);
 	if (r < 0) {
 		free(devs);
 		return vn_fail(ctx, r, "out of memory");
@@ -338,12 +291,12 @@ static int resolve_name(struct vn_ctx *ctx, const char *dev, char *name,
 			    strcmp(dmname, base) == 0) {
 				vn_strlcpy(name, disks[i], len);
 				vn_strlcpy(disk, disks[i], disk_len);
-				free_names(disks, count);
+				vn_free_names(disks, count);
 				return 0;
 			}
 		}
 		if (count > 0)
-			free_names(disks, count);
+			vn_free_names(disks, count);
 	} else if (dev[0] == '/' && vn_path(ctx, path, sizeof(path), "%s", dev) == 0 &&
 		   stat(path, &st) == 0 && S_ISBLK(st.st_mode)) {
 		/* a real node: trust its numbers, not its name */
@@ -366,12 +319,12 @@ static int resolve_name(struct vn_ctx *ctx, const char *dev, char *name,
 		if (vn_exists(ctx, "/sys/block/%s/%s/partition", disks[i], base)) {
 			vn_strlcpy(name, base, len);
 			vn_strlcpy(disk, disks[i], disk_len);
-			free_names(disks, count);
+			vn_free_names(disks, count);
 			return 0;
 		}
 	}
 	if (count > 0)
-		free_names(disks, count);
+		vn_free_names(disks, count);
 	return -ENOENT;
 }
 
@@ -528,7 +481,7 @@ static void holds_holders(struct vn_ctx *ctx, const char *disk,
 			}
 		}
 		if (count > 0)
-			free_names(names, count);
+			vn_free_names(names, count);
 	}
 }
 
@@ -558,10 +511,10 @@ static void holds_nvmet(struct vn_ctx *ctx, const struct devnum *devs, size_t nd
 				add_hold(holds, max, n, VN_HOLD_EXPORTED, d->name, nqns[i]);
 		}
 		if (ns_count > 0)
-			free_names(nsids, ns_count);
+			vn_free_names(nsids, ns_count);
 	}
 	if (count > 0)
-		free_names(nqns, count);
+		vn_free_names(nqns, count);
 }
 
 int vn_blk_holds(struct vn_ctx *ctx, const char *name, struct vn_hold *ret_holds,

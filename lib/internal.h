@@ -57,6 +57,18 @@ bool vn_exists(const struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
 int vn_write_str(struct vn_ctx *ctx, const char *value,
 		 const char *fmt, ...) VN_PRINTF(3, 4);
 
+/*
+ * vn_list_dir() - the names in a directory under the root, sorted with @cmp
+ * (NULL: as read), those for which @filter(full path, @data) is true (NULL:
+ * all); dot entries are skipped. Return: the count, or -errno (-ENOENT for a
+ * missing directory); free *ret_names with vn_free_names().
+ */
+typedef bool (*vn_dir_filter)(const char *path, const void *data);
+int vn_list_dir(const struct vn_ctx *ctx, const char *rel, vn_dir_filter filter,
+		const void *data, int (*cmp)(const void *, const void *),
+		char ***ret_names);
+void vn_free_names(char **names, int n);
+
 /* Bounded copy that always terminates; returns dst. */
 char *vn_strlcpy(char *dst, const char *src, size_t len);
 /* "/dev/sda" -> "sda"; "sda" stays. */

@@ -215,65 +215,27 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void free_names(char **names, int n)
+static bool entry_is(const char *path, const void *data)
 {
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	enum entry_kind kind = *(const enum entry_kind *)data;
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return false;
+	return (kind == ENTRY_DIR && S_ISDIR(st.st_mode)) ||
+	       (kind == ENTRY_LINK && S_ISLNK(st.st_mode)) ||
+	       (kind == ENTRY_FILE && S_ISREG(st.st_mode));
 }
 
 /* Sorted entries of @rel of one kind; a missing directory has none. */
 static int cfs_list(const struct vn_ctx *ctx, const char *rel, enum entry_kind kind,
 		    char ***ret_names)
 {
-	char path[VN_PATH_MAX];
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *dir;
+	int n;
 
 	*ret_names = NULL;
-	if (vn_path(ctx, path, sizeof(path), "%s", rel) < 0)
-		return -ENAMETOOLONG;
-	dir = opendir(path);
-	if (!dir)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(dir))) {
-		struct stat st;
-		char full[VN_PATH_MAX];
-
-		if (de->d_name[0] == '.')
-			continue;
-		if (snprintf(full, sizeof(full), "%s/%s", path, de->d_name) >= (int)sizeof(full) ||
-		    lstat(full, &st) < 0)
-			continue;
-		if ((kind == ENTRY_DIR && !S_ISDIR(st.st_mode)) ||
-		    (kind == ENTRY_LINK && !S_ISLNK(st.st_mode)) ||
-		    (kind == ENTRY_FILE && !S_ISREG(st.st_mode)))
-			continue;
-		if (n == cap) {
-			char **nn;
-
-			cap = cap ? cap * 2 : 16;
-			nn = realloc(names, cap * sizeof(*names));
-			if (!nn)
-				goto oom;
-			names = nn;
-		}
-		names[n] = strdup(de->d_name);
-		if (!names[n])
-			goto oom;
-		n++;
-	}
-	closedir(dir);
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_str);
-	*ret_names = names;
-	return (int)n;
-oom:
-	closedir(dir);
-	free_names(names, (int)n);
-	return -ENOMEM;
+	n = vn_list_dir(ctx, rel, entry_is, &kind, cmp_str, ret_names);
+	return n == -ENOENT ? 0 : n;
 }
 
 /* Attribute files nvmetcli saves: readable and writable, named group_x. */
@@ -315,7 +277,7 @@ static int read_attrs(const struct vn_ctx *ctx, const char *dir,
 			continue;
 		(*n)++;
 	}
-	free_names(names, count);
+	vn_free_names(names, count);
 	return 0;
 }
 
@@ -355,7 +317,7 @@ static int read_links(const struct vn_ctx *ctx, const char *dir,
 	if (count < 0)
 		return count;
 	r = names_to_nqns(names, count, ret, ret_n);
-	free_names(names, count);
+	vn_free_names(names, count);
 	return r;
 }
 
@@ -375,7 +337,7 @@ static int read_ns(const struct vn_ctx *ctx, const char *nqn, struct vn_nvmet_su
 		return count;
 	s->ns = calloc((size_t)count, sizeof(*s->ns));
 	if (!s->ns) {
-		free_names(names, count);
+		vn_free_names(names, count);
 		return -ENOMEM;
 	}
 	for (int i = 0; i < count && r == 0; i++) {
@@ -391,7 +353,7 @@ static int read_ns(const struct vn_ctx *ctx, const char *nqn, struct vn_nvmet_su
 		r = read_attrs(ctx, nsdir, ns_groups, ns->attrs, &ns->nattrs);
 		s->nns++;
 	}
-	free_names(names, count);
+	vn_free_names(names, count);
 	return r;
 }
 
@@ -405,7 +367,7 @@ static int read_subsys(const struct vn_ctx *ctx, struct vn_nvmet_config *cfg)
 		return count;
 	cfg->subsys = calloc((size_t)count, sizeof(*cfg->subsys));
 	if (!cfg->subsys) {
-		free_names(names, count);
+		vn_free_names(names, count);
 		return -ENOMEM;
 	}
 	for (int i = 0; i < count && r == 0; i++) {
@@ -424,7 +386,7 @@ static int read_subsys(const struct vn_ctx *ctx, struct vn_nvmet_config *cfg)
 			r = read_links(ctx, hdir, &s->hosts, &s->nhosts);
 		}
 	}
-	free_names(names, count);
+	vn_free_names(names, count);
 	return r;
 }
 
@@ -439,7 +401,7 @@ static int read_ana(const struct vn_ctx *ctx, const char *pdir, struct vn_nvmet_
 		return count;
 	p->ana = calloc((size_t)count, sizeof(*p->ana));
 	if (!p->ana) {
-		free_names(names, count);
+		vn_free_names(names, count);
 		return -ENOMEM;
 	}
 	for (int i = 0; i < count; i++) {
@@ -450,7 +412,7 @@ static int read_ana(const struct vn_ctx *ctx, const char *pdir, struct vn_nvmet_
 				names[i]) < 0)
 			vn_strlcpy(a->state, "optimized", sizeof(a->state));
 	}
-	free_names(names, count);
+	vn_free_names(names, count);
 	return 0;
 }
 
@@ -466,7 +428,7 @@ static int read_referrals(const struct vn_ctx *ctx, const char *pdir,
 		return count;
 	p->refs = calloc((size_t)count, sizeof(*p->refs));
 	if (!p->refs) {
-		free_names(names, count);
+		vn_free_names(names, count);
 		return -ENOMEM;
 	}
 	for (int i = 0; i < count && r == 0; i++) {
@@ -479,7 +441,7 @@ static int read_referrals(const struct vn_ctx *ctx, const char *pdir,
 		ref->enabled = vn_read_u64(ctx, &v, "%s/enable", rdir) == 0 && v;
 		r = read_attrs(ctx, rdir, referral_groups, ref->attrs, &ref->nattrs);
 	}
-	free_names(names, count);
+	vn_free_names(names, count);
 	return r;
 }
 
@@ -559,7 +521,7 @@ static int read_ports(const struct vn_ctx *ctx, struct vn_nvmet_config *cfg)
 		return count;
 	cfg->ports = calloc((size_t)count, sizeof(*cfg->ports));
 	if (!cfg->ports) {
-		free_names(names, count);
+		vn_free_names(names, count);
 		return -ENOMEM;
 	}
 	for (int i = 0; i < count && r == 0; i++) {
@@ -579,7 +541,7 @@ static int read_ports(const struct vn_ctx *ctx, struct vn_nvmet_config *cfg)
 			r = read_referrals(ctx, dir, p);
 		p->connections = port_connections(ctx, p);
 	}
-	free_names(names, count);
+	vn_free_names(names, count);
 	return r;
 }
 
@@ -613,7 +575,7 @@ int vn_nvmet_read(struct vn_ctx *ctx, struct vn_nvmet_config **ret_cfg)
 	count = cfs_list(ctx, NVMET "/hosts", ENTRY_DIR, &names);
 	r = count < 0 ? count : names_to_nqns(names, count, &cfg->hosts, &cfg->nhosts);
 	if (count > 0)
-		free_names(names, count);
+		vn_free_names(names, count);
 	if (r == 0)
 		r = read_subsys(ctx, cfg);
 	if (r == 0)

@@ -4,6 +4,7 @@
  * only place that joins a system path, so every module can be run against a
  * captured tree (see tests/unit).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -147,4 +148,59 @@ int vn_write_str(struct vn_ctx *ctx, const char *value, const char *fmt, ...)
 	if ((size_t)n != len)
 		return -EIO;
 	return 0;
+}
+
+void vn_free_names(char **names, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int vn_list_dir(const struct vn_ctx *ctx, const char *rel, vn_dir_filter filter,
+		const void *data, int (*cmp)(const void *, const void *),
+		char ***ret_names)
+{
+	char path[VN_PATH_MAX], full[VN_PATH_MAX];
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *dir;
+	int r;
+
+	r = vn_path(ctx, path, sizeof(path), "%s", rel);
+	if (r < 0)
+		return r;
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (filter && (snprintf(full, sizeof(full), "%s/%s", path, de->d_name) >=
+			       (int)sizeof(full) || !filter(full, data)))
+			continue;
+		if (n == cap) {
+			char **nn;
+
+			cap = cap ? cap * 2 : 16;
+			nn = realloc(names, cap * sizeof(*names));
+			if (!nn)
+				goto oom;
+			names = nn;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n])
+			goto oom;
+		n++;
+	}
+	closedir(dir);
+	if (n && cmp)
+		qsort(names, n, sizeof(*names), cmp);
+	*ret_names = names;
+	return (int)n;
+oom:
+	closedir(dir);
+	vn_free_names(names, (int)n);
+	return -ENOMEM;
 }
