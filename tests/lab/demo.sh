@@ -25,12 +25,56 @@ step vnvme disks
 step vnvme partition $HDDS $NVME
 step vnvme disks
 
-# Next steps, appended as vnvme grows them (the article's order):
-# 3. RAID-5 over the HDD partitions      step vnvme raid create ...
-# 4. NVMe partition as the md journal    step vnvme journal ... (write-back)
-# 5. RAM read cache over the array       step vnvme cache attach ...
-# 6. NVMe/TCP export on 127.0.0.1:4420   step vnvme export create ...
-# 7. Connect back and measure            step vnvme connect ...; fio ...
+# 3. RAID-5 over the HDD partitions with the NVMe partition as md's write
+#    journal (the article's mdadm --create ... --write-journal), then wait
+#    for the initial sync before switching the journal to write-back.
+step vnvme raid create /dev/md0 --level 5 --journal ${NVME}p1 \
+	/dev/sda1 /dev/sdb1 /dev/sdc1 /dev/sdd1
+step vnvme raid wait /dev/md0
+# 4. The journal in write-back (md starts every array in write-through).
+step vnvme journal-mode /dev/md0 write-back
+step vnvme raid status /dev/md0
+
+# 5. RAM read cache over the array: a 32 MiB RapidDisk RAM disk in
+#    write-around (the article's rapiddisk --attach + --cache-map rd0 /dev/md0 wa),
+#    giving /dev/mapper/rc-wa_md0.
+step vnvme cache attach /dev/md0 --size 32 --mode wa
+step vnvme cache list
+
+# 6. NVMe/TCP export of the cached array on 127.0.0.1:4420 (the article's
+#    nvmet configfs writes). Closed to all but this host's NQN, where the
+#    article uses attr_allow_any_host: this kernel has no NVMe
+#    authentication, so the allow-list is the only access control. A real
+#    host has /etc/nvme/hostnqn (nvme-cli's postinst writes it); the lab
+#    guest has none, so the demo pins one there first.
+EXPORT_DEV=/dev/mapper/rc-wa_md0	# the flow's last device (step 5)
+[ -s /etc/nvme/hostnqn ] || {
+	mkdir -p /etc/nvme
+	echo nqn.2014-08.org.nvmexpress:uuid:0d3f6a52-8a4b-4c1e-9d57-2f1b6c0e7a91 >/etc/nvme/hostnqn
+}
+step vnvme export create $EXPORT_DEV --nqn nvmet-test --addr 127.0.0.1 --port 4420 \
+	--allow-host "$(cat /etc/nvme/hostnqn)"
+step vnvme export list
+
+# 7. The host side, over loopback: discover, connect, list, then a short fio
+#    run through the connected namespace (4 KiB random writes, verified).
+step vnvme discover -t tcp -a 127.0.0.1 -s 4420
+step vnvme connect -t tcp -n nvmet-test -a 127.0.0.1 -s 4420
+step vnvme list
+NS=$(vnvme list --json | jq -r '.devices[] | select(.nqn == "nvmet-test") | .node')
+step fio --name=nvmf --filename="$NS" --rw=randwrite --bs=4k --size=8M --iodepth=16 \
+	--ioengine=libaio --direct=1 --verify=crc32c --do_verify=1
+
+# ---- more steps above this line; teardown below, in reverse order ----
+
+# Teardown of step 7 and 6: disconnect, then remove the export.
+step vnvme disconnect nvmet-test
+step vnvme export delete nvmet-test
+
+# Teardown: unmap the read cache (frees its RAM disk), then stop the array
+# (the journal is drained first, so it cannot hang).
+step vnvme cache detach rc-wa_md0
+step vnvme raid stop /dev/md0
 
 echo
 echo "demo: done"
