@@ -1,9 +1,11 @@
 #!/bin/sh
-# lab-run: --throttle 150 --timeout 900
-# A stop that cannot hang: journal in write-back, stripe_cache_size 4096,
-# throttled HDDs, random writes, then `vnvme raid stop`, five times. Each
-# stop must end within a bound; mdadm then assembles a clean array and fio
-# verifies every block written before the stop.
+# lab-run: --throttle 150 --smp 2 --timeout 900
+# A stop that cannot hang: journal in write-back, stripe_cache_size 8192,
+# throttled HDDs, 12 s of 4 KiB random writes, then `vnvme raid stop`, five
+# times. The same load followed by `mdadm --stop` hangs md in
+# raid5_quiesce (tests/lab/capture/md-stop-control.sh). Each stop must end
+# within a bound; mdadm then assembles a clean array and fio verifies every
+# block of a separate verified job written before the stop.
 . "$VNVME_LAB_LIB"
 
 MEMBERS="/dev/sda1 /dev/sdb1 /dev/sdc1 /dev/sdd1"
@@ -16,18 +18,25 @@ check vnvme raid create /dev/md0 --level 5 --journal $J --assume-clean $MEMBERS
 
 now() { cut -d' ' -f1 /proc/uptime; }
 
-job() {	# job SEED extra-args...: 8 MiB of 4 KiB random writes, QD16, direct
+job() {	# job SEED extra-args...: 8 MiB of verified 4 KiB random writes in the first 64 MiB
 	seed=$1
 	shift
 	fio --name=w --filename=/dev/md0 --rw=randwrite --bs=4k --iodepth=16 \
-		--ioengine=libaio --direct=1 --size=256M --io_size=8M --randseed="$seed" \
+		--ioengine=libaio --direct=1 --size=64M --io_size=8M --randseed="$seed" \
 		--verify=crc32c --do_verify=0 --output-format=terse "$@"
+}
+
+load() {	# 12 s of 4 KiB random writes, QD16, over the rest of the array
+	fio --name=load --filename=/dev/md0 --rw=randwrite --bs=4k --iodepth=16 \
+		--ioengine=libaio --direct=1 --offset=64M --size=636M --time_based \
+		--runtime=12 --randseed="$1" --output-format=terse
 }
 
 for i in 1 2 3 4 5; do
 	check vnvme journal-mode /dev/md0 write-back
-	check sh -c 'echo 4096 > /sys/block/md0/md/stripe_cache_size'
+	check sh -c 'echo 8192 > /sys/block/md0/md/stripe_cache_size'
 	check job "$i"
+	check load "$i"
 	echo "round $i: stripe_cache_active $(cat /sys/block/md0/md/stripe_cache_active)" \
 		"array_state $(cat /sys/block/md0/md/array_state)"
 	t0=$(now)
