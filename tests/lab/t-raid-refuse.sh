@@ -13,7 +13,7 @@ no_superblock() {	# no_superblock DEV...: mdadm sees no md superblock
 		if mdadm --examine "$d" >/dev/null 2>&1; then fail "superblock on $d"
 		else ok "no superblock on $d"; fi
 	done
-	if grep -q '^md' /proc/mdstat; then fail "an array exists"; cat /proc/mdstat; fi
+	if grep -qs '^md' /proc/mdstat; then fail "an array exists"; cat /proc/mdstat; fi
 }
 
 refused() {	# refused PATTERN CMD...: exit 3 and PATTERN in the message
@@ -29,7 +29,7 @@ check mkfs.ext4 -q /dev/sdb1
 refused 'raid create: member /dev/sdb1 holds an ext4 filesystem \(use --force\)' \
 	vnvme raid create /dev/md0 -l 5 /dev/sda1 /dev/sdb1 /dev/sdc1 /dev/sdd1
 mkdir -p /mnt/t && check mount /dev/sdb1 /mnt/t
-refused 'member /dev/sdb1 is in use: mounted on /mnt/t' \
+refused 'member /dev/sdb1 is in use: /dev/sdb1 is mounted on /mnt/t' \
 	vnvme raid create /dev/md0 -l 5 --force /dev/sda1 /dev/sdb1 /dev/sdc1 /dev/sdd1
 check umount /mnt/t
 check dd if=/dev/zero of=/dev/sdb1 bs=1M count=4 status=none
@@ -69,12 +69,15 @@ refused 'md0 has no write journal' vnvme journal-mode /dev/md0 write-back
 # in use: mounted, and open by another program
 check mkfs.ext4 -q /dev/md0
 check mount /dev/md0 /mnt/t
-refused 'md0 is in use: mounted on /mnt/t' vnvme raid stop /dev/md0
+refused 'md0 is in use: /dev/md0 is mounted on /mnt/t' vnvme raid stop /dev/md0
 check umount /mnt/t
 check vnvme raid stop /dev/md0
 
-# a journal array, degraded while it recovers: write-back is refused
-check vnvme raid create /dev/md0 -l 5 --journal /dev/nvme0n1p1 /dev/sda1 /dev/sdb1 /dev/sdc1
+# a journal array, degraded while it recovers: write-back is refused. The
+# members still carry the last array's superblocks: refused without --force
+refused 'member /dev/sda1 holds an md RAID member superblock \(use --force\)' \
+	vnvme raid create /dev/md0 -l 5 --journal /dev/nvme0n1p1 /dev/sda1 /dev/sdb1 /dev/sdc1
+check vnvme raid create --force /dev/md0 -l 5 --journal /dev/nvme0n1p1 /dev/sda1 /dev/sdb1 /dev/sdc1
 refused 'md0 is degraded' vnvme journal-mode /dev/md0 write-back
 expect_output '^\[write-through\] write-back$' cat /sys/block/md0/md/journal_mode
 check vnvme raid wait /dev/md0

@@ -33,6 +33,8 @@ expect_output -e 'Checksum : [0-9a-f]+ - correct' -e 'Device Role : Journal' -- 
 expect_output -e '"level": "raid5"' -e '"journal_mode": "write-back"' \
 	-e '"health": "UUUU"' -e '"role": "journal"' -- vnvme raid status --json /dev/md0
 vnvme raid status /dev/md0
+mdadm --detail /dev/md0
+mdadm --examine /dev/sda1 /dev/nvme0n1p1 | grep -E '^/dev|Role|Checksum|Events|Feature|Data Offset'
 dmesg | grep -E 'md/raid:md0|md0' | tail -n 5
 
 # data survives stop + assemble, by mdadm and by vnvme
