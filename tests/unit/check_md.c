@@ -334,6 +334,40 @@ START_TEST(test_create_request_refusals)
 }
 END_TEST
 
+
+/* the article's Listings 3 and 4, as printed there */
+START_TEST(test_mdstat_article)
+{
+	struct vn_md_status st[2];
+
+	ck_assert_int_eq(vn_md_mdstat_parse(
+		"Personalities : [linear] [multipath] [raid0] [raid1] [raid6] [raid5] [raid4] [raid10] \n"
+		"md0 : active raid5 sdd1[5] sde1[4] sdc1[2] sdb1[1] nvme0n1p1[0](J)\n"
+		"      20508171264 blocks super 1.2 level 5, 512k chunk, algorithm 2 [4/3] [UU_U]\n"
+		"      [>....................]  recovery =  0.0% (5811228/6836057088) "
+		"finish=626.8min speed=181600K/sec\n", st, 2), 1);
+	ck_assert_str_eq(st[0].level, "raid5");
+	ck_assert_uint_eq(st[0].size_bytes, 20508171264ull * 1024);
+	ck_assert_uint_eq(st[0].degraded, 1);
+	ck_assert_str_eq(st[0].health, "UU_U");
+	ck_assert(st[0].members[4].journal);
+	ck_assert_int_eq(st[0].members[4].number, 0);
+	ck_assert_uint_eq(st[0].sync_done_kib, 5811228);
+	ck_assert_uint_eq(st[0].sync_total_kib, 6836057088ull);
+	ck_assert_uint_eq(st[0].sync_speed_kib, 181600);
+	ck_assert_double_eq_tol(st[0].sync_finish_min, 626.8, 0.01);
+	ck_assert_int_eq(vn_md_mdstat_parse(
+		"Personalities : [linear] [multipath] [raid0] [raid1] [raid6] [raid5] [raid4] [raid10] \n"
+		"md0 : active raid5 sde1[4] sdd1[3] sdc1[2] sdb1[1] nvme0n1p1[0](J)\n"
+		"      20508171264 blocks super 1.2 level 5, 512k chunk, algorithm 2 [4/4] [UUUU]\n"
+		"unused devices: <none>\n", st, 2), 1);
+	ck_assert_uint_eq(st[0].degraded, 0);
+	ck_assert_str_eq(st[0].health, "UUUU");
+	ck_assert(!st[0].syncing);
+	ck_assert_uint_eq(st[0].nmembers, 5);
+}
+END_TEST
+
 static Suite *md_suite(void)
 {
 	Suite *s = suite_create("md");
@@ -346,6 +380,7 @@ static Suite *md_suite(void)
 	tcase_add_test(tc, test_data_offset);
 	tcase_add_test(tc, test_mdstat_recovery);
 	tcase_add_test(tc, test_mdstat_levels);
+	tcase_add_test(tc, test_mdstat_article);
 	tcase_add_test(tc, test_status_tree);
 	tcase_add_test(tc, test_journal_mode_refusals);
 	tcase_add_test(tc, test_create_request_refusals);
