@@ -1291,12 +1291,13 @@ int vn_md_scan(struct vn_ctx *ctx,
  * journal to write-through (the kernel then writes cached stripes out),
  * flushes the device and waits, bounded, for the stripe cache to drain.
  */
-static int drain_journal(struct vn_ctx *ctx, const char *md, int fd)
+static int drain_journal(struct vn_ctx *ctx, const char *md, int fd, bool *ret_switched)
 {
 	char text[64], mode[16];
 	uint64_t active = 0;
 	int r;
 
+	*ret_switched = false;
 	if (vn_read_str(ctx, text, sizeof(text), "/sys/block/%s/md/journal_mode", md) <= 0)
 		return 0;	/* no journal */
 	bracketed(text, mode, sizeof(mode));
@@ -1305,6 +1306,7 @@ static int drain_journal(struct vn_ctx *ctx, const char *md, int fd)
 		if (r < 0)
 			return vn_fail(ctx, r, "%s: cannot switch the journal to "
 				       "write-through before stopping: %s", md, strerror(-r));
+		*ret_switched = true;
 	}
 	if (!vn_action(ctx, "flush /dev/%s and wait for its stripe cache to drain", md))
 		return 0;
@@ -1334,6 +1336,7 @@ int vn_md_stop(struct vn_ctx *ctx, const char *md_arg)
 {
 	_cleanup_close_ int fd = -1;
 	char md[VN_NAME_MAX];
+	bool switched = false;
 	int r;
 
 	r = md_name(ctx, md_arg, md, sizeof(md), NULL);
@@ -1348,7 +1351,7 @@ int vn_md_stop(struct vn_ctx *ctx, const char *md_arg)
 	if (fd < 0)
 		return vn_fail(ctx, fd, "cannot open /dev/%s: %s", md, strerror(-fd));
 	if (array_running(ctx, md)) {
-		r = drain_journal(ctx, md, fd);
+		r = drain_journal(ctx, md, fd, &switched);
 		if (r < 0)
 			return r;
 	}
@@ -1362,9 +1365,16 @@ int vn_md_stop(struct vn_ctx *ctx, const char *md_arg)
 			break;
 		vn_msleep(STOP_RETRY_MS);
 	}
-	if (r == -EBUSY)
+	if (r == -EBUSY) {
+		/* not stopped after all: give the journal its mode back */
+		if (switched && vn_write_str(ctx, "write-back",
+					     "/sys/block/%s/md/journal_mode", md) == 0)
+			return vn_refuse(ctx, r, false, "%s is open by another program (the "
+					 "kernel refused to stop it; journal back in "
+					 "write-back)", md);
 		return vn_refuse(ctx, r, false, "%s is open by another program (the "
 				 "kernel refused to stop it)", md);
+	}
 	return vn_fail(ctx, r, "%s: STOP_ARRAY failed: %s", md, strerror(-r));
 }
 

@@ -37,6 +37,20 @@ mdadm --detail /dev/md0
 mdadm --examine /dev/sda1 /dev/nvme0n1p1 | grep -E '^/dev|Role|Checksum|Events|Feature|Data Offset'
 dmesg | grep -E 'md/raid:md0|md0' | tail -n 5
 
+# stop refused while the array is mapped by dm or open by another program
+check sh -c 'echo "0 $(cat /sys/block/md0/size) linear /dev/md0 0" | dmsetup create t-md0'
+expect_exit 3 vnvme raid stop /dev/md0
+expect_output 'raid stop: md0 is in use: .*dm' printf '%s\n' "$LAB_LAST_OUTPUT"
+check dmsetup remove t-md0
+sh -c 'exec 3</dev/md0; sleep 8' &
+sleep 1
+expect_exit 3 vnvme raid stop /dev/md0
+expect_output 'md0 is open by another program.*journal back in write-back' \
+	printf '%s\n' "$LAB_LAST_OUTPUT"
+wait
+expect_output '^write-through \[write-back\]$' cat /sys/block/md0/md/journal_mode
+expect_output '^md0 : active raid5' cat /proc/mdstat
+
 # data survives stop + assemble, by mdadm and by vnvme
 dd if=/dev/urandom of=/tmp/data bs=1M count=16 status=none
 check dd if=/tmp/data of=/dev/md0 bs=1M oflag=direct status=none
