@@ -181,17 +181,16 @@ static const struct vn_cmd cache_attach = {
 
 static int cmd_cache_detach(struct vn_cli *cli, int argc, char **argv)
 {
-	struct vn_getopt g = { 0 };
+	int first;
 	struct vn_cache_info info;
 	const char *name;
-	int c, r;
+	int r;
 
-	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
-		if (c == VN_GETOPT_STOP)
-			return cli->exit;
-	if (argc - g.optind != 1)
-		return vn_usage_error(cli, "give one mapping name (see 'vnvme cache list')");
-	name = argv[g.optind];
+	first = vn_getopt_args(cli, argc, argv, 1, 1,
+			       "give one mapping name (see 'vnvme cache list')");
+	if (first < 0)
+		return cli->exit;
+	name = argv[first];
 	if (vn_cache_get(cli->ctx, name, &info) < 0)
 		return vn_report(cli);
 	r = vn_cache_detach(cli->ctx, name, cli->force);
@@ -294,15 +293,11 @@ static int collect(struct vn_cli *cli, int n, char **names,
 
 static int cmd_cache_list(struct vn_cli *cli, int argc, char **argv)
 {
-	struct vn_getopt g = { 0 };
 	json_t *rows = NULL;
-	int c, code;
+	int code;
 
-	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
-		if (c == VN_GETOPT_STOP)
-			return cli->exit;
-	if (g.optind < argc)
-		return vn_usage_error(cli, "takes no arguments");
+	if (vn_getopt_args(cli, argc, argv, 0, 0, NULL) < 0)
+		return cli->exit;
 	code = collect(cli, 0, NULL, info_json, &rows);
 	if (code)
 		return code;
@@ -339,14 +334,14 @@ static const struct vn_col stats_cols[] = {
 
 static int cmd_cache_stats(struct vn_cli *cli, int argc, char **argv)
 {
-	struct vn_getopt g = { 0 };
+	int first;
 	json_t *rows = NULL;
-	int c, code;
+	int code;
 
-	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
-		if (c == VN_GETOPT_STOP)
-			return cli->exit;
-	code = collect(cli, argc - g.optind, argv + g.optind, stats_json, &rows);
+	first = vn_getopt_args(cli, argc, argv, 0, -1, NULL);
+	if (first < 0)
+		return cli->exit;
+	code = collect(cli, argc - first, argv + first, stats_json, &rows);
 	if (code)
 		return code;
 	return vn_output(cli, json_pack("{s:o}", "caches", rows), "caches", stats_cols);
@@ -399,19 +394,17 @@ static int ramdisk_add(struct vn_cli *cli, int n, char **args)
 
 static int cmd_cache_ramdisk(struct vn_cli *cli, int argc, char **argv)
 {
-	struct vn_getopt g = { 0 };
+	int first;
 	const char *verb;
 	char **args;
-	int c, n;
+	int n;
 
-	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
-		if (c == VN_GETOPT_STOP)
-			return cli->exit;
-	if (g.optind >= argc)
-		return vn_usage_error(cli, "add, remove or list?");
-	verb = argv[g.optind];
-	args = argv + g.optind + 1;
-	n = argc - g.optind - 1;
+	first = vn_getopt_args(cli, argc, argv, 1, -1, "add, remove or list?");
+	if (first < 0)
+		return cli->exit;
+	verb = argv[first];
+	args = argv + first + 1;
+	n = argc - first - 1;
 	if (strcmp(verb, "add") == 0)
 		return ramdisk_add(cli, n, args);
 	if (strcmp(verb, "remove") == 0) {

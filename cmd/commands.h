@@ -114,6 +114,16 @@ struct vn_getopt {
  */
 int vn_getopt(struct vn_cli *cli, struct vn_getopt *g, int argc, char **argv);
 
+/*
+ * vn_getopt_args() - for a command with no options of its own: parse the
+ * global ones and check that it got @min to @max (-1: any) positional
+ * arguments, else say @what it needs.
+ * Return: the index of the first positional argument, or -1 when the
+ * command must return cli->exit.
+ */
+int vn_getopt_args(struct vn_cli *cli, int argc, char **argv, int min, int max,
+		   const char *what);
+
 void vn_print_help(const struct vn_cli *cli, const struct vn_cmd *cmd,
 		   const char *path, FILE *out);
 /* vn_usage_error() - "vnvme: X: msg" + "try 'vnvme X --help'"; returns 2. */

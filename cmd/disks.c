@@ -72,18 +72,14 @@ static const struct vn_col disks_cols[] = {
 
 static int cmd_disks(struct vn_cli *cli, int argc, char **argv)
 {
-	struct vn_getopt g = { 0 };
 	struct vn_blkdev *devs = NULL;
 	json_t *rows, *row;
 	bool denied = false;
 	size_t i;
-	int c, n;
+	int n;
 
-	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
-		if (c == VN_GETOPT_STOP)
-			return cli->exit;
-	if (g.optind < argc)
-		return vn_usage_error(cli, "takes no arguments");
+	if (vn_getopt_args(cli, argc, argv, 0, 0, NULL) < 0)
+		return cli->exit;
 
 	n = vn_blk_list(cli->ctx, &devs);
 	if (n < 0)

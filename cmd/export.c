@@ -256,15 +256,10 @@ static json_t *subsys_row(const struct vn_nvmet_config *cfg, const struct vn_nvm
 static int cmd_export_list(struct vn_cli *cli, int argc, char **argv)
 {
 	struct vn_nvmet_config *cfg = NULL;
-	struct vn_getopt g = { 0 };
 	json_t *rows;
-	int c;
 
-	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
-		if (c == VN_GETOPT_STOP)
-			return cli->exit;
-	if (g.optind < argc)
-		return vn_usage_error(cli, "takes no arguments");
+	if (vn_getopt_args(cli, argc, argv, 0, 0, NULL) < 0)
+		return cli->exit;
 	if (vn_nvmet_read(cli->ctx, &cfg) < 0)
 		return vn_report(cli);
 	rows = json_array();
@@ -291,15 +286,14 @@ static int cmd_export_list(struct vn_cli *cli, int argc, char **argv)
 static int one_arg(struct vn_cli *cli, int argc, char **argv, const char *what,
 		   const char **ret)
 {
-	struct vn_getopt g = { 0 };
-	int c;
+	int first;
 
-	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
-		if (c == VN_GETOPT_STOP)
-			return cli->exit;
-	if (argc - g.optind != 1)
+	first = vn_getopt_args(cli, argc, argv, 0, -1, NULL);
+	if (first < 0)
+		return cli->exit;
+	if (argc - first != 1)
 		return vn_usage_error(cli, "give exactly one %s", what);
-	*ret = argv[g.optind];
+	*ret = argv[first];
 	return -1;
 }
 
@@ -355,14 +349,8 @@ static int cmd_export_restore(struct vn_cli *cli, int argc, char **argv)
 
 static int cmd_export_clear(struct vn_cli *cli, int argc, char **argv)
 {
-	struct vn_getopt g = { 0 };
-	int c;
-
-	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
-		if (c == VN_GETOPT_STOP)
-			return cli->exit;
-	if (g.optind < argc)
-		return vn_usage_error(cli, "takes no arguments");
+	if (vn_getopt_args(cli, argc, argv, 0, 0, NULL) < 0)
+		return cli->exit;
 	if (vn_nvmet_clear(cli->ctx) < 0)
 		return vn_report(cli);
 	if (!cli->dry_run)

@@ -203,15 +203,11 @@ static const struct vn_col list_cols[] = {
 static int cmd_list(struct vn_cli *cli, int argc, char **argv)
 {
 	struct vn_nvme_nsinfo *ns = NULL;
-	struct vn_getopt g = { 0 };
 	json_t *rows;
-	int c, n;
+	int n;
 
-	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
-		if (c == VN_GETOPT_STOP)
-			return cli->exit;
-	if (g.optind < argc)
-		return vn_usage_error(cli, "takes no arguments");
+	if (vn_getopt_args(cli, argc, argv, 0, 0, NULL) < 0)
+		return cli->exit;
 	n = vn_nvme_list(cli->ctx, &ns);
 	if (n < 0)
 		return vn_report(cli);

@@ -126,19 +126,17 @@ static const struct vn_cmd *resolve(struct vn_cli *cli, int argc, char **argv, i
 
 static int cmd_help(struct vn_cli *cli, int argc, char **argv)
 {
-	struct vn_getopt g = { 0 };
 	const struct vn_cmd *cmd;
-	int c, i;
+	int i;
 
-	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
-		if (c == VN_GETOPT_STOP)
-			return cli->exit;
-	if (g.optind >= argc) {
+	i = vn_getopt_args(cli, argc, argv, 0, -1, NULL);
+	if (i < 0)
+		return cli->exit;
+	if (i >= argc) {
 		vn_print_help(cli, NULL, "", stdout);
 		return VN_EXIT_OK;
 	}
 	cli->cmdname[0] = '\0';
-	i = g.optind;
 	cmd = vn_find_cmd(vn_commands, argv[i]);
 	if (cmd && cmd->subs && i + 1 >= argc) {
 		vn_print_help(cli, cmd, cmd->name, stdout);

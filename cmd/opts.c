@@ -244,6 +244,28 @@ int vn_getopt(struct vn_cli *cli, struct vn_getopt *g, int argc, char **argv)
 	}
 }
 
+int vn_getopt_args(struct vn_cli *cli, int argc, char **argv, int min, int max,
+		   const char *what)
+{
+	struct vn_getopt g = { 0 };
+	int c, n;
+
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1) {
+		if (c == VN_GETOPT_STOP)
+			return -1;
+		/* only for commands without options of their own */
+		cli->exit = vn_usage_error(cli, "unexpected option");
+		return -1;
+	}
+	n = argc - g.optind;
+	if (n < min || (max >= 0 && n > max)) {
+		cli->exit = max == 0 ? vn_usage_error(cli, "takes no arguments")
+				     : vn_usage_error(cli, "%s", what);
+		return -1;
+	}
+	return g.optind;
+}
+
 int vn_parse_globals(struct vn_cli *cli, int argc, char **argv)
 {
 	static const struct option version = { "version", no_argument, NULL, 'V' };
