@@ -793,10 +793,31 @@ static void describe_role(const struct md_dev *d, char *buf, size_t len)
 		snprintf(buf, len, "slot %u", role);
 }
 
+/*
+ * After a failure midway: append what was undone to the context's error,
+ * so the one line says what failed and what vnvme did about it.
+ */
+static int undo_note(struct vn_ctx *ctx, int r, const char *fmt, ...) VN_PRINTF(3, 4);
+static int undo_note(struct vn_ctx *ctx, int r, const char *fmt, ...)
+{
+	size_t len = strlen(ctx->err_msg);
+	va_list ap;
+
+	if (len + 3 < sizeof(ctx->err_msg)) {
+		memcpy(ctx->err_msg + len, "; ", 3);
+		va_start(ap, fmt);
+		vsnprintf(ctx->err_msg + len + 2, sizeof(ctx->err_msg) - len - 2, fmt, ap);
+		va_end(ap);
+	}
+	return r;
+}
+
 /* Erase what write_superblocks() wrote (the 4 KiB at the v1.2 offset). */
-static void erase_superblocks(struct vn_ctx *ctx, struct md_dev *devs, unsigned int n)
+static unsigned int erase_superblocks(struct vn_ctx *ctx, struct md_dev *devs,
+				      unsigned int n)
 {
 	static const uint8_t zero[VN_MD_SB_BLOCK];
+	unsigned int done = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
 		_cleanup_close_ int fd = -1;
@@ -807,9 +828,12 @@ static void erase_superblocks(struct vn_ctx *ctx, struct md_dev *devs, unsigned 
 			continue;
 		fd = open_dev(ctx, devs[i].blk.name, O_RDWR);
 		if (fd >= 0 && pwrite_full(fd, zero, sizeof(zero), VN_MD_SB_OFFSET) == 0 &&
-		    fsync(fd) == 0)
+		    fsync(fd) == 0) {
 			devs[i].written = false;
+			done++;
+		}
 	}
+	return done;
 }
 
 static int write_superblocks(struct vn_ctx *ctx, struct md_dev *devs, unsigned int n,
@@ -830,8 +854,12 @@ static int write_superblocks(struct vn_ctx *ctx, struct md_dev *devs, unsigned i
 			       devs[i].journal ? ", and an empty journal log" : ""))
 			continue;
 		if (write_one(ctx, &devs[i], wipe) < 0) {
-			erase_superblocks(ctx, devs, n);
-			return -EIO;
+			unsigned int undone = erase_superblocks(ctx, devs, n);
+
+			if (undone == 0)
+				return -EIO;
+			return undo_note(ctx, -EIO, "erased the %u superblock%s written "
+					 "before it", undone, undone == 1 ? "" : "s");
 		}
 	}
 	return 0;
@@ -1008,8 +1036,10 @@ int vn_md_create(struct vn_ctx *ctx, const char *md_arg,
 		return r;
 	r = run_array(ctx, md, devs, n, false);
 	if (r < 0) {
-		erase_superblocks(ctx, devs, n);
-		return r;
+		unsigned int undone = erase_superblocks(ctx, devs, n);
+
+		return undo_note(ctx, r, "stopped %s and erased the %u superblocks "
+				 "written", md, undone);
 	}
 	*ret = (struct vn_md_create_result){
 		.component_sectors = size_kib * 2,
@@ -1526,7 +1556,7 @@ static int add_device(struct vn_ctx *ctx, const char *md, struct md_dev *d,
 	}
 	r = md_ioctl(ctx, fd, md, ADD_NEW_DISK, "ADD_NEW_DISK", &disk);
 	if (r < 0) {
-		erase_superblocks(ctx, d, 1);
+		(void)erase_superblocks(ctx, d, 1);
 		return vn_fail(ctx, r, "%s: the kernel refused %s: %s", md, d->arg,
 			       strerror(-r));
 	}

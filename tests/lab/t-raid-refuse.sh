@@ -62,6 +62,16 @@ expect_output -e 'would write md v1.2 superblock on /dev/sda1: .*raid5, dev_numb
 # shellcheck disable=SC2086
 no_superblock $ALL
 
+SZ=$(cat /sys/class/block/sda1/size)
+# a write fails midway (a dm error target): the superblocks before it erased
+check dmsetup create e0 --table "0 $SZ error"
+E=/dev/dm-$(dmsetup info -c --noheadings -o minor e0 | tr -d ' ')
+expect_exit 1 vnvme raid create /dev/md0 -l 5 /dev/sda1 /dev/sdb1 /dev/sdc1 "$E"
+expect_output "cannot write the md superblock on $E: .*; erased the 3 superblocks written before it" \
+	printf '%s\n' "$LAB_LAST_OUTPUT"
+check dmsetup remove e0
+no_superblock /dev/sda1 /dev/sdb1 /dev/sdc1
+
 # an array without a journal: journal-mode refuses
 check vnvme raid create /dev/md0 -l 5 /dev/sda1 /dev/sdb1 /dev/sdc1
 refused 'md0 has no write journal' vnvme journal-mode /dev/md0
