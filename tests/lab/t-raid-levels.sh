@@ -1,6 +1,6 @@
 #!/bin/sh
 # lab-run: --hdds 5
-# vnvme raid on whole disks, levels 0/1/6/10 read back by mdadm --detail;
+# vnvme raid on whole disks, levels 0/1/4/6/10 read back by mdadm --detail;
 # arrays mdadm created (1/5/6/10, with and without journal) assembled by
 # vnvme; a failed member replaced onto a spare disk, data intact.
 . "$VNVME_LAB_LIB"
@@ -9,7 +9,7 @@ wipe() { for d in "$@"; do dd if=/dev/zero of="$d" bs=1M count=4 status=none; do
 DISKS="/dev/sda /dev/sdb /dev/sdc /dev/sdd"
 
 # shellcheck disable=SC2086
-for spec in "0 Raid Level : raid0" "1 Raid Level : raid1" "6 Raid Level : raid6" \
+for spec in "0 Raid Level : raid0" "1 Raid Level : raid1" "4 Raid Level : raid4" "6 Raid Level : raid6" \
 	"10 Layout : near=2"; do
 	l=${spec%% *}
 	pat=${spec#* }
@@ -18,10 +18,11 @@ for spec in "0 Raid Level : raid0" "1 Raid Level : raid1" "6 Raid Level : raid6"
 	set -- $DISKS
 	[ "$n" = 2 ] && set -- "$1" "$2"
 	check vnvme raid create /dev/md1 --level "$l" "$@"
-	expect_output -e "$pat" -e "Raid Devices : $n" -e "Active Devices : $n" \
-		-e 'Version : 1.2' -- mdadm --detail /dev/md1
+	expect_output -e "$pat" -e "Raid Devices : $n" -e 'Version : 1.2' -- \
+		mdadm --detail /dev/md1
 	expect_output "raid$l" cat /sys/block/md1/md/level
 	check vnvme raid wait /dev/md1
+	expect_output -e "Active Devices : $n" -e 'State : clean *$' -- mdadm --detail /dev/md1
 	check vnvme raid stop /dev/md1
 	expect_output 'has been started with' mdadm --assemble /dev/md1 "$@"
 	check mdadm --stop /dev/md1
@@ -47,14 +48,14 @@ for spec in "1 -n2 /dev/sda /dev/sdb" "5 -n4 $DISKS" "6 -n4 $DISKS" "10 -n4 $DIS
 	# shellcheck disable=SC2086
 	expect_output "md2 started: raid$lvl, " vnvme raid assemble /dev/md2 $devs
 	got=$(dd if=/dev/md2 bs=1M count=8 iflag=direct status=none | sha256sum)
-	[ "$got" = "$want" ] && ok "raid$l by mdadm: data read back by vnvme's assembly" ||
-		fail "raid$l by mdadm: data differs"
+	if [ "$got" = "$want" ]; then ok "raid$l by mdadm: data read back by vnvme's assembly"; else fail "raid$l by mdadm: data differs"; fi
 	check vnvme raid stop /dev/md2
 	# shellcheck disable=SC2086
 	wipe $devs
 done
 
 # fail + replace onto the spare disk /dev/sde, data intact
+# shellcheck disable=SC2086
 check vnvme raid create /dev/md3 --level 5 --assume-clean $DISKS
 check dd if=/tmp/data of=/dev/md3 bs=1M oflag=direct status=none
 check vnvme raid fail /dev/md3 /dev/sdc
@@ -65,7 +66,7 @@ expect_output -e '\[4/4\] \[UUUU\]' -e 'sde\[' -- cat /proc/mdstat
 if grep -q 'sdc\[' /proc/mdstat; then fail "sdc still in md3"; else ok "sdc removed"; fi
 expect_output -e 'Active Devices : 4' -e 'active sync +/dev/sde' -- mdadm --detail /dev/md3
 got=$(dd if=/dev/md3 bs=1M count=8 iflag=direct status=none | sha256sum)
-[ "$got" = "$want" ] && ok "data identical after replace" || fail "data differs after replace"
+if [ "$got" = "$want" ]; then ok "data identical after replace"; else fail "data differs after replace"; fi
 # a working member replaced in place (want_replacement), then the copy checked
 # sdc still carries its old superblock: refused without --force
 expect_exit 3 vnvme raid replace /dev/md3 /dev/sdb /dev/sdc
@@ -76,7 +77,7 @@ check sh -c 'echo check > /sys/block/md3/md/sync_action'
 check vnvme raid wait /dev/md3
 expect_output '^0$' cat /sys/block/md3/md/mismatch_cnt
 got=$(dd if=/dev/md3 bs=1M count=8 iflag=direct status=none | sha256sum)
-[ "$got" = "$want" ] && ok "data identical after the second replace" || fail "data differs"
+if [ "$got" = "$want" ]; then ok "data identical after the second replace"; else fail "data differs"; fi
 check vnvme raid stop /dev/md3
 expect_output 'has been started with 4 drives' mdadm --assemble /dev/md3 /dev/sda /dev/sdc /dev/sdd /dev/sde
 check mdadm --stop /dev/md3

@@ -20,8 +20,8 @@ refused() {	# refused PATTERN CMD...: exit 3 and PATTERN in the message
 	pat=$1
 	shift
 	expect_exit 3 "$@"
-	printf '%s\n' "$LAB_LAST_OUTPUT" | grep -Eq -- "$pat" && ok "says '$pat'" ||
-		{ fail "message lacks '$pat'"; lab_show_output; }
+	if printf '%s\n' "$LAB_LAST_OUTPUT" | grep -Eq -- "$pat"; then ok "says '$pat'"
+	else fail "message lacks '$pat'"; lab_show_output; fi
 }
 
 ALL="/dev/sda1 /dev/sdb1 /dev/sdc1 /dev/sdd1 /dev/nvme0n1p1"

@@ -38,6 +38,7 @@ mdadm --examine /dev/sda1 /dev/nvme0n1p1 | grep -E '^/dev|Role|Checksum|Events|F
 dmesg | grep -E 'md/raid:md0|md0' | tail -n 5
 
 # stop refused while the array is mapped by dm or open by another program
+# shellcheck disable=SC2016 # expanded by the inner sh
 check sh -c 'echo "0 $(cat /sys/block/md0/size) linear /dev/md0 0" | dmsetup create t-md0'
 expect_exit 3 vnvme raid stop /dev/md0
 expect_output 'raid stop: md0 is in use: .*dm' printf '%s\n' "$LAB_LAST_OUTPUT"
