@@ -102,4 +102,16 @@ expect_output 'md0 started: raid5, \[3/2\] \[UU_\]' \
 	vnvme raid assemble --run /dev/md0 /dev/sda1 /dev/sdb1 /dev/nvme0n1p1
 refused 'md0 is degraded' vnvme journal-mode /dev/md0 write-back
 check vnvme raid stop /dev/md0
+
+# resync running on a whole array (raid6 + journal, not degraded):
+# write-back refused unless --force
+check vnvme raid create --force /dev/md0 -l 6 --journal /dev/nvme0n1p1 \
+	/dev/sda1 /dev/sdb1 /dev/sdc1 /dev/sdd1
+expect_output '^resync$' cat /sys/block/md0/md/sync_action
+refused 'md0: resync runs .*wait for it' vnvme journal-mode /dev/md0 write-back
+expect_output '^\[write-through\] write-back$' cat /sys/block/md0/md/journal_mode
+check vnvme --force journal-mode /dev/md0 write-back
+expect_output '^write-through \[write-back\]$' cat /sys/block/md0/md/journal_mode
+check vnvme raid wait /dev/md0
+check vnvme raid stop /dev/md0
 finish
