@@ -368,6 +368,132 @@ START_TEST(test_mdstat_article)
 }
 END_TEST
 
+
+/* ---- create, dry-run, on the lab's captured tree (tests/unit/data/sysfs-lab.txt:
+ * sda1 free, sdb1 and sdc1 held by md0, sdd swap) with files as /dev nodes ---- */
+
+static char actions[8192];
+
+static void record(void *data, bool dry_run, const char *action)
+{
+	size_t len = strlen(actions);
+
+	(void)data;
+	(void)dry_run;
+	snprintf(actions + len, sizeof(actions) - len, "%s\n", action);
+}
+
+static void mkdir_in(const char *root, const char *rel)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s%s", root, rel);
+	unit_mkdirs(path);
+}
+
+static void dev_file(const char *root, const char *name, uint64_t sectors,
+		     const char *sb_fixture)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/dev/%s", root, name);
+	mkdir_in(root, "/dev");
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)(sectors * 512)), 0);
+	if (sb_fixture) {
+		uint8_t buf[VN_MD_SB_BLOCK];
+
+		load(sb_fixture, buf, sizeof(buf));
+		ck_assert_int_eq(pwrite(fd, buf, sizeof(buf), VN_MD_SB_OFFSET),
+				 (ssize_t)sizeof(buf));
+	}
+	close(fd);
+}
+
+static struct vn_ctx *lab_tree(char **ret_root)
+{
+	char *root = unit_tmpdir();
+	struct vn_ctx *ctx;
+
+	unit_load_capture(root, "tests/unit/data/sysfs-lab.txt");
+	mkdir_in(root, "/sys/module/md_mod");
+	mkdir_in(root, "/sys/module/raid1");
+	unit_write(root, "/proc/self/mountinfo", "");
+	dev_file(root, "sda1", 520192, NULL);
+	dev_file(root, "sdb1", 520192, NULL);
+	dev_file(root, "nvme0n1", 131072, NULL);
+	ctx = unit_ctx(root);
+	vn_ctx_set_dry_run(ctx, true);
+	vn_ctx_set_action_cb(ctx, record, NULL);
+	actions[0] = '\0';
+	*ret_root = root;
+	return ctx;
+}
+
+START_TEST(test_create_dry_run_plan)
+{
+	static const char *const held[] = { "/dev/sda1", "/dev/sdb1" };
+	static const char *const mixed[] = { "/dev/sda1", "/dev/nvme0n1" };
+	struct vn_md_create_req req = { .level = 1, .members = held, .nmembers = 2 };
+	struct vn_md_create_result res;
+	char *root;
+	struct vn_ctx *ctx = lab_tree(&root);
+
+	/* sdb1 is a member of md0 in the capture */
+	ck_assert_int_eq(vn_md_create(ctx, "/dev/md1", &req, &res), -EBUSY);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_UNSAFE);
+	ck_assert_ptr_nonnull(strstr(vn_ctx_error(ctx), "member /dev/sdb1 is in use"));
+	ck_assert(!vn_ctx_error_forceable(ctx));
+	/* 254 MiB and 64 MiB: more than 1% apart, refused unless forced */
+	req.members = mixed;
+	ck_assert_int_lt(vn_md_create(ctx, "/dev/md1", &req, &res), 0);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_UNSAFE);
+	ck_assert(vn_ctx_error_forceable(ctx));
+	ck_assert_ptr_nonnull(strstr(vn_ctx_error(ctx), "member sizes differ by more than 1%"));
+	ck_assert_str_eq(actions, "");
+	/* forced: the plan, nothing done; raid1 data_offset 2048, 64 KiB rounding */
+	req.force = true;
+	vn_ctx_clear_error(ctx);
+	ck_assert_int_eq(vn_md_create(ctx, "/dev/md1", &req, &res), 0);
+	ck_assert_uint_eq(res.data_offset, 2048);
+	ck_assert_uint_eq(res.component_sectors, (131072 - 2048) / 128 * 128);
+	ck_assert_msg(strstr(actions, "write md v1.2 superblock on /dev/sda1: array ") &&
+		      strstr(actions, "raid1, dev_number 0, slot 0, data_offset 2048 size "
+			     "129024 data_size 518144 sectors, features 0x0"), "%s", actions);
+	ck_assert_ptr_nonnull(strstr(actions, "dev_number 1, slot 1"));
+	ck_assert_ptr_nonnull(strstr(actions, "ioctl ADD_NEW_DISK nvme0n1 on /dev/md1"));
+	ck_assert_ptr_nonnull(strstr(actions, "ioctl RUN_ARRAY on /dev/md1"));
+	/* and the files are untouched: no superblock */
+	ck_assert_str_eq(unit_read(root, "/sys/module/md_mod/parameters/new_array"), "");
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+START_TEST(test_create_refuses_signature)
+{
+	static const char *const two[] = { "/dev/sda1", "/dev/nvme0n1" };
+	struct vn_md_create_req req = { .level = 0, .members = two, .nmembers = 2 };
+	struct vn_md_create_result res;
+	char *root;
+	struct vn_ctx *ctx = lab_tree(&root);
+
+	dev_file(root, "sda1", 520192, "r1-sda.sb");	/* an old md member */
+	ck_assert_int_eq(vn_md_create(ctx, "md1", &req, &res), -EEXIST);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_UNSAFE);
+	ck_assert(vn_ctx_error_forceable(ctx));
+	ck_assert_str_eq(vn_ctx_error(ctx),
+			 "member /dev/sda1 holds an md RAID member superblock");
+	ck_assert_str_eq(actions, "");
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
 static Suite *md_suite(void)
 {
 	Suite *s = suite_create("md");
@@ -384,6 +510,8 @@ static Suite *md_suite(void)
 	tcase_add_test(tc, test_status_tree);
 	tcase_add_test(tc, test_journal_mode_refusals);
 	tcase_add_test(tc, test_create_request_refusals);
+	tcase_add_test(tc, test_create_dry_run_plan);
+	tcase_add_test(tc, test_create_refuses_signature);
 	suite_add_tcase(s, tc);
 	return s;
 }
