@@ -19,6 +19,7 @@
 #ifndef VNVME_COMMANDS_H
 #define VNVME_COMMANDS_H
 
+#include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
 
@@ -95,11 +96,19 @@ struct vn_cli {
 
 /* ---- cmd/opts.c ---- */
 
-/* vn_getopt() state; one per command run. */
+#define VN_OPTS_MAX 64
+
+/* vn_getopt() state; one per command run, on the caller's stack. */
 struct vn_getopt {
 	int optind;		/* first positional argument after the loop */
 	const char *arg;	/* the current option's argument */
-	struct vn_getopt_priv *priv;
+	/* private: the getopt_long tables built from the command's */
+	bool started;
+	struct option lopts[VN_OPTS_MAX + 1];
+	const struct vn_opt *map[VN_OPTS_MAX];
+	char shortopts[3 * VN_OPTS_MAX + 4];
+	int n;
+	int ncmd;		/* map[0..ncmd) are the command's own options */
 };
 
 #define VN_GETOPT_STOP (-2)

@@ -152,10 +152,8 @@ static int cmd_export_create(struct vn_cli *cli, int argc, char **argv)
 		if (c == VN_GETOPT_STOP)
 			return cli->exit;
 		r = create_opt(cli, &a, c, g.arg);
-		if (r) {
-			free(g.priv);
+		if (r)
 			return r;
-		}
 	}
 	if (argc - g.optind != 1)
 		return vn_usage_error(cli, "give exactly one DEVICE");

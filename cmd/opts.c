@@ -46,16 +46,6 @@ const struct vn_opt *vn_global_opts(void)
 	return global_opts;
 }
 
-#define MAX_OPTS 64
-
-struct vn_getopt_priv {
-	struct option lopts[MAX_OPTS + 1];
-	const struct vn_opt *map[MAX_OPTS];
-	char shortopts[3 * MAX_OPTS + 4];
-	int n;
-	int ncmd;	/* map[0..ncmd) are the command's own options */
-};
-
 static bool skip_global(const struct vn_cmd *cmd, const struct vn_opt *o)
 {
 	return (cmd->flags & VN_CMD_HOSTQ) && o->key == 'q';
@@ -72,11 +62,11 @@ bool vn_global_applies(const struct vn_cmd *cmd, const struct vn_opt *o)
 	return true;
 }
 
-static int add_opt(struct vn_getopt_priv *p, const struct vn_opt *o)
+static int add_opt(struct vn_getopt *p, const struct vn_opt *o)
 {
 	size_t len = strlen(p->shortopts);
 
-	if (p->n >= MAX_OPTS)
+	if (p->n >= VN_OPTS_MAX)
 		return -ENOSPC;
 	p->lopts[p->n] = (struct option){
 		.name = o->name,
@@ -93,13 +83,10 @@ static int add_opt(struct vn_getopt_priv *p, const struct vn_opt *o)
 	return 0;
 }
 
-static struct vn_getopt_priv *build(const struct vn_cmd *cmd)
+static void build(struct vn_getopt *p, const struct vn_cmd *cmd)
 {
-	struct vn_getopt_priv *p = calloc(1, sizeof(*p));
 	const struct vn_opt *o;
 
-	if (!p)
-		return NULL;
 	/* ':' first: a missing argument is reported as ':' not '?' */
 	strcpy(p->shortopts, ":");
 	for (o = cmd->opts; o && o->name; o++)
@@ -110,10 +97,10 @@ static struct vn_getopt_priv *build(const struct vn_cmd *cmd)
 			(void)add_opt(p, o);
 	if (cmd->flags & VN_CMD_HOSTQ)
 		(void)add_opt(p, &global_opts_hostq[0]);
-	return p;
+	p->started = true;
 }
 
-static int find_opt(const struct vn_getopt_priv *p, int key)
+static int find_opt(const struct vn_getopt *p, int key)
 {
 	for (int i = 0; i < p->n; i++)
 		if (p->map[i]->key == key)
@@ -165,31 +152,27 @@ int vn_usage_error(const struct vn_cli *cli, const char *fmt, ...)
 	return VN_EXIT_USAGE;
 }
 
-static int stop(struct vn_cli *cli, struct vn_getopt *g, int code)
+static int stop(struct vn_cli *cli, int code)
 {
-	free(g->priv);
-	g->priv = NULL;
 	cli->exit = code;
 	return VN_GETOPT_STOP;
 }
 
 /* Checks once the whole command line is known. */
-static int finish(struct vn_cli *cli, struct vn_getopt *g)
+static int finish(struct vn_cli *cli)
 {
 	const struct vn_cmd *cmd = cli->cmd;
 
 	if (cli->json && !(cmd->flags & VN_CMD_JSON))
-		return stop(cli, g, vn_usage_error(cli, "--json is not supported here"));
+		return stop(cli, vn_usage_error(cli, "--json is not supported here"));
 	if ((cmd->flags & VN_CMD_ROOT) && !cli->sysroot && geteuid() != 0) {
 		vn_err(cli, "must be run as root");
-		return stop(cli, g, VN_EXIT_PERM);
+		return stop(cli, VN_EXIT_PERM);
 	}
 	if (vn_ctx_set_root(cli->ctx, cli->sysroot) < 0)
-		return stop(cli, g, vn_usage_error(cli, "--sysroot: path too long"));
+		return stop(cli, vn_usage_error(cli, "--sysroot: path too long"));
 	vn_ctx_set_dry_run(cli->ctx, cli->dry_run);
 	vn_ctx_set_action_cb(cli->ctx, vn_report_action, cli);
-	free(g->priv);
-	g->priv = NULL;
 	return -1;
 }
 
@@ -197,50 +180,46 @@ int vn_getopt(struct vn_cli *cli, struct vn_getopt *g, int argc, char **argv)
 {
 	int c, i;
 
-	if (!g->priv) {
-		g->priv = build(cli->cmd);
-		if (!g->priv) {
-			vn_err(cli, "out of memory");
-			return stop(cli, g, VN_EXIT_FAILED);
-		}
+	if (!g->started) {
+		build(g, cli->cmd);
 		optind = 0;	/* GNU: re-initialise */
 		opterr = 0;
 	}
 	for (;;) {
-		c = getopt_long(argc, argv, g->priv->shortopts, g->priv->lopts, NULL);
+		c = getopt_long(argc, argv, g->shortopts, g->lopts, NULL);
 		if (c == -1) {
 			g->optind = optind;
-			return finish(cli, g);
+			return finish(cli);
 		}
 		if (c == '?') {
 			const char *bad = argv[optind - 1];
 
 			if (optopt && optopt < VN_OPT_LONG && strncmp(bad, "--", 2) != 0)
-				return stop(cli, g, vn_usage_error(cli, "unknown option '-%c'",
+				return stop(cli, vn_usage_error(cli, "unknown option '-%c'",
 								  optopt));
-			return stop(cli, g, vn_usage_error(cli, "unknown option '%s'", bad));
+			return stop(cli, vn_usage_error(cli, "unknown option '%s'", bad));
 		}
 		if (c == ':') {
-			i = find_opt(g->priv, optopt);
+			i = find_opt(g, optopt);
 			if (i >= 0)
-				return stop(cli, g, vn_usage_error(cli, "option '--%s' needs "
-								  "a value (%s)", g->priv->map[i]->name,
-								  g->priv->map[i]->arg));
-			return stop(cli, g, vn_usage_error(cli, "option '%s' needs a value",
+				return stop(cli, vn_usage_error(cli, "option '--%s' needs "
+								  "a value (%s)", g->map[i]->name,
+								  g->map[i]->arg));
+			return stop(cli, vn_usage_error(cli, "option '%s' needs a value",
 							  argv[optind - 1]));
 		}
 		if (c == 'h') {
 			vn_print_help(cli, cli->cmd, cli->cmdname, stdout);
-			return stop(cli, g, VN_EXIT_OK);
+			return stop(cli, VN_EXIT_OK);
 		}
 		/* the command's own options come first in the map */
-		i = find_opt(g->priv, c);
-		if (i >= 0 && i < g->priv->ncmd) {
+		i = find_opt(g, c);
+		if (i >= 0 && i < g->ncmd) {
 			g->arg = optarg;
 			return c;
 		}
 		if (!apply_global(cli, c, optarg))
-			return stop(cli, g, vn_usage_error(cli, "unhandled option"));
+			return stop(cli, vn_usage_error(cli, "unhandled option"));
 	}
 }
 
