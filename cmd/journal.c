@@ -7,28 +7,24 @@
 
 static int cmd_journal_mode(struct vn_cli *cli, int argc, char **argv)
 {
-	struct vn_getopt g = { 0 };
 	const char *mode = NULL;
 	char now[32] = "";
-	int c;
+	int i = vn_getopt_args(cli, argc, argv, 1, 2, "needs an array and optionally a mode");
 
-	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
-		if (c == VN_GETOPT_STOP)
-			return cli->exit;
-	if (argc - g.optind < 1 || argc - g.optind > 2)
-		return vn_usage_error(cli, "needs an array and optionally a mode");
-	if (argc - g.optind == 2) {
-		mode = argv[g.optind + 1];
+	if (i < 0)
+		return cli->exit;
+	if (argc - i == 2) {
+		mode = argv[i + 1];
 		if (strcmp(mode, "write-back") != 0 && strcmp(mode, "write-through") != 0)
 			return vn_usage_error(cli, "'%s' is not write-back or write-through",
 					      mode);
 	}
-	if (vn_md_journal_mode(cli->ctx, argv[g.optind], mode, cli->force, now,
+	if (vn_md_journal_mode(cli->ctx, argv[i], mode, cli->force, now,
 			       sizeof(now)) < 0)
 		return vn_report(cli);
 	if (cli->json)
 		return vn_output_json(json_pack("{s:s, s:s, s:b}", "array",
-						argv[g.optind], "journal_mode", now,
+						argv[i], "journal_mode", now,
 						"changed", mode != NULL && !cli->dry_run));
 	if (!cli->dry_run && !(mode && cli->quiet))
 		printf("%s\n", now);

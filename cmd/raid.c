@@ -255,21 +255,18 @@ static void print_status(const struct vn_cli *cli, json_t *doc, const struct vn_
 
 static int cmd_raid_status(struct vn_cli *cli, int argc, char **argv)
 {
-	struct vn_getopt g = { 0 };
 	struct vn_md_status *all = NULL;
 	json_t *arrays;
-	int c, n;
+	int i, n;
 
-	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
-		if (c == VN_GETOPT_STOP)
-			return cli->exit;
-	if (argc - g.optind > 1)
-		return vn_usage_error(cli, "takes at most one array");
-	if (argc - g.optind == 1) {
+	i = vn_getopt_args(cli, argc, argv, 0, 1, "takes at most one array");
+	if (i < 0)
+		return cli->exit;
+	if (argc - i == 1) {
 		all = malloc(sizeof(*all));
 		if (!all)
 			return VN_EXIT_FAILED;
-		n = vn_md_status(cli->ctx, argv[g.optind], all) < 0 ? -1 : 1;
+		n = vn_md_status(cli->ctx, argv[i], all) < 0 ? -1 : 1;
 	} else {
 		n = vn_md_list(cli->ctx, &all);
 	}
@@ -278,13 +275,13 @@ static int cmd_raid_status(struct vn_cli *cli, int argc, char **argv)
 		return vn_report(cli);
 	}
 	arrays = json_array();
-	for (int i = 0; i < n; i++) {
-		json_t *doc = status_json(&all[i]);
+	for (int k = 0; k < n; k++) {
+		json_t *doc = status_json(&all[k]);
 
 		if (!cli->json) {
-			if (i)
+			if (k)
 				putchar('\n');
-			print_status(cli, doc, &all[i]);
+			print_status(cli, doc, &all[k]);
 		}
 		json_array_append_new(arrays, doc);
 	}
@@ -316,15 +313,11 @@ static void wait_progress(void *data, const struct vn_md_status *st)
 
 static int cmd_raid_wait(struct vn_cli *cli, int argc, char **argv)
 {
-	struct vn_getopt g = { 0 };
-	int c;
+	int i = vn_getopt_args(cli, argc, argv, 1, 1, "needs one array (/dev/mdN)");
 
-	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
-		if (c == VN_GETOPT_STOP)
-			return cli->exit;
-	if (argc - g.optind != 1)
-		return vn_usage_error(cli, "needs one array (/dev/mdN)");
-	if (vn_md_wait(cli->ctx, argv[g.optind], wait_progress, cli) < 0)
+	if (i < 0)
+		return cli->exit;
+	if (vn_md_wait(cli->ctx, argv[i], wait_progress, cli) < 0)
 		return vn_report(cli);
 	return VN_EXIT_OK;
 }
@@ -333,15 +326,11 @@ static int cmd_raid_wait(struct vn_cli *cli, int argc, char **argv)
 
 static int cmd_raid_stop(struct vn_cli *cli, int argc, char **argv)
 {
-	struct vn_getopt g = { 0 };
-	int c;
+	int first = vn_getopt_args(cli, argc, argv, 1, -1, "no array given (/dev/mdN)");
 
-	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
-		if (c == VN_GETOPT_STOP)
-			return cli->exit;
-	if (argc - g.optind < 1)
-		return vn_usage_error(cli, "no array given (/dev/mdN)");
-	for (int i = g.optind; i < argc; i++) {
+	if (first < 0)
+		return cli->exit;
+	for (int i = first; i < argc; i++) {
 		if (vn_md_stop(cli->ctx, argv[i]) < 0)
 			return vn_report(cli);
 		if (!cli->dry_run)
@@ -453,19 +442,15 @@ static int member_cmd(struct vn_cli *cli, int argc, char **argv,
 		      int (*fn)(struct vn_ctx *, const char *, const char *, bool),
 		      const char *done)
 {
-	struct vn_getopt g = { 0 };
-	int c;
+	int md = vn_getopt_args(cli, argc, argv, 2, -1, "needs an array and a device");
 
-	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
-		if (c == VN_GETOPT_STOP)
-			return cli->exit;
-	if (argc - g.optind < 2)
-		return vn_usage_error(cli, "needs an array and a device");
-	for (int i = g.optind + 1; i < argc; i++) {
-		if (fn(cli->ctx, argv[g.optind], argv[i], cli->force) < 0)
+	if (md < 0)
+		return cli->exit;
+	for (int i = md + 1; i < argc; i++) {
+		if (fn(cli->ctx, argv[md], argv[i], cli->force) < 0)
 			return vn_report(cli);
 		if (!cli->dry_run)
-			vn_info(cli, "%s: %s %s", argv[g.optind], argv[i], done);
+			vn_info(cli, "%s: %s %s", argv[md], argv[i], done);
 	}
 	return VN_EXIT_OK;
 }
@@ -500,18 +485,15 @@ static int cmd_raid_add(struct vn_cli *cli, int argc, char **argv)
 
 static int cmd_raid_replace(struct vn_cli *cli, int argc, char **argv)
 {
-	struct vn_getopt g = { 0 };
 	const char *md, *old, *new_dev;
-	int c;
+	int i = vn_getopt_args(cli, argc, argv, 3, 3,
+			       "needs an array, the old and the new device");
 
-	while ((c = vn_getopt(cli, &g, argc, argv)) != -1)
-		if (c == VN_GETOPT_STOP)
-			return cli->exit;
-	if (argc - g.optind != 3)
-		return vn_usage_error(cli, "needs an array, the old and the new device");
-	md = argv[g.optind];
-	old = argv[g.optind + 1];
-	new_dev = argv[g.optind + 2];
+	if (i < 0)
+		return cli->exit;
+	md = argv[i];
+	old = argv[i + 1];
+	new_dev = argv[i + 2];
 	if (vn_md_replace(cli->ctx, md, old, new_dev, cli->force) < 0)
 		return vn_report(cli);
 	if (cli->dry_run)
