@@ -98,6 +98,10 @@ refused 'only 2 of the array.s 3 working members are given \(use --run' \
 refused 'write journal is missing' \
 	vnvme raid assemble /dev/md0 /dev/sda1 /dev/sdb1 /dev/sdc1
 if grep -q '^md0 : active' /proc/mdstat; then fail "md0 started"; else ok "md0 not started"; fi
+# forced without its journal: read-only, as the kernel itself would start it
+check vnvme --force raid assemble /dev/md0 /dev/sda1 /dev/sdb1 /dev/sdc1
+expect_output '^md0 : active \(read-only\) raid5' cat /proc/mdstat
+check vnvme raid stop /dev/md0
 expect_output 'md0 started: raid5, \[3/2\] \[UU_\]' \
 	vnvme raid assemble --run /dev/md0 /dev/sda1 /dev/sdb1 /dev/nvme0n1p1
 refused 'md0 is degraded' vnvme journal-mode /dev/md0 write-back
