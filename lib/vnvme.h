@@ -256,9 +256,9 @@ int vn_md_sb_decode(const void *buf, size_t len, struct vn_md_sb *ret);
  * checksum. Return: bytes used (256 + 2 * max_dev), or -EINVAL/-ENOSPC.
  */
 int vn_md_sb_encode(const struct vn_md_sb *sb, void *buf, size_t len);
-/* vn_md_sb_csum() - the kernel's calc_sb_1_csum over an encoded block. */
+/* vn_md_sb_csum() - the kernel's calc_sb_1_csum. Return: the checksum. */
 uint32_t vn_md_sb_csum(const void *buf, uint32_t max_dev);
-/* vn_md_sb_role() - dev_roles[dev_number], or faulty when out of range. */
+/* vn_md_sb_role() - Return: dev_roles[dev_number], faulty when out of range. */
 unsigned int vn_md_sb_role(const struct vn_md_sb *sb);
 /*
  * vn_md_r5l_empty() - an empty raid5-cache meta block (4096 bytes) for a
@@ -266,14 +266,15 @@ unsigned int vn_md_sb_role(const struct vn_md_sb *sb);
  * data_offset. Return: 0.
  */
 int vn_md_r5l_empty(void *buf, const uint8_t set_uuid[16], uint32_t seq);
-/* vn_md_crc32c() - crc32c (Castagnoli), no final xor, as the kernel's. */
+/* vn_md_crc32c() - crc32c (Castagnoli), no final xor. Return: the crc. */
 uint32_t vn_md_crc32c(uint32_t crc, const void *buf, size_t len);
 /*
- * vn_md_data_offset() - mdadm 4.2's data_offset in sectors for a device of
+ * vn_md_data_offset() - mdadm 4.2's data_offset for a device of
  * @dev_sectors and a chunk of @chunk_kib (0 for raid1).
+ * Return: the offset in sectors, a multiple of 2048.
  */
 uint64_t vn_md_data_offset(uint64_t dev_sectors, unsigned int chunk_kib);
-/* vn_md_level_name() - "raid5" for 5, "raid0".."raid10"; NULL if unknown. */
+/* vn_md_level_name() - Return: "raid5" for 5 (0, 1, 4, 5, 6, 10); NULL if unknown. */
 const char *vn_md_level_name(int level);
 
 /* One array as /proc/mdstat and md/ sysfs describe it. */
@@ -320,7 +321,7 @@ struct vn_md_status {
  * Return: number of arrays filled (up to @max).
  */
 int vn_md_mdstat_parse(const char *text, struct vn_md_status *ret, size_t max);
-/* vn_md_status() - /proc/mdstat plus md/ sysfs for one array ("md0"). */
+/* vn_md_status() - /proc/mdstat plus md/ sysfs for one array. Return: 0 or -errno. */
 int vn_md_status(struct vn_ctx *ctx, const char *md, struct vn_md_status *ret);
 /* vn_md_list() - every array in /proc/mdstat. Return: count, *ret malloc'ed. */
 int vn_md_list(struct vn_ctx *ctx, struct vn_md_status **ret);
@@ -390,7 +391,10 @@ int vn_md_scan(struct vn_ctx *ctx,
  * to drain, then STOP_ARRAY. Return: 0 or a negative errno.
  */
 int vn_md_stop(struct vn_ctx *ctx, const char *md);
-/* vn_md_wait() - wait until no resync/recovery runs; @progress per second. */
+/*
+ * vn_md_wait() - wait until no resync/recovery runs; @progress (may be
+ * NULL) about once a second and at the end. Return: 0 or a negative errno.
+ */
 int vn_md_wait(struct vn_ctx *ctx, const char *md,
 	       void (*progress)(void *data, const struct vn_md_status *st),
 	       void *data);
