@@ -64,17 +64,14 @@ static int read_fd(int fd, char *buf, size_t len)
 	return (int)got;
 }
 
-int vn_read_str(const struct vn_ctx *ctx, char *buf, size_t len,
-		const char *fmt, ...)
+static int vread_str(const struct vn_ctx *ctx, char *buf, size_t len,
+		     const char *fmt, va_list ap)
 {
 	char path[VN_PATH_MAX];
 	_cleanup_close_ int fd = -1;
-	va_list ap;
 	int r;
 
-	va_start(ap, fmt);
 	r = vn_vpath(ctx, path, sizeof(path), fmt, ap);
-	va_end(ap);
 	if (r < 0)
 		return r;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -83,23 +80,28 @@ int vn_read_str(const struct vn_ctx *ctx, char *buf, size_t len,
 	return read_fd(fd, buf, len);
 }
 
+int vn_read_str(const struct vn_ctx *ctx, char *buf, size_t len,
+		const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vread_str(ctx, buf, len, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 int vn_read_u64(const struct vn_ctx *ctx, uint64_t *ret, const char *fmt, ...)
 {
-	char path[VN_PATH_MAX], buf[64], *end;
-	_cleanup_close_ int fd = -1;
+	char buf[64], *end;
 	unsigned long long v;
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = vn_vpath(ctx, path, sizeof(path), fmt, ap);
+	r = vread_str(ctx, buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return r;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = read_fd(fd, buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	errno = 0;
