@@ -96,9 +96,10 @@ check-cli: $(VNVME)
 check-san:
 	$(MAKE) SANITIZE=1 check-unit check-cli
 
+# LAB=FILTER... runs only the scenarios whose names contain a FILTER.
 check-lab:
 	$(MAKE) SANITIZE= vnvme
-	tests/lab/check
+	tests/lab/check $(LAB)
 
 # Everything: unit, CLI, sanitizers, the lab (a real kernel in QEMU).
 check: deps
