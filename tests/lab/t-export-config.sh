@@ -9,20 +9,6 @@ HOST=nqn.2014-08.org.nvmexpress:uuid:11111111-2222-4333-8444-555555555555
 A=nqn.2024-01.io.vnvme:a
 B=nqn.2024-01.io.vnvme:b
 
-# refused CODE PATTERN CMD...: CMD exits with CODE and its output matches PATTERN.
-refused() {
-	want=$1 pat=$2
-	shift 2
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" -eq "$want" ] && printf '%s\n' "$out" | grep -Eq -- "$pat"; then
-		ok "$* (exit $rc, '$pat')"
-	else
-		fail "$* (exit $rc, expected $want and '$pat')"
-		printf '%s\n' "$out" | sed 's/^/    /'
-	fi
-}
-
 # Nothing in the target: no subsystem, port or host.
 empty() {
 	n=$(ls "$CFS/subsystems" "$CFS/ports" "$CFS/hosts" 2>/dev/null | grep -vc -e '^$' -e ':$')
@@ -44,25 +30,25 @@ tree() {
 
 # --- refusals of export create (exit code, message, nothing created) -------
 LONG=nqn.2024-01.io.vnvme:$(printf "%0202d" 0)
-refused 3 'no host is allowed' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1
-refused 2 'at most 222' vnvme export create /dev/sda --nqn "$LONG" --addr 127.0.0.1 --allow-any-host
-refused 2 'whitespace' vnvme export create /dev/sda --nqn "nqn.2024-01.io.vnvme:a b" --addr 127.0.0.1 --allow-any-host
-refused 2 "contains '/'" vnvme export create /dev/sda --nqn "nqn.2024-01.io.vnvme:a/b" --addr 127.0.0.1 --allow-any-host
-refused 2 'discovery' vnvme export create /dev/sda --nqn nqn.2014-08.org.nvmexpress.discovery --addr 127.0.0.1 --allow-any-host
-refused 2 'not an IPv4 or IPv6 address' vnvme export create /dev/sda --nqn "$A" --addr 300.1.1.1 --allow-any-host
-refused 2 'not ipv6' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --family ipv6 --allow-any-host
-refused 2 'not ipv4 or ipv6' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --family ib --allow-any-host
-refused 2 'not supported' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --transport rdma --allow-any-host
-refused 2 'from 1 to 65535' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --port 0 --allow-any-host
-refused 2 'from 1 to 65535' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --port 65536 --allow-any-host
-refused 2 'not a block device' vnvme export create /etc/passwd --nqn "$A" --addr 127.0.0.1 --allow-any-host
-refused 2 'does not exist' vnvme export create /dev/nosuch --nqn "$A" --addr 127.0.0.1 --allow-any-host
-refused 2 'exclude each other' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --allow-any-host --allow-host "$HOST"
-refused 2 'serial' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --allow-any-host --serial 012345678901234567890
+expect_error 3 'no host is allowed' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1
+expect_error 2 'at most 222' vnvme export create /dev/sda --nqn "$LONG" --addr 127.0.0.1 --allow-any-host
+expect_error 2 'whitespace' vnvme export create /dev/sda --nqn "nqn.2024-01.io.vnvme:a b" --addr 127.0.0.1 --allow-any-host
+expect_error 2 "contains '/'" vnvme export create /dev/sda --nqn "nqn.2024-01.io.vnvme:a/b" --addr 127.0.0.1 --allow-any-host
+expect_error 2 'discovery' vnvme export create /dev/sda --nqn nqn.2014-08.org.nvmexpress.discovery --addr 127.0.0.1 --allow-any-host
+expect_error 2 'not an IPv4 or IPv6 address' vnvme export create /dev/sda --nqn "$A" --addr 300.1.1.1 --allow-any-host
+expect_error 2 'not ipv6' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --family ipv6 --allow-any-host
+expect_error 2 'not ipv4 or ipv6' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --family ib --allow-any-host
+expect_error 2 'not supported' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --transport rdma --allow-any-host
+expect_error 2 'from 1 to 65535' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --port 0 --allow-any-host
+expect_error 2 'from 1 to 65535' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --port 65536 --allow-any-host
+expect_error 2 'not a block device' vnvme export create /etc/passwd --nqn "$A" --addr 127.0.0.1 --allow-any-host
+expect_error 2 'does not exist' vnvme export create /dev/nosuch --nqn "$A" --addr 127.0.0.1 --allow-any-host
+expect_error 2 'exclude each other' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --allow-any-host --allow-host "$HOST"
+expect_error 2 'serial' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --allow-any-host --serial 012345678901234567890
 empty "after the refusals"
 # a failure midway (the kernel cannot bind an address this machine lacks)
 # removes what the call created, hosts included
-refused 1 'not configured on this machine' vnvme export create /dev/sda --nqn "$A" \
+expect_error 1 'not configured on this machine' vnvme export create /dev/sda --nqn "$A" \
 	--addr 10.255.0.1 --allow-host "$HOST"
 empty "after a failed bind"
 # --dry-run shows the plan and changes nothing
@@ -71,7 +57,7 @@ expect_output -e 'would mkdir' -e 'would link' -- vnvme export create --dry-run 
 empty "after --dry-run"
 
 # the article's name is accepted, with a warning about the standard form
-refused 0 'warning:.*nqn.YYYY-MM' vnvme export create /dev/sdd --nqn nvmet-test \
+expect_error 0 'warning:.*nqn.YYYY-MM' vnvme export create /dev/sdd --nqn nvmet-test \
 	--addr 127.0.0.1 --allow-any-host
 expect_output '^1$' cat "$CFS/subsystems/nvmet-test/attr_allow_any_host"
 check vnvme export delete nvmet-test
@@ -191,12 +177,12 @@ check cmp /tmp/nvmetcli.json /tmp/c.json
 
 # --- a restore that cannot apply a part fails and leaves nothing -----------
 jq '.subsystems[0].namespaces[0].device.path = "/dev/nosuch"' /tmp/nvmetcli.json >/tmp/bad.json
-refused 1 'enable.*(No such file|does not exist)' vnvme export restore /tmp/bad.json
+expect_error 1 'enable.*(No such file|does not exist)' vnvme export restore /tmp/bad.json
 empty "after a failed restore"
 jq '.ports[0].addr.traddr = "10.255.0.1"' /tmp/nvmetcli.json >/tmp/bad2.json
-refused 1 'not configured on this machine' vnvme export restore /tmp/bad2.json
+expect_error 1 'not configured on this machine' vnvme export restore /tmp/bad2.json
 empty "after a restore that cannot bind"
 echo '{"subsystems": [{"nqn": 5}]}' >/tmp/bad3.json
-refused 1 'no valid "nqn"' vnvme export restore /tmp/bad3.json
+expect_error 1 'no valid "nqn"' vnvme export restore /tmp/bad3.json
 
 finish

@@ -9,20 +9,6 @@ NQN=nqn.2024-01.io.vnvme:lab
 HOST=nqn.2014-08.org.nvmexpress:uuid:11111111-2222-4333-8444-555555555555
 OTHER=nqn.2014-08.org.nvmexpress:uuid:99999999-8888-4777-8666-555555555555
 
-# refused CODE PATTERN CMD...: CMD exits with CODE and its output matches PATTERN.
-refused() {
-	want=$1 pat=$2
-	shift 2
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" -eq "$want" ] && printf '%s\n' "$out" | grep -Eq -- "$pat"; then
-		ok "$* (exit $rc, '$pat')"
-	else
-		fail "$* (exit $rc, expected $want and '$pat')"
-		printf '%s\n' "$out" | sed 's/^/    /'
-	fi
-}
-
 # The /dev node of the fabrics namespace with serial $1 (nvme-cli's view).
 ns_by_serial() {
 	i=0
@@ -37,7 +23,7 @@ ns_by_serial() {
 }
 
 # --- target: closed by default, then open to one host ----------------------
-refused 3 'no host is allowed' vnvme export create /dev/sda --nqn "$NQN" --addr 127.0.0.1
+expect_error 3 'no host is allowed' vnvme export create /dev/sda --nqn "$NQN" --addr 127.0.0.1
 check test ! -e "$CFS/subsystems/$NQN"
 
 expect_output -e 'exported /dev/sda as' -e 'vnvme connect -t tcp -a 127.0.0.1 -s 4420' \
@@ -54,7 +40,7 @@ expect_output '^4420$' cat "$CFS/ports/1/addr_trsvcid"
 expect_output 'nvmet_tcp: enabling port 1 \(127.0.0.1:4420\)' dmesg
 
 # exporting the same device again, or the same NQN, is refused
-refused 3 "/dev/sda is exported as $NQN" vnvme export create /dev/sda \
+expect_error 3 "/dev/sda is exported as $NQN" vnvme export create /dev/sda \
 	--nqn nqn.2024-01.io.vnvme:again --addr 127.0.0.1 --allow-host "$HOST"
 check test ! -e "$CFS/subsystems/nqn.2024-01.io.vnvme:again"
 
@@ -82,7 +68,7 @@ got=$(nvme list -o json | jq --arg d "$dev" '.Devices[] | select(.DevicePath == 
 # connected hosts show as TCP connections; delete refuses without --force
 expect_output '"connections": [1-9]' vnvme export list --json
 expect_output "$NQN" vnvme export list
-refused 3 'TCP connection.*established' vnvme export delete "$NQN"
+expect_error 3 'TCP connection.*established' vnvme export delete "$NQN"
 check test -d "$CFS/subsystems/$NQN/namespaces/1"
 expect_output 'disconnected 1 controller' nvme disconnect -n "$NQN"
 
@@ -95,7 +81,7 @@ n=$(vnvme discover --traddr 127.0.0.1 --trsvcid 4420 --transport tcp --hostnqn "
 	--json | jq '.records | length')
 [ "$n" = 1 ] && ok "vnvme discover as another host: 1 record" || fail "as another host: $n"
 vnvme connect -t tcp -n "$NQN" -a 127.0.0.1 -s 4420 -q "$OTHER" 2>&1 | sed 's/^/    said: /'
-refused 1 'refused this host' vnvme connect -t tcp -n "$NQN" -a 127.0.0.1 \
+expect_error 1 'refused this host' vnvme connect -t tcp -n "$NQN" -a 127.0.0.1 \
 	-s 4420 -q "$OTHER"
 out=$(vnvme connect -t tcp -n "$NQN" -a 127.0.0.1 -s 4420 -q "$HOST" --json)
 vdev=$(printf '%s' "$out" | jq -r .namespace)
@@ -118,8 +104,8 @@ check dd if=/tmp/pattern of="$vdev" bs=1M oflag=direct status=none
 expect_output 'disconnected' vnvme disconnect "$vdev"
 check test ! -b "$vdev"
 check cmp -n 4194304 /tmp/pattern /dev/sda
-refused 1 'no NVMe-oF controller' vnvme disconnect "$NQN"
-refused 3 'local PCIe' vnvme disconnect /dev/nvme0n1
+expect_error 1 'no NVMe-oF controller' vnvme disconnect "$NQN"
+expect_error 3 'local PCIe' vnvme disconnect /dev/nvme0n1
 
 check vnvme export delete "$NQN"
 check test ! -e "$CFS/subsystems/$NQN"
@@ -151,12 +137,12 @@ vdev=$(printf '%s' "$out" | jq -r .namespace)
 [ -b "$vdev" ] && ok "vnvme connect to the hand-made target: $vdev" || fail "connect: '$out'"
 expect_output "$(cat /etc/nvme/hostnqn)" cat "/sys/class/nvme/$(printf '%s' "$out" | jq -r .device)/hostnqn"
 expect_output "$vdev" vnvme list
-refused 1 'already connected' vnvme connect -t tcp -n nvmet-test -a 127.0.0.1 -s 4420
+expect_error 1 'already connected' vnvme connect -t tcp -n nvmet-test -a 127.0.0.1 -s 4420
 expect_output 'disconnected' vnvme disconnect nvmet-test
 check test ! -b "$vdev"
 # nothing listens on 4421
 vnvme connect -t tcp -n nvmet-test -a 127.0.0.1 -s 4421 2>&1 | sed 's/^/    said: /'
-refused 1 'connection refused' vnvme connect -t tcp -n nvmet-test -a 127.0.0.1 -s 4421
+expect_error 1 'connection refused' vnvme connect -t tcp -n nvmet-test -a 127.0.0.1 -s 4421
 # the hand-made export is listed and deleted like vnvme's own
 expect_output '/dev/sdb' vnvme export list
 check vnvme export delete nvmet-test
