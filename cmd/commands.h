@@ -156,6 +156,13 @@ void vn_info(const struct vn_cli *cli, const char *fmt, ...)
  * ("use --force") where forcing would help, and return the exit code for it.
  */
 int vn_report(const struct vn_cli *cli);
+/*
+ * vn_confirm() - ask "QUESTION? [y/N]" on a terminal; true with --yes or
+ * --dry-run. Never asks when stdin is not a terminal: that is a refusal
+ * naming --yes. When false, cli->exit is the exit code (3).
+ */
+bool vn_confirm(struct vn_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* The action callback: dry-run plans and -v traces. */
 void vn_report_action(void *data, bool dry_run, const char *action);
 

@@ -327,14 +327,48 @@ static int cmd_export_save(struct vn_cli *cli, int argc, char **argv)
 	return VN_EXIT_OK;
 }
 
+/*
+ * Clearing or replacing the target drops every export, other people's too:
+ * ask first when there is anything to drop.
+ */
+static bool confirm_drop(struct vn_cli *cli)
+{
+	struct vn_nvmet_config *cfg = NULL;
+	bool yes;
+
+	if (vn_nvmet_read(cli->ctx, &cfg) < 0 ||
+	    (cfg->nsubsys == 0 && cfg->nports == 0 && cfg->nhosts == 0)) {
+		vn_nvmet_config_free(cfg);
+		vn_ctx_clear_error(cli->ctx);
+		return true;
+	}
+	yes = vn_confirm(cli, "remove the running target configuration (%u "
+			 "subsystem%s, %u port%s, %u host%s)", cfg->nsubsys,
+			 cfg->nsubsys == 1 ? "" : "s", cfg->nports,
+			 cfg->nports == 1 ? "" : "s", cfg->nhosts,
+			 cfg->nhosts == 1 ? "" : "s");
+	vn_nvmet_config_free(cfg);
+	return yes;
+}
+
 static int cmd_export_restore(struct vn_cli *cli, int argc, char **argv)
 {
+	struct vn_nvmet_config *cfg = NULL;
 	const char *file;
 	int r = one_arg(cli, argc, argv, "FILE", &file);
 
 	if (r >= 0)
 		return r;
-	if (vn_nvmet_restore(cli->ctx, file) < 0) {
+	/* a file that cannot be read or parsed changes nothing and asks nothing */
+	if (vn_nvmet_load(cli->ctx, file, &cfg) < 0)
+		return vn_report(cli);
+	if (!confirm_drop(cli)) {
+		vn_nvmet_config_free(cfg);
+		return cli->exit;
+	}
+	r = vn_nvmet_replace(cli->ctx, cfg);
+	vn_nvmet_config_free(cfg);
+	if (r < 0) {
 		r = vn_report(cli);
 		vn_err(cli, "the target configuration is now empty: what the restore "
 		       "created was removed");
@@ -348,6 +382,8 @@ static int cmd_export_restore(struct vn_cli *cli, int argc, char **argv)
 static int cmd_export_clear(struct vn_cli *cli, int argc, char **argv)
 {
 	if (vn_getopt_args(cli, argc, argv, 0, 0, NULL) < 0)
+		return cli->exit;
+	if (!confirm_drop(cli))
 		return cli->exit;
 	if (vn_nvmet_clear(cli->ctx) < 0)
 		return vn_report(cli);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 
@@ -80,4 +81,28 @@ void vn_report_action(void *data, bool dry_run, const char *action)
 		fprintf(cli->json ? stderr : stdout, "would %s\n", action);
 	else if (cli->verbose)
 		fprintf(stderr, "+ %s\n", action);
+}
+
+bool vn_confirm(struct vn_cli *cli, const char *fmt, ...)
+{
+	char question[512], answer[16];
+	va_list ap;
+
+	if (cli->yes || cli->dry_run)
+		return true;
+	va_start(ap, fmt);
+	vsnprintf(question, sizeof(question), fmt, ap);
+	va_end(ap);
+	if (!isatty(STDIN_FILENO)) {
+		vn_err(cli, "%s: not confirmed, stdin is not a terminal (use --yes)",
+		       question);
+		cli->exit = VN_EXIT_REFUSED;
+		return false;
+	}
+	fprintf(stderr, "vnvme: %s: %s? [y/N] ", cli->cmdname, question);
+	if (fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y'))
+		return true;
+	vn_err(cli, "not confirmed; nothing changed");
+	cli->exit = VN_EXIT_REFUSED;
+	return false;
 }

@@ -551,26 +551,44 @@ static int read_file(struct vn_ctx *ctx, const char *path, char **ret_text)
 	return 0;
 }
 
-int vn_nvmet_restore(struct vn_ctx *ctx, const char *path)
+int vn_nvmet_load(struct vn_ctx *ctx, const char *path,
+		  struct vn_nvmet_config **ret_cfg)
 {
-	struct vn_nvmet_config *cfg = NULL;
 	char *text = NULL, msg[VN_ERR_MSG_MAX];
 	int r;
 
 	r = read_file(ctx, path, &text);
 	if (r < 0)
 		return r;
-	r = vn_nvmet_json_decode(ctx, text, &cfg);
+	r = vn_nvmet_json_decode(ctx, text, ret_cfg);
 	free(text);
 	if (r < 0) {
 		vn_strlcpy(msg, vn_ctx_error(ctx), sizeof(msg));
 		return vn_fail(ctx, r, "%s: %s", path, msg);
 	}
-	r = vn_nvmet_setup(ctx);
+	return 0;
+}
+
+int vn_nvmet_replace(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg)
+{
+	int r = vn_nvmet_setup(ctx);
+
 	if (r == 0)
 		r = vn_nvmet_clear(ctx);
 	if (r == 0)
 		r = vn_nvmet_apply(ctx, cfg);
+	return r;
+}
+
+int vn_nvmet_restore(struct vn_ctx *ctx, const char *path)
+{
+	struct vn_nvmet_config *cfg = NULL;
+	int r;
+
+	r = vn_nvmet_load(ctx, path, &cfg);
+	if (r < 0)
+		return r;
+	r = vn_nvmet_replace(ctx, cfg);
 	vn_nvmet_config_free(cfg);
 	return r;
 }

@@ -700,7 +700,12 @@ int vn_nvmet_json_decode(struct vn_ctx *ctx, const char *text,
 			 struct vn_nvmet_config **ret_cfg);
 /* vn_nvmet_save() - read configfs, write @path atomically (mode 0600). */
 int vn_nvmet_save(struct vn_ctx *ctx, const char *path);
-/* vn_nvmet_restore() - clear, then apply @path; on failure nothing is left. */
+/* vn_nvmet_load() - read and decode a saved configuration. */
+int vn_nvmet_load(struct vn_ctx *ctx, const char *path,
+		  struct vn_nvmet_config **ret_cfg);
+/* vn_nvmet_replace() - clear, then apply @cfg; on failure nothing is left. */
+int vn_nvmet_replace(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg);
+/* vn_nvmet_restore() - load @path and replace the running configuration. */
 int vn_nvmet_restore(struct vn_ctx *ctx, const char *path);
 
 /* ---- NVMe host (lib/nvme_host.c, libnvme 1.3) ---- */

@@ -73,7 +73,14 @@ check vnvme export save /tmp/a.json
 expect_output '^"tcp"$' jq '.ports[0].addr.trtype' /tmp/a.json
 expect_output '^7$' jq '.subsystems[1].namespaces[0].nsid' /tmp/a.json
 expect_output "^600$" stat -c %a /tmp/a.json
-check vnvme export clear
+# clearing drops every export: never without a yes, never a prompt without a tty
+expect_error 3 'remove the running target configuration \(2 subsystems, 1 port, 1 host\): not confirmed, stdin is not a terminal \(use --yes\)' \
+	sh -c 'vnvme export clear </dev/null'
+tree >/tmp/refused.tree
+check cmp /tmp/before.tree /tmp/refused.tree
+expect_error 3 'use --yes' sh -c 'vnvme export restore /tmp/a.json </dev/null'
+check vnvme export clear --dry-run
+check vnvme export clear --yes
 empty "after clear"
 check vnvme export restore /tmp/a.json
 tree >/tmp/after.tree
@@ -89,7 +96,8 @@ check cmp /tmp/a.json /tmp/b.json
 check vnvme export delete "$B"
 check test -L "$CFS/ports/1/subsystems/$A"
 check test -d "$CFS/hosts/$HOST"
-check vnvme export clear
+check vnvme export restore --yes /tmp/a.json
+check vnvme export clear -y
 empty "after the second clear"
 
 # --- a file in nvmetcli's format (committed test data) restores and serves ---
@@ -177,10 +185,10 @@ check cmp /tmp/nvmetcli.json /tmp/c.json
 
 # --- a restore that cannot apply a part fails and leaves nothing -----------
 jq '.subsystems[0].namespaces[0].device.path = "/dev/nosuch"' /tmp/nvmetcli.json >/tmp/bad.json
-expect_error 1 'enable.*(No such file|does not exist)' vnvme export restore /tmp/bad.json
+expect_error 1 'enable.*(No such file|does not exist)' vnvme export restore --yes /tmp/bad.json
 empty "after a failed restore"
 jq '.ports[0].addr.traddr = "10.255.0.1"' /tmp/nvmetcli.json >/tmp/bad2.json
-expect_error 1 'not configured on this machine' vnvme export restore /tmp/bad2.json
+expect_error 1 'not configured on this machine' vnvme export restore --yes /tmp/bad2.json
 empty "after a restore that cannot bind"
 echo '{"subsystems": [{"nqn": 5}]}' >/tmp/bad3.json
 expect_error 1 'no valid "nqn"' vnvme export restore /tmp/bad3.json
