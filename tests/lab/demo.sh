@@ -44,9 +44,9 @@ step vnvme cache list
 # 6. NVMe/TCP export of the cached array on 127.0.0.1:4420 (the article's
 #    nvmet configfs writes). Closed to all but this host's NQN, where the
 #    article uses attr_allow_any_host: this kernel has no NVMe
-#    authentication, so the allow-list is the only access control. A real
-#    host has /etc/nvme/hostnqn (nvme-cli's postinst writes it); the lab
-#    guest has none, so the demo pins one there first.
+#    authentication, so the allow-list is the only access control. A host
+#    has /etc/nvme/hostnqn (nvme-cli's postinst writes it, and the lab
+#    writes one per run); without one, the demo pins one first.
 EXPORT_DEV=/dev/mapper/rc-wa_md0	# the flow's last device (step 5)
 [ -s /etc/nvme/hostnqn ] || {
 	mkdir -p /etc/nvme
