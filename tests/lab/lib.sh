@@ -118,6 +118,31 @@ expect_error() {
 	fi
 }
 
+# said PATTERN: the last assertion's command output (stdout+stderr) matches
+# PATTERN, as a further check on it.
+said() {
+	if printf '%s\n' "$LAB_LAST_OUTPUT" | grep -Eq -- "$1"; then
+		ok "  and said: $1"
+	else
+		fail "  output does not match '$1'"
+		lab_show_output
+	fi
+}
+
+# flushes DEV: field 16 of /sys/block/DEV/stat, flush requests completed
+# (Documentation/block/stat.rst).
+flushes() {
+	awk '{ print $16 }' "/sys/block/$1/stat"
+}
+
+# fio_iops FILE OFFSET: 4 KiB random direct reads over 16 MiB at OFFSET,
+# the same sequence each time (randrepeat): IOPS as an integer.
+fio_iops() {
+	fio --name=r --filename="$1" --rw=randread --bs=4k --direct=1 --ioengine=psync \
+		--offset="$2" --size=16M --randrepeat=1 --output-format=json |
+		jq '.jobs[0].read.iops | floor'
+}
+
 # finish: the closing line test runners read; status 1 if anything failed.
 finish() {
 	echo "$LAB_PASSED passed, $LAB_FAILED failed"

@@ -5,15 +5,6 @@
 # Oracles: dmsetup ls/table/status/info, /sys/block, cmp, fio.
 . "$VNVME_LAB_LIB"
 
-said() {
-	if printf '%s\n' "$LAB_LAST_OUTPUT" | grep -Eq -- "$1"; then
-		ok "  and said: $1"
-	else
-		fail "  output does not match '$1'"
-		lab_show_output
-	fi
-}
-
 # zram devices other than zram0 (which the module makes when it loads).
 zrams() {
 	ls /sys/block | grep '^zram' | grep -vx zram0 | tr '\n' ' '
@@ -26,18 +17,8 @@ assert_clean() {
 	else fail "$1: /dev/mapper holds $(ls /dev/mapper | tr '\n' ' ')"; fi
 }
 
-flushes() {
-	awk '{ print $16 }' "/sys/block/$1/stat"
-}
-
 stat_of() {
 	vnvme cache stats "$1" --json | jq -e ".caches[0].$2"
-}
-
-fio_iops() {
-	fio --name=r --filename="$1" --rw=randread --bs=4k --direct=1 --ioengine=psync \
-		--offset="$2" --size=16M --randrepeat=1 --output-format=json |
-		jq '.jobs[0].read.iops | floor'
 }
 
 # ---- attach: writethrough by default, write-around refused ----

@@ -21,31 +21,9 @@ assert_clean() {
 	else fail "$1: /dev/mapper holds $(ls /dev/mapper | tr '\n' ' ')"; fi
 }
 
-# Field 16 of /sys/block/X/stat: flush requests completed (block/stat.rst).
-flushes() {
-	awk '{ print $16 }' "/sys/block/$1/stat"
-}
-
-# said PATTERN: the last command's output (stdout+stderr) matches PATTERN.
-said() {
-	if printf '%s\n' "$LAB_LAST_OUTPUT" | grep -Eq -- "$1"; then
-		ok "  and said: $1"
-	else
-		fail "  output does not match '$1'"
-		lab_show_output
-	fi
-}
-
 # A JSON counter of `vnvme cache stats NAME --json`.
 stat_of() {
 	vnvme cache stats "$1" --json | jq -e ".caches[0].$2"
-}
-
-# fio 4 KiB random direct reads over 16 MiB at OFFSET: IOPS as an integer.
-fio_iops() {
-	fio --name=r --filename="$1" --rw=randread --bs=4k --direct=1 --ioengine=psync \
-		--offset="$2" --size=16M --randrepeat=1 --output-format=json |
-		jq '.jobs[0].read.iops | floor'
 }
 
 # ---- a dry run loads nothing, makes nothing, says what it would do ----
