@@ -270,62 +270,114 @@ int vn_blk_list(struct vn_ctx *ctx, struct vn_blkdev **ret_devs)
 	return (int)n;
 }
 
-/* The kernel name of a device given by path or name; "" if unknown. */
-static int resolve_name(struct vn_ctx *ctx, const char *dev, char *name,
-			size_t len, char *disk, size_t disk_len)
+/*
+ * A /dev path that names no block node may still be looked up by its name
+ * only in a --sysroot tree (a test fixture holds files, not nodes) and only as
+ * /dev/NAME: on a real system a path is that node or nothing, never a guess
+ * by its last component (/img/sdb, a file, must not mean /dev/sdb).
+ */
+static bool name_fallback(const struct vn_ctx *ctx, const char *dev)
 {
-	char path[VN_PATH_MAX], link[VN_PATH_MAX];
-	const char *base = vn_basename(dev);
+	return strcmp(vn_ctx_root(ctx), "/") != 0 && has_prefix(dev, "/dev/") &&
+	       !strchr(dev + strlen("/dev/"), '/');
+}
+
+/* The dm-N whose dm/name is @dmname. */
+static int resolve_dm(struct vn_ctx *ctx, const char *dmname, char *name,
+		      size_t len, char *disk, size_t disk_len)
+{
 	char **disks = NULL;
-	struct stat st;
-	int count;
+	int count, r = -ENOENT;
 
-	if (has_prefix(dev, "/dev/mapper/")) {
-		/* a dm name: find the dm-N whose dm/name matches */
-		count = list_dir(ctx, "/sys/block", NULL, &disks);
-		for (int i = 0; i < count; i++) {
-			char dmname[VN_NAME_MAX];
+	count = list_dir(ctx, "/sys/block", NULL, &disks);
+	for (int i = 0; i < count && r < 0; i++) {
+		char buf[VN_NAME_MAX];
 
-			if (vn_read_str(ctx, dmname, sizeof(dmname),
-					"/sys/block/%s/dm/name", disks[i]) > 0 &&
-			    strcmp(dmname, base) == 0) {
-				vn_strlcpy(name, disks[i], len);
-				vn_strlcpy(disk, disks[i], disk_len);
-				vn_free_names(disks, count);
-				return 0;
-			}
-		}
-		if (count > 0)
-			vn_free_names(disks, count);
-	} else if (dev[0] == '/' && vn_path(ctx, path, sizeof(path), "%s", dev) == 0 &&
-		   stat(path, &st) == 0 && S_ISBLK(st.st_mode)) {
-		/* a real node: trust its numbers, not its name */
-		ssize_t n;
-
-		if (vn_path(ctx, path, sizeof(path), "/sys/dev/block/%u:%u",
-			    major(st.st_rdev), minor(st.st_rdev)) == 0 &&
-		    (n = readlink(path, link, sizeof(link) - 1)) > 0) {
-			link[n] = '\0';
-			base = vn_basename(link);
+		if (vn_read_str(ctx, buf, sizeof(buf), "/sys/block/%s/dm/name",
+				disks[i]) > 0 && strcmp(buf, dmname) == 0) {
+			vn_strlcpy(name, disks[i], len);
+			vn_strlcpy(disk, disks[i], disk_len);
+			r = 0;
 		}
 	}
+	if (count > 0)
+		vn_free_names(disks, count);
+	return r;
+}
+
+/*
+ * The kernel name of a device node: its numbers, not its name, decide.
+ * Return: 0, -ENOENT (no such path), -ENOTBLK (not a block device).
+ */
+static int node_name(struct vn_ctx *ctx, const char *dev, char *base, size_t len)
+{
+	char path[VN_PATH_MAX], link[VN_PATH_MAX];
+	struct stat st;
+	ssize_t n;
+
+	if (vn_path(ctx, path, sizeof(path), "%s", dev) < 0 || stat(path, &st) < 0)
+		return -ENOENT;
+	if (!S_ISBLK(st.st_mode))
+		return -ENOTBLK;
+	if (vn_path(ctx, path, sizeof(path), "/sys/dev/block/%u:%u",
+		    major(st.st_rdev), minor(st.st_rdev)) < 0 ||
+	    (n = readlink(path, link, sizeof(link) - 1)) <= 0)
+		return -ENOENT;
+	link[n] = '\0';
+	vn_strlcpy(base, vn_basename(link), len);
+	return 0;
+}
+
+/* The disk a kernel name is, or holds it as a partition. */
+static int resolve_kname(struct vn_ctx *ctx, const char *base, char *name,
+			 size_t len, char *disk, size_t disk_len)
+{
+	char **disks = NULL;
+	int count, r = -ENOENT;
+
 	if (vn_exists(ctx, "/sys/block/%s", base)) {
 		vn_strlcpy(name, base, len);
 		vn_strlcpy(disk, base, disk_len);
 		return 0;
 	}
 	count = list_dir(ctx, "/sys/block", NULL, &disks);
-	for (int i = 0; i < count; i++) {
+	for (int i = 0; i < count && r < 0; i++) {
 		if (vn_exists(ctx, "/sys/block/%s/%s/partition", disks[i], base)) {
 			vn_strlcpy(name, base, len);
 			vn_strlcpy(disk, disks[i], disk_len);
-			vn_free_names(disks, count);
-			return 0;
+			r = 0;
 		}
 	}
 	if (count > 0)
 		vn_free_names(disks, count);
-	return -ENOENT;
+	return r;
+}
+
+/*
+ * The kernel name of a device given as a kernel name ("sdb1"), a
+ * /dev/mapper/NAME, or a path to its node (/dev/sdb1, /dev/disk/by-id/...).
+ * Return: 0, -EINVAL (empty or unusable), -ENOENT, -ENOTBLK.
+ */
+static int resolve_name(struct vn_ctx *ctx, const char *dev, char *name,
+			size_t len, char *disk, size_t disk_len)
+{
+	char base[VN_NAME_MAX];
+	int r;
+
+	if (!dev[0] || strchr(dev, '\n'))
+		return -EINVAL;
+	if (has_prefix(dev, "/dev/mapper/"))
+		return resolve_dm(ctx, dev + strlen("/dev/mapper/"), name, len,
+				  disk, disk_len);
+	if (!strchr(dev, '/'))
+		return strcmp(dev, ".") && strcmp(dev, "..") ?
+			resolve_kname(ctx, dev, name, len, disk, disk_len) : -ENOENT;
+	r = node_name(ctx, dev, base, sizeof(base));
+	if (r < 0 && !name_fallback(ctx, dev))
+		return r;
+	if (r < 0)
+		vn_strlcpy(base, vn_basename(dev), sizeof(base));
+	return resolve_kname(ctx, base, name, len, disk, disk_len);
 }
 
 int vn_blk_get(struct vn_ctx *ctx, const char *dev, struct vn_blkdev *ret)
@@ -334,8 +386,13 @@ int vn_blk_get(struct vn_ctx *ctx, const char *dev, struct vn_blkdev *ret)
 	int r;
 
 	r = resolve_name(ctx, dev, name, sizeof(name), disk, sizeof(disk));
+	if (r == -EINVAL)
+		return vn_invalid(ctx, dev[0] ? "'%s' is not a device name" :
+				  "empty device name%s", dev);
+	if (r == -ENOTBLK)
+		return vn_invalid_errno(ctx, r, "%s: not a block device", dev);
 	if (r < 0)
-		return vn_fail(ctx, r, "%s: no such block device", dev);
+		return vn_invalid_errno(ctx, r, "%s: no such block device", dev);
 	r = read_dev(ctx, disk, strcmp(name, disk) ? name : NULL, ret);
 	if (r < 0)
 		return vn_fail(ctx, r, "%s: cannot read its sysfs entry: %s", dev,

@@ -108,6 +108,16 @@ int vn_invalid(struct vn_ctx *ctx, const char *fmt, ...)
 	return r;
 }
 
+int vn_invalid_errno(struct vn_ctx *ctx, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	r = set_error(ctx, r, VN_ERR_INVALID, false, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 int vn_refuse(struct vn_ctx *ctx, int r, bool forceable, const char *fmt, ...)
 {
 	va_list ap;

@@ -31,6 +31,8 @@ struct vn_ctx {
  */
 int vn_fail(struct vn_ctx *ctx, int r, const char *fmt, ...) VN_PRINTF(3, 4);
 int vn_invalid(struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
+/* The request is wrong (like vn_invalid), with a more precise errno @r. */
+int vn_invalid_errno(struct vn_ctx *ctx, int r, const char *fmt, ...) VN_PRINTF(3, 4);
 int vn_refuse(struct vn_ctx *ctx, int r, bool forceable, const char *fmt, ...)
 	VN_PRINTF(4, 5);
 int vn_nosupport(struct vn_ctx *ctx, int r, const char *fmt, ...) VN_PRINTF(3, 4);

@@ -33,6 +33,24 @@ check jq -e '.dry_run and .partitions[0].size_bytes == (.partitions[0].end_secto
 # the kernel's size of the partition is what vnvme reported
 expect_output "^$(( $(cat /sys/block/sda/sda1/size) * 512 ))\$" blockdev --getsize64 /dev/sda1
 
+# a path is that node or nothing: a regular file named sdb is not /dev/sdb
+mkdir -p /tmp/img && truncate -s 64M /tmp/img/sdb
+before=$(sha256sum </dev/sdb)
+expect_error 2 '/tmp/img/sdb: not a block device' vnvme partition /tmp/img/sdb
+expect_error 2 '/tmp/nowhere/sdb: no such block device' vnvme partition /tmp/nowhere/sdb
+expect_error 2 '/tmp/img/sdb: not a block device' vnvme cache attach /tmp/img/sdb --size 16
+[ "$(sha256sum </dev/sdb)" = "$before" ] && ok "/dev/sdb untouched by /tmp/img/sdb" ||
+	fail "a regular file's path acted on /dev/sdb"
+if dmsetup ls 2>/dev/null | grep -qv 'No devices found'; then
+	fail "a refused cache attach left a dm device: $(dmsetup ls)"
+else
+	ok "no dm device after the refusals"
+fi
+# a symlink to the node is the node
+ln -sf /dev/sdd /tmp/img/disk-link
+vnvme partition --dry-run --json /tmp/img/disk-link >/tmp/p.json
+check jq -e '.partitions[0].disk == "sdd" or .partitions[0].disk == "/dev/sdd"' /tmp/p.json
+
 # a second partition of a partitioned disk is refused; nothing written
 before=$(sha256sum </dev/sda)
 expect_error 3 'holds a gpt partition table \(use --force\)' vnvme partition /dev/sda

@@ -195,7 +195,8 @@ START_TEST(test_refusals_exit_codes)
 	ck_assert_int_eq(r.code, VN_EXIT_REFUSED);	/* in use: --force does not help */
 	ck_assert_ptr_nonnull(strstr(r.err, "/dev/sda1 is mounted on /mnt\n"));
 	RUN(&r, "partition", "--sysroot", root, "/dev/sdq");
-	ck_assert_int_eq(r.code, VN_EXIT_FAILED);
+	ck_assert_int_eq(r.code, VN_EXIT_USAGE);	/* no such device: bad input */
+	ck_assert_ptr_nonnull(strstr(r.err, "/dev/sdq: no such block device"));
 	RUN(&r, "partition", "--sysroot", root, "/dev/nvme0n1", "/dev/nvme0n1");
 	ck_assert_int_eq(r.code, VN_EXIT_USAGE);
 	ck_assert_ptr_nonnull(strstr(r.err, "given twice"));
