@@ -357,6 +357,10 @@ int vn_cache_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,
 	r = check_mode(ctx, e, req, &mode);
 	if (r < 0)
 		return r;
+	if (req->name && !vn_dm_valid_name(req->name))
+		return vn_invalid(ctx, "'%s' is not a valid mapping name (1-%d of "
+				  "A-Z a-z 0-9 # + - . : = @ _, not \"control\")",
+				  req->name, VN_NAME_MAX - 1);
 	if (req->name)
 		vn_strlcpy(name, req->name, sizeof(name));
 	else if (vn_cache_default_name(mode, target.name, name, sizeof(name)) < 0)

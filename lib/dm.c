@@ -26,6 +26,8 @@
 /* How long to wait for udev to make /dev/mapper/NAME (libdm waits on a cookie). */
 #define DM_UDEV_WAIT_MS 5000
 #define DM_POLL_MS 20
+/* udev's safe characters for a /dev/mapper name */
+#define DM_SAFE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789#+-.:=@_"
 
 static size_t align8(size_t n)
 {
@@ -33,17 +35,25 @@ static size_t align8(size_t n)
 }
 
 /**
- * vn_dm_valid_name() - can @name be a device-mapper name?
+ * vn_dm_valid_name() - can @name be the name of a mapping vnvme creates?
  * @name: the name.
  *
- * Return: true for 1..127 characters without '/' and not "." or "..".
+ * The kernel takes up to 127 bytes without '/', but vnvme keeps names in
+ * VN_NAME_MAX buffers and /dev/mapper/NAME must be a safe file name:
+ * 1..VN_NAME_MAX-1 characters from udev's safe set (letters, digits and
+ * "#+-.:=@_"), not "." or "..", and not "control" (/dev/mapper/control is
+ * device-mapper's own node).
+ *
+ * Return: true if vnvme accepts @name.
  */
 bool vn_dm_valid_name(const char *name)
 {
 	size_t n = strlen(name);
 
-	return n > 0 && n < DM_NAME_LEN && !strchr(name, '/') &&
-	       strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+	if (n == 0 || n >= VN_NAME_MAX || strspn(name, DM_SAFE_CHARS) != n)
+		return false;
+	return strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
+	       strcmp(name, "control") != 0;
 }
 
 /**

@@ -102,12 +102,18 @@ expect_exit 3 vnvme cache attach /dev/sda --size 32 --name other
 said 'already mapped'
 expect_exit 3 vnvme cache attach /dev/sdb --size 32 --name rc-wa_sda
 said 'name rc-wa_sda is in use'
-expect_exit 1 vnvme cache attach /dev/sdz --size 32
+expect_exit 2 vnvme cache attach /dev/sdz --size 32
 said 'sdz: no such block device'
 expect_exit 3 vnvme cache attach /dev/sdb --size 64G
 said 'more RAM than is free.*use --force'
 expect_exit 3 vnvme cache attach /dev/sdb --size 32 --mode wb
 said 'power loss'
+# names that would be device-mapper's own node, a bad file name, or cut short
+expect_error 2 "'control' is not a valid mapping name" vnvme cache attach /dev/sdb --size 32 --name control
+expect_error 2 'is not a valid mapping name' vnvme cache attach /dev/sdb --size 32 --name "$(printf 'a\nb')"
+long=$(printf '%064d' 0)
+expect_error 2 "'$long' is not a valid mapping name" vnvme cache attach /dev/sdb --size 32 --name "$long"
+check test -c /dev/mapper/control
 expect_exit 3 vnvme cache ramdisk remove rd0
 said 'rd0 is still mapped by dm-0 \(rc-wa_sda\)'
 modprobe ext4

@@ -68,13 +68,23 @@ START_TEST(valid_names)
 	char longname[200];
 
 	ck_assert(vn_dm_valid_name("rc-wa_md0"));
+	ck_assert(vn_dm_valid_name("a#b+c-d.e:f=g@h_i"));
 	ck_assert(!vn_dm_valid_name(""));
 	ck_assert(!vn_dm_valid_name("a/b"));
+	ck_assert(!vn_dm_valid_name("."));
 	ck_assert(!vn_dm_valid_name(".."));
-	memset(longname, 'x', 128);
-	longname[128] = '\0';
-	ck_assert(!vn_dm_valid_name(longname));	/* DM_NAME_LEN 128 with the NUL */
-	longname[127] = '\0';
+	/* /dev/mapper/control is device-mapper's own node */
+	ck_assert(!vn_dm_valid_name("control"));
+	ck_assert(vn_dm_valid_name("control2"));
+	ck_assert(!vn_dm_valid_name("a\nb"));
+	ck_assert(!vn_dm_valid_name("a b"));
+	ck_assert(!vn_dm_valid_name("a\tb"));
+	ck_assert(!vn_dm_valid_name("caf\xc3\xa9"));
+	/* refused, never truncated, past what vnvme keeps (VN_NAME_MAX) */
+	memset(longname, 'x', sizeof(longname));
+	longname[VN_NAME_MAX] = '\0';
+	ck_assert(!vn_dm_valid_name(longname));
+	longname[VN_NAME_MAX - 1] = '\0';
 	ck_assert(vn_dm_valid_name(longname));
 }
 END_TEST
