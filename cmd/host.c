@@ -84,14 +84,6 @@ static int fabrics_getopt(struct vn_cli *cli, struct vn_getopt *g, int argc,
 		return vn_usage_error(cli, "--transport (-t) is required");
 	if (!t->traddr)
 		return vn_usage_error(cli, "--traddr (-a) is required");
-	if (t->trsvcid) {
-		char *end;
-		unsigned long p = strtoul(t->trsvcid, &end, 10);
-
-		if (end == t->trsvcid || *end || p < 1 || p > 65535)
-			return vn_usage_error(cli, "--trsvcid: '%s' is not a port from 1 "
-					      "to 65535", t->trsvcid);
-	}
 	return -1;
 }
 
@@ -133,6 +125,8 @@ static int cmd_discover(struct vn_cli *cli, int argc, char **argv)
 	r = fabrics_getopt(cli, &g, argc, argv, &t);
 	if (r >= 0)
 		return r;
+	if (vn_nvme_target_check(cli->ctx, &t) < 0)
+		return vn_report(cli);
 	r = identity(cli, &t);
 	if (r != VN_EXIT_OK)
 		return r;
@@ -170,6 +164,8 @@ static int cmd_connect(struct vn_cli *cli, int argc, char **argv)
 		return r;
 	if (!t.nqn)
 		return vn_usage_error(cli, "--nqn (-n) is required");
+	if (vn_nvme_target_check(cli->ctx, &t) < 0)
+		return vn_report(cli);
 	r = identity(cli, &t);
 	if (r != VN_EXIT_OK)
 		return r;

@@ -176,6 +176,26 @@ static int finish(struct vn_cli *cli)
 	return -1;
 }
 
+/*
+ * A value given as the next word that looks like an option ("-q --dry-run")
+ * is refused: a dry run must never become a real run because its flag was
+ * eaten as a value. "--opt=-x" and "-o-x" say it is meant; "-" alone is a
+ * value.
+ */
+static bool looks_like_option(char **argv, const char *arg)
+{
+	return arg == argv[optind - 1] && arg[0] == '-' && arg[1] != '\0';
+}
+
+static int option_as_value(const struct vn_cli *cli, char **argv, const char *arg)
+{
+	const char *opt = argv[optind - 2];
+
+	return vn_usage_error(cli, "option '%s' needs a value, not '%s' (write "
+			      "%s%s%s if that is the value)", opt, arg, opt,
+			      strncmp(opt, "--", 2) == 0 ? "=" : "", arg);
+}
+
 int vn_getopt(struct vn_cli *cli, struct vn_getopt *g, int argc, char **argv)
 {
 	int c, i;
@@ -212,6 +232,8 @@ int vn_getopt(struct vn_cli *cli, struct vn_getopt *g, int argc, char **argv)
 			vn_print_help(cli, cli->cmd, cli->cmdname, stdout);
 			return stop(cli, VN_EXIT_OK);
 		}
+		if (optarg && looks_like_option(argv, optarg))
+			return stop(cli, option_as_value(cli, argv, optarg));
 		/* the command's own options come first in the map */
 		i = find_opt(g, c);
 		if (i >= 0 && i < g->ncmd) {
@@ -281,6 +303,10 @@ int vn_parse_globals(struct vn_cli *cli, int argc, char **argv)
 		if (c == '?' || c == ':') {
 			cli->exit = vn_usage_error(cli, c == ':' ? "option '%s' needs a value"
 						   : "unknown option '%s'", argv[optind - 1]);
+			return VN_GETOPT_STOP;
+		}
+		if (optarg && looks_like_option(argv, optarg)) {
+			cli->exit = option_as_value(cli, argv, optarg);
 			return VN_GETOPT_STOP;
 		}
 		(void)apply_global(cli, c, optarg);

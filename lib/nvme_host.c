@@ -6,6 +6,8 @@
  * it a memory stream and fold its last line into the context's error, so
  * nothing reaches the terminal behind the command layer's back.
  */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <endian.h>
 #include <errno.h>
@@ -266,14 +268,63 @@ static void fill_entry(struct vn_nvme_disc_entry *d, const struct nvmf_disc_log_
 		*--s = '\0';
 }
 
-static int check_target(struct vn_ctx *ctx, const struct vn_nvme_target *t)
+/* A decimal port 1..65535, digits only (no sign, no space). */
+static bool valid_port(const char *s)
 {
+	unsigned long p;
+	char *end;
+
+	if (!s[0] || strspn(s, "0123456789") != strlen(s) || strlen(s) > 5)
+		return false;
+	p = strtoul(s, &end, 10);
+	return p >= 1 && p <= 65535;
+}
+
+/* The 8-4-4-4-12 hex form nvme-cli writes to /etc/nvme/hostid. */
+static bool valid_uuid(const char *s)
+{
+	static const char form[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+	if (strlen(s) != sizeof(form) - 1)
+		return false;
+	for (size_t i = 0; form[i]; i++)
+		if (form[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+int vn_nvme_target_check(struct vn_ctx *ctx, const struct vn_nvme_target *t)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+
 	if (!t->transport || strcmp(t->transport, "tcp") != 0)
 		return vn_invalid(ctx, "transport '%s' is not supported: vnvme connects "
 				  "over tcp", t->transport ? t->transport : "");
 	if (!t->traddr || !t->traddr[0])
 		return vn_invalid(ctx, "no target address given");
-	return vn_kmod_load(ctx, "nvme-tcp");
+	/* the kernel's nvme-tcp takes numeric addresses only */
+	if (inet_pton(AF_INET, t->traddr, addr) != 1 &&
+	    inet_pton(AF_INET6, t->traddr, addr) != 1)
+		return vn_invalid(ctx, "address '%s' is not an IPv4 or IPv6 address",
+				  t->traddr);
+	if (t->trsvcid && !valid_port(t->trsvcid))
+		return vn_invalid(ctx, "port '%s' is not a number from 1 to 65535",
+				  t->trsvcid);
+	if (t->nqn && vn_nvmet_nqn_check(ctx, t->nqn) < 0)
+		return -EINVAL;
+	if (t->hostnqn && vn_nvmet_nqn_check(ctx, t->hostnqn) < 0)
+		return -EINVAL;
+	if (t->hostid && !valid_uuid(t->hostid))
+		return vn_invalid(ctx, "host ID '%s' is not a UUID "
+				  "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", t->hostid);
+	return 0;
+}
+
+static int check_target(struct vn_ctx *ctx, const struct vn_nvme_target *t)
+{
+	int r = vn_nvme_target_check(ctx, t);
+
+	return r < 0 ? r : vn_kmod_load(ctx, "nvme-tcp");
 }
 
 static int read_log(struct vn_ctx *ctx, struct nvmf_discovery_log *log,

@@ -720,6 +720,14 @@ struct vn_nvme_target {
 	const char *hostid;
 };
 
+/*
+ * vn_nvme_target_check() - is @t well-formed: transport tcp, a numeric IPv4
+ * or IPv6 address, a port 1..65535 in digits, valid NQNs, a UUID host ID?
+ * Changes nothing; callers run it before anything is done or printed.
+ * Return: 0 or -EINVAL (VN_ERR_INVALID).
+ */
+int vn_nvme_target_check(struct vn_ctx *ctx, const struct vn_nvme_target *t);
+
 struct vn_nvme_identity {
 	char hostnqn[VN_NQN_SIZE];
 	char hostid[40];
