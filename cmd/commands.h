@@ -138,6 +138,13 @@ void vn_print_help(const struct vn_cli *cli, const struct vn_cmd *cmd,
 /* vn_usage_error() - "vnvme: X: msg" + "try 'vnvme X --help'"; returns 2. */
 int vn_usage_error(const struct vn_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * Parse a decimal whole number from @min to @max (digits only: no sign, no
+ * space), reporting a usage error that says "too large" rather than
+ * clamping. Return: 0, or VN_EXIT_USAGE after the message.
+ */
+int vn_opt_uint(const struct vn_cli *cli, const char *opt, const char *s,
+		unsigned long min, unsigned long max, unsigned long *ret);
 /* Parse a size with a default unit, reporting a usage error. */
 int vn_opt_size(const struct vn_cli *cli, const char *opt, const char *s,
 		uint64_t default_unit, uint64_t *ret);
@@ -148,7 +155,8 @@ void vn_err(const struct vn_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void vn_warn(const struct vn_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Informational line on stdout; dropped by --quiet and by --json. */
+/* Informational line on stderr (stdout is for results); dropped by --quiet
+ * and by --json. */
 void vn_info(const struct vn_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /*

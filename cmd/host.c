@@ -4,6 +4,7 @@
  * NVMF_OPTS): discover, connect, list, disconnect. -q is --hostnqn here,
  * as in nvme-cli; quiet is --quiet.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,16 @@ enum {
 	OPT_HOSTNQN = 'q',
 	OPT_HOSTID = 'I',
 	OPT_DEVICE = 'd',
+	OPT_OUTPUT = 'o',
+	OPT_CTRL_LOSS_TMO = 'l',
+	OPT_RECONNECT_DELAY = 'c',
+	OPT_KEEP_ALIVE_TMO = 'k',
+	OPT_NR_IO_QUEUES = 'i',
 };
+
+/* nvme-cli's spelling of --json. */
+#define OUTPUT_OPT \
+	{ "output-format", OPT_OUTPUT, "normal|json", "nvme-cli's spelling: json is --json", 0 }
 
 /* The fabrics block shared by discover and connect. */
 #define FABRICS_OPTS \
@@ -30,14 +40,80 @@ enum {
 
 static const struct vn_opt discover_opts[] = {
 	FABRICS_OPTS,
+	OUTPUT_OPT,
 	{ NULL }
 };
 
 static const struct vn_opt connect_opts[] = {
 	FABRICS_OPTS,
 	{ "nqn", OPT_NQN, "NQN", "subsystem NQN to connect to", 0 },
+	{ "ctrl-loss-tmo", OPT_CTRL_LOSS_TMO, "SEC", "give up reconnecting after SEC "
+	  "seconds (-1: never; default 600)", 0 },
+	{ "reconnect-delay", OPT_RECONNECT_DELAY, "SEC", "seconds between reconnect "
+	  "attempts (default 10)", 0 },
+	{ "keep-alive-tmo", OPT_KEEP_ALIVE_TMO, "SEC", "keep-alive timeout in seconds "
+	  "(default 5)", 0 },
+	{ "nr-io-queues", OPT_NR_IO_QUEUES, "N", "number of I/O queues (default: one "
+	  "per CPU)", 0 },
+	OUTPUT_OPT,
 	{ NULL }
 };
+
+static const struct vn_opt list_opts[] = {
+	OUTPUT_OPT,
+	{ NULL }
+};
+
+/* -o json|normal: nvme-cli's --output-format. */
+static int output_format(struct vn_cli *cli, const char *arg)
+{
+	if (strcmp(arg, "json") == 0)
+		cli->json = true;
+	else if (strcmp(arg, "normal") != 0)
+		return vn_usage_error(cli, "--output-format: '%s' is not normal or json",
+				      arg);
+	return 0;
+}
+
+/* The connect settings nvme-cli spells -l -c -k -i. */
+static int connect_setting(struct vn_cli *cli, int c, const char *arg,
+			   struct vn_nvme_target *t)
+{
+	unsigned long v = 0;
+
+	switch (c) {
+	case OPT_CTRL_LOSS_TMO:
+		if (strcmp(arg, "-1") == 0) {
+			t->ctrl_loss_tmo = -1;
+		} else if (vn_opt_uint(cli, "ctrl-loss-tmo", arg, 0, INT_MAX, &v)) {
+			return VN_EXIT_USAGE;
+		} else {
+			t->ctrl_loss_tmo = (int)v;
+		}
+		t->set |= VN_NVME_SET_CTRL_LOSS_TMO;
+		return 0;
+	case OPT_RECONNECT_DELAY:
+		if (vn_opt_uint(cli, "reconnect-delay", arg, 1, INT_MAX, &v))
+			return VN_EXIT_USAGE;
+		t->reconnect_delay = (int)v;
+		t->set |= VN_NVME_SET_RECONNECT_DELAY;
+		return 0;
+	case OPT_KEEP_ALIVE_TMO:
+		if (vn_opt_uint(cli, "keep-alive-tmo", arg, 0, 65535, &v))
+			return VN_EXIT_USAGE;
+		t->keep_alive_tmo = (int)v;
+		t->set |= VN_NVME_SET_KEEP_ALIVE_TMO;
+		return 0;
+	case OPT_NR_IO_QUEUES:
+		if (vn_opt_uint(cli, "nr-io-queues", arg, 1, 65535, &v))
+			return VN_EXIT_USAGE;
+		t->nr_io_queues = (int)v;
+		t->set |= VN_NVME_SET_NR_IO_QUEUES;
+		return 0;
+	default:
+		return 0;
+	}
+}
 
 static const struct vn_opt disconnect_opts[] = {
 	{ "nqn", OPT_NQN, "NQN", "disconnect every controller of this subsystem", 0 },
@@ -74,7 +150,13 @@ static int fabrics_getopt(struct vn_cli *cli, struct vn_getopt *g, int argc,
 		case OPT_HOSTID:
 			t->hostid = g->arg;
 			break;
+		case OPT_OUTPUT:
+			if (output_format(cli, g->arg))
+				return VN_EXIT_USAGE;
+			break;
 		default:
+			if (connect_setting(cli, c, g->arg, t))
+				return VN_EXIT_USAGE;
 			break;
 		}
 	}
@@ -177,9 +259,11 @@ static int cmd_connect(struct vn_cli *cli, int argc, char **argv)
 	if (cli->json)
 		return vn_output_json(json_pack("{s:s, s:s, s:s}", "device", res.ctrl,
 						"namespace", dev, "nqn", t.nqn));
-	if (res.dev[0])
-		vn_info(cli, "connected %s to %s: %s", res.ctrl, t.nqn, dev);
-	else
+	if (res.dev[0]) {
+		/* the result, bare on stdout: DEV=$(vnvme connect ...) */
+		vn_info(cli, "connected %s to %s", res.ctrl, t.nqn);
+		printf("%s\n", dev);
+	} else
 		vn_warn(cli, "connected %s to %s, but no namespace appeared within 10 s",
 			res.ctrl, t.nqn);
 	return VN_EXIT_OK;
@@ -199,11 +283,18 @@ static const struct vn_col list_cols[] = {
 static int cmd_list(struct vn_cli *cli, int argc, char **argv)
 {
 	struct vn_nvme_nsinfo *ns = NULL;
+	struct vn_getopt g = { 0 };
 	json_t *rows;
-	int n;
+	int c, n;
 
-	if (vn_getopt_args(cli, argc, argv, 0, 0, NULL) < 0)
-		return cli->exit;
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1) {
+		if (c == VN_GETOPT_STOP)
+			return cli->exit;
+		if (c == OPT_OUTPUT && output_format(cli, g.arg))
+			return VN_EXIT_USAGE;
+	}
+	if (g.optind < argc)
+		return vn_usage_error(cli, "takes no arguments");
 	n = vn_nvme_list(cli->ctx, &ns);
 	if (n < 0)
 		return vn_report(cli);
@@ -262,7 +353,7 @@ static int cmd_disconnect(struct vn_cli *cli, int argc, char **argv)
 const struct vn_cmd vn_cmd_discover = {
 	.name = "discover",
 	.fn = cmd_discover,
-	.usage = "-t tcp -a ADDR [-s PORT] [-q HOSTNQN] [-I HOSTID] [--json]",
+	.usage = "-t tcp -a ADDR [-s PORT] [-q HOSTNQN] [-I HOSTID] [-o normal|json] [--json]",
 	.summary = "list the subsystems an NVMe-oF target offers this host",
 	.description =
 		"Asks the discovery service at ADDR:PORT (default port 8009; nvmet answers\n"
@@ -278,7 +369,8 @@ const struct vn_cmd vn_cmd_discover = {
 const struct vn_cmd vn_cmd_connect = {
 	.name = "connect",
 	.fn = cmd_connect,
-	.usage = "-t tcp -a ADDR [-s PORT] -n NQN [-q HOSTNQN] [-I HOSTID] [--json]",
+	.usage = "-t tcp -a ADDR [-s PORT] -n NQN [-q HOSTNQN] [-I HOSTID] [-l SEC] "
+		 "[-c SEC] [-k SEC] [-i N] [-o normal|json] [--json]",
 	.summary = "connect to an NVMe-oF subsystem and print its block device",
 	.description =
 		"Loads nvme-tcp, connects an I/O controller to subsystem NQN at ADDR:PORT\n"
@@ -293,8 +385,9 @@ const struct vn_cmd vn_cmd_connect = {
 const struct vn_cmd vn_cmd_list = {
 	.name = "list",
 	.fn = cmd_list,
-	.usage = "[--json]",
+	.usage = "[-o normal|json] [--json]",
 	.summary = "list NVMe namespaces: node, subsystem, model, serial, size, address",
+	.opts = list_opts,
 	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_HOSTQ,
 	.args = VN_ARGS_NONE,
 };

@@ -327,6 +327,27 @@ int vn_opt_size(const struct vn_cli *cli, const char *opt, const char *s,
 	return 0;
 }
 
+int vn_opt_uint(const struct vn_cli *cli, const char *opt, const char *s,
+		unsigned long min, unsigned long max, unsigned long *ret)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s[0] || strspn(s, "0123456789") != strlen(s))
+		return vn_usage_error(cli, "--%s: '%s' is not a number from %lu to %lu",
+				      opt, s, min, max);
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno == ERANGE || v > max)
+		return vn_usage_error(cli, "--%s: '%s' is too large (at most %lu)", opt,
+				      s, max);
+	if (v < min)
+		return vn_usage_error(cli, "--%s: '%s' is too small (at least %lu)", opt,
+				      s, min);
+	*ret = v;
+	return 0;
+}
+
 /* ---- help ---- */
 
 static void print_opts(const struct vn_opt *opts, const struct vn_cmd *cmd, FILE *out)

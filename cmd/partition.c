@@ -119,10 +119,6 @@ static int cmd_partition(struct vn_cli *cli, int argc, char **argv)
 			"size_bytes", (json_int_t)res.size_bytes,
 			"type", vn_part_type_name(type)));
 	}
-	if (cli->quiet && !cli->json) {
-		json_decref(rows);
-		return VN_EXIT_OK;
-	}
 	return vn_output(cli, json_pack("{s:b, s:o}", "dry_run", cli->dry_run,
 					"partitions", rows), "partitions", partition_cols);
 }

@@ -41,9 +41,9 @@ void vn_info(const struct vn_cli *cli, const char *fmt, ...)
 	if (cli->quiet || cli->json)
 		return;
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	putchar('\n');
+	fputc('\n', stderr);
 }
 
 int vn_report(const struct vn_cli *cli)

@@ -475,6 +475,21 @@ static void wait_ns_dev(const struct vn_ctx *ctx, const char *ctrl, char *dev,
 	dev[0] = '\0';
 }
 
+/* libnvme's defaults (nvme-cli's), with what the caller set. */
+static void connect_config(const struct vn_nvme_target *t,
+			   struct nvme_fabrics_config *cfg)
+{
+	nvmf_default_config(cfg);
+	if (t->set & VN_NVME_SET_CTRL_LOSS_TMO)
+		cfg->ctrl_loss_tmo = t->ctrl_loss_tmo;
+	if (t->set & VN_NVME_SET_RECONNECT_DELAY)
+		cfg->reconnect_delay = t->reconnect_delay;
+	if (t->set & VN_NVME_SET_KEEP_ALIVE_TMO)
+		cfg->keep_alive_tmo = t->keep_alive_tmo;
+	if (t->set & VN_NVME_SET_NR_IO_QUEUES)
+		cfg->nr_io_queues = t->nr_io_queues;
+}
+
 int vn_nvme_connect(struct vn_ctx *ctx, const struct vn_nvme_target *t,
 		    struct vn_nvme_connected *ret)
 {
@@ -509,7 +524,7 @@ int vn_nvme_connect(struct vn_ctx *ctx, const struct vn_nvme_target *t,
 		r = vn_fail(ctx, -ENOMEM, "libnvme: cannot create a controller");
 		goto out_close_root;
 	}
-	nvmf_default_config(&cfg);
+	connect_config(t, &cfg);
 	if (nvmf_add_ctrl(h, c, &cfg) < 0) {
 		char what[VN_NQN_SIZE + 32];
 

@@ -718,7 +718,17 @@ struct vn_nvme_target {
 	const char *nqn;		/* connect: the subsystem */
 	const char *hostnqn;		/* NULL: vn_nvme_host_identity() */
 	const char *hostid;
+	/* connect: each value is used when its VN_NVME_SET_* bit is in @set */
+	unsigned int set;
+	int ctrl_loss_tmo;		/* seconds; -1: reconnect forever */
+	int reconnect_delay;		/* seconds */
+	int keep_alive_tmo;		/* seconds */
+	int nr_io_queues;
 };
+#define VN_NVME_SET_CTRL_LOSS_TMO (1u << 0)
+#define VN_NVME_SET_RECONNECT_DELAY (1u << 1)
+#define VN_NVME_SET_KEEP_ALIVE_TMO (1u << 2)
+#define VN_NVME_SET_NR_IO_QUEUES (1u << 3)
 
 /*
  * vn_nvme_target_check() - is @t well-formed: transport tcp, a numeric IPv4

@@ -140,6 +140,21 @@ expect_output "$vdev" vnvme list
 expect_error 1 'already connected' vnvme connect -t tcp -n nvmet-test -a 127.0.0.1 -s 4420
 expect_output 'disconnected' vnvme disconnect nvmet-test
 check test ! -b "$vdev"
+# a script's way: the device bare on stdout, nvme-cli's settings spelled as
+# nvme-cli spells them, and the kernel's controller holds them
+dev=$(vnvme connect -t tcp -n nvmet-test -a 127.0.0.1 -s 4420 -k 7 -c 3 \
+	--ctrl-loss-tmo=30 -i 1 2>/tmp/connect.err)
+[ -b "$dev" ] && case $dev in /dev/nvme*n*) true ;; *) false ;; esac &&
+	ok "DEV=\$(vnvme connect ...) is the bare device: $dev" || fail "stdout was '$dev'"
+grep -q 'connected nvme' /tmp/connect.err && ok "the informational line went to stderr" ||
+	fail "stderr: $(cat /tmp/connect.err)"
+ctrl=$(vnvme list --json | jq -r '.devices[] | select(.nqn == "nvmet-test") | .controller')
+ctrl=${ctrl#/dev/}
+expect_output '^3$' cat "/sys/class/nvme/$ctrl/reconnect_delay"
+expect_output '^30$' cat "/sys/class/nvme/$ctrl/ctrl_loss_tmo"
+n=$(vnvme list -o json | jq '[.devices[] | select(.nqn == "nvmet-test")] | length')
+[ "$n" = 1 ] && ok "vnvme list -o json" || fail "list -o json: $n"
+expect_output 'disconnected' vnvme disconnect nvmet-test
 # nothing listens on 4421
 vnvme connect -t tcp -n nvmet-test -a 127.0.0.1 -s 4421 2>&1 | sed 's/^/    said: /'
 expect_error 1 'connection refused' vnvme connect -t tcp -n nvmet-test -a 127.0.0.1 -s 4421
