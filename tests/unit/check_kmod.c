@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /* lib/kmod.c: what can be judged without a kernel (the lab loads for real). */
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
 #include "unit.h"
 
 static int actions;
@@ -53,13 +58,6 @@ START_TEST(missing_module_names_the_package)
 
 	/* this machine has no modules: the lookup fails as on a kernel without RapidDisk */
 	r = vn_kmod_load(ctx, "rapiddisk");
-	if (r == 0) {
-		/* a host that really has RapidDisk: nothing to judge here */
-		vn_ctx_free(ctx);
-		unit_rmtree(root);
-		free(root);
-		return;
-	}
 	ck_assert_int_lt(r, 0);
 	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_NOSUPPORT);
 	ck_assert_ptr_nonnull(strstr(vn_ctx_error(ctx), "rapiddisk"));
@@ -74,6 +72,17 @@ START_TEST(missing_module_names_the_package)
 }
 END_TEST
 
+static bool host_has_modules(void)
+{
+	char path[PATH_MAX];
+	struct utsname u;
+
+	if (uname(&u) < 0)
+		return true;
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.dep", u.release);
+	return access(path, F_OK) == 0;
+}
+
 static Suite *kmod_suite(void)
 {
 	Suite *s = suite_create("kmod");
@@ -81,7 +90,12 @@ static Suite *kmod_suite(void)
 
 	tcase_add_test(tc, loaded_module_is_success);
 	tcase_add_test(tc, dry_run_records_the_load);
-	tcase_add_test(tc, missing_module_names_the_package);
+	/* judged only where this kernel has no modules at all (the build hosts) */
+	if (!host_has_modules())
+		tcase_add_test(tc, missing_module_names_the_package);
+	else
+		fprintf(stderr, "check_kmod: this kernel has modules: "
+			"missing_module_names_the_package not run\n");
 	suite_add_tcase(s, tc);
 	return s;
 }

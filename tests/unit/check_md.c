@@ -391,6 +391,23 @@ static void mkdir_in(const char *root, const char *rel)
 	unit_mkdirs(path);
 }
 
+/* @len bytes of /dev/@name at @off are all zero: nothing was written there. */
+static void assert_zero_at(const char *root, const char *name, off_t off, size_t len)
+{
+	uint8_t buf[VN_MD_SB_BLOCK];
+	char path[PATH_MAX];
+	int fd;
+
+	ck_assert_uint_le(len, sizeof(buf));
+	snprintf(path, sizeof(path), "%s/dev/%s", root, name);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, buf, len, off), (ssize_t)len);
+	close(fd);
+	for (size_t i = 0; i < len; i++)
+		ck_assert_msg(buf[i] == 0, "/dev/%s: byte %zu written", name, (size_t)off + i);
+}
+
 static void dev_file(const char *root, const char *name, uint64_t sectors,
 		     const char *sb_fixture)
 {
@@ -465,8 +482,10 @@ START_TEST(test_create_dry_run_plan)
 	ck_assert_ptr_nonnull(strstr(actions, "dev_number 1, slot 1"));
 	ck_assert_ptr_nonnull(strstr(actions, "ioctl ADD_NEW_DISK nvme0n1 on /dev/md1"));
 	ck_assert_ptr_nonnull(strstr(actions, "ioctl RUN_ARRAY on /dev/md1"));
-	/* and the files are untouched: no superblock */
+	/* and the files are untouched: no superblock on any member, no array */
 	ck_assert_str_eq(unit_read(root, "/sys/module/md_mod/parameters/new_array"), "");
+	assert_zero_at(root, "sda1", VN_MD_SB_OFFSET, VN_MD_SB_BLOCK);
+	assert_zero_at(root, "nvme0n1", VN_MD_SB_OFFSET, VN_MD_SB_BLOCK);
 	vn_ctx_free(ctx);
 	unit_rmtree(root);
 	free(root);
