@@ -159,7 +159,7 @@ static int cmd_cache_attach(struct vn_cli *cli, int argc, char **argv)
 static const struct vn_cmd cache_attach = {
 	.name = "attach",
 	.fn = cmd_cache_attach,
-	.usage = "TARGET --size SIZE [--mode wa|wt] [--name NAME] "
+	.usage = "TARGET --size SIZE [--mode wa|wt|wb --unsafe] [--name NAME] "
 		 "[--engine rapiddisk|dm-cache]",
 	.summary = "put a RAM read cache in front of a block device",
 	.description =
@@ -372,14 +372,17 @@ static const struct vn_col ramdisk_cols[] = {
 	{ NULL }
 };
 
-static int ramdisk_add(struct vn_cli *cli, int n, char **args)
+static int cmd_ramdisk_add(struct vn_cli *cli, int argc, char **argv)
 {
 	char name[VN_NAME_MAX];
 	uint64_t bytes;
+	int first;
 
-	if (n != 1)
-		return vn_usage_error(cli, "add takes one SIZE (MiB, or with a unit: 2G)");
-	if (vn_opt_size(cli, "size", args[0], SIZE_UNIT_MIB, &bytes))
+	first = vn_getopt_args(cli, argc, argv, 1, 1,
+			       "give one SIZE (MiB, or with a unit: 2G)");
+	if (first < 0)
+		return cli->exit;
+	if (vn_opt_size(cli, "size", argv[first], SIZE_UNIT_MIB, &bytes))
 		return VN_EXIT_USAGE;
 	if (vn_rapiddisk_add(cli->ctx, bytes, name, sizeof(name)) < 0)
 		return vn_report(cli);
@@ -392,49 +395,67 @@ static int ramdisk_add(struct vn_cli *cli, int n, char **args)
 	return VN_EXIT_OK;
 }
 
-static int cmd_cache_ramdisk(struct vn_cli *cli, int argc, char **argv)
+static int cmd_ramdisk_remove(struct vn_cli *cli, int argc, char **argv)
 {
-	int first;
-	const char *verb;
-	char **args;
-	int n;
+	int first = vn_getopt_args(cli, argc, argv, 1, 1, "give one RAM disk (rdN)");
 
-	first = vn_getopt_args(cli, argc, argv, 1, -1, "add, remove or list?");
 	if (first < 0)
 		return cli->exit;
-	verb = argv[first];
-	args = argv + first + 1;
-	n = argc - first - 1;
-	if (strcmp(verb, "add") == 0)
-		return ramdisk_add(cli, n, args);
-	if (strcmp(verb, "remove") == 0) {
-		if (n != 1)
-			return vn_usage_error(cli, "remove takes one RAM disk (rdN)");
-		if (vn_rapiddisk_remove(cli->ctx, args[0]) < 0)
-			return vn_report(cli);
-		return VN_EXIT_OK;
-	}
-	if (strcmp(verb, "list") == 0) {
-		if (n != 0)
-			return vn_usage_error(cli, "list takes no arguments");
-		return vn_output(cli, json_pack("{s:o}", "ramdisks", ramdisks_json(cli)),
-				 "ramdisks", ramdisk_cols);
-	}
-	return vn_usage_error(cli, "'%s' is not add, remove or list", verb);
+	if (vn_rapiddisk_remove(cli->ctx, argv[first]) < 0)
+		return vn_report(cli);
+	return VN_EXIT_OK;
 }
+
+static int cmd_ramdisk_list(struct vn_cli *cli, int argc, char **argv)
+{
+	if (vn_getopt_args(cli, argc, argv, 0, 0, NULL) < 0)
+		return cli->exit;
+	return vn_output(cli, json_pack("{s:o}", "ramdisks", ramdisks_json(cli)),
+			 "ramdisks", ramdisk_cols);
+}
+
+static const struct vn_cmd ramdisk_add = {
+	.name = "add",
+	.fn = cmd_ramdisk_add,
+	.usage = "SIZE [--json]",
+	.summary = "make a RapidDisk RAM disk rdN and print its path",
+	.description =
+		"SIZE is in MiB by default, as 'rapiddisk -a', or with a unit (2G). The\n"
+		"RAM is checked against what is free first.",
+	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN,
+	.args = VN_ARGS_NONE,
+};
+
+static const struct vn_cmd ramdisk_remove = {
+	.name = "remove",
+	.fn = cmd_ramdisk_remove,
+	.usage = "rdN",
+	.summary = "free a RapidDisk RAM disk",
+	.description = "Refused while a mapping uses it or it is open.",
+	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
+	.args = VN_ARGS_NONE,
+};
+
+static const struct vn_cmd ramdisk_list = {
+	.name = "list",
+	.fn = cmd_ramdisk_list,
+	.usage = "[--json]",
+	.summary = "list RapidDisk RAM disks: size, RAM in use, errors, mapping",
+	.flags = VN_CMD_ROOT | VN_CMD_JSON,
+	.args = VN_ARGS_NONE,
+};
+
+static const struct vn_cmd *const ramdisk_cmds[] = {
+	&ramdisk_add,
+	&ramdisk_remove,
+	&ramdisk_list,
+	NULL
+};
 
 static const struct vn_cmd cache_ramdisk = {
 	.name = "ramdisk",
-	.fn = cmd_cache_ramdisk,
-	.usage = "add SIZE | remove rdN | list",
 	.summary = "add, remove or list RapidDisk RAM disks alone",
-	.description =
-		"add SIZE makes a RapidDisk RAM disk rdN (SIZE in MiB by default, as\n"
-		"'rapiddisk -a') and prints its path; remove rdN frees it, refused while\n"
-		"a mapping uses it or it is open; list shows each with its size, RAM in\n"
-		"use, errors and the mapping that holds it.",
-	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN,
-	.args = VN_ARGS_NONE,
+	.subs = ramdisk_cmds,
 };
 
 static const struct vn_cmd *const cache_cmds[] = {

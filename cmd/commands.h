@@ -49,6 +49,9 @@ struct vn_opt {
 
 #define VN_OPT_LONG 256
 
+/* How deep groups nest: "cache ramdisk add" is three words. */
+#define VN_CMD_DEPTH_MAX 3
+
 /* vn_cmd.flags */
 #define VN_CMD_ROOT (1u << 0)	/* needs root (unless --sysroot) */
 #define VN_CMD_JSON (1u << 1)	/* has --json output */
@@ -89,7 +92,7 @@ struct vn_cli {
 	const char *sysroot;
 	struct vn_ctx *ctx;
 	const struct vn_cmd *cmd;	/* the command being run */
-	char cmdname[64];		/* "partition", "raid create" */
+	char cmdname[64];		/* "partition", "raid create", "cache ramdisk add" */
 	int exit;			/* set when vn_getopt() returns VN_GETOPT_STOP */
 	int actions;			/* changes recorded so far */
 };

@@ -85,20 +85,23 @@ static int cmd_complete(struct vn_cli *cli, int argc, char **argv)
 				pending = o;
 			continue;
 		}
-		if (group && !cmd) {
-			cmd = vn_find_cmd(group->subs, w);
+		if (!cmd) {
+			/* a command, or a subcommand of the group so far */
+			cmd = vn_find_cmd(group ? group->subs : vn_commands, w);
 			if (!cmd)
-				return VN_EXIT_OK;
-		} else if (!cmd) {
-			cmd = vn_find_cmd(vn_commands, w);
-			if (!cmd)
-				return VN_EXIT_OK;	/* an unknown command: nothing to offer */
+				return VN_EXIT_OK;	/* an unknown word: nothing to offer */
 			if (cmd->subs) {
 				group = cmd;
 				cmd = NULL;
 			}
-		} else if (cmd->args == VN_ARGS_COMMAND && !target) {
-			target = vn_find_cmd(vn_commands, w);
+		} else if (cmd->args == VN_ARGS_COMMAND && (!target || target->subs)) {
+			/* help's words: a command, then down its groups */
+			const struct vn_cmd *t = vn_find_cmd(target ? target->subs :
+							     vn_commands, w);
+
+			if (!t)
+				return VN_EXIT_OK;
+			target = t;
 		}
 	}
 	if (pending) {

@@ -395,7 +395,7 @@ const struct vn_cmd vn_cmd_list = {
 const struct vn_cmd vn_cmd_disconnect = {
 	.name = "disconnect",
 	.fn = cmd_disconnect,
-	.usage = "NQN|/dev/nvmeXnY",
+	.usage = "NQN|/dev/nvmeXnY | -n NQN | -d DEV",
 	.summary = "disconnect an NVMe-oF subsystem by NQN or device",
 	.description =
 		"Disconnects every controller of the subsystem NQN, or of the subsystem\n"

@@ -91,37 +91,42 @@ static int unknown(struct vn_cli *cli, const struct vn_cmd *const *cmds,
 }
 
 /*
- * Resolve "raid create" from argv[*i..]: the command, and its full name in
- * cli->cmdname. Return: the command, or NULL with cli->exit set.
+ * Resolve "raid create" or "cache ramdisk add" from argv[*i..]: groups nest
+ * as deep as the tables do. Sets the command's full name in cli->cmdname.
+ * Return: the command, or NULL with cli->exit set.
  */
 static const struct vn_cmd *resolve(struct vn_cli *cli, int argc, char **argv, int *i)
 {
 	const struct vn_cmd *cmd = vn_find_cmd(vn_commands, argv[*i]);
-	const struct vn_cmd *sub;
+	size_t len;
 
 	if (!cmd) {
 		cli->exit = unknown(cli, vn_commands, argv[*i], "command");
 		return NULL;
 	}
 	snprintf(cli->cmdname, sizeof(cli->cmdname), "%s", cmd->name);
-	if (!cmd->subs)
-		return cmd;
-	if (*i + 1 >= argc || argv[*i + 1][0] == '-') {
-		bool help = *i + 1 < argc && (strcmp(argv[*i + 1], "--help") == 0 ||
-					      strcmp(argv[*i + 1], "-h") == 0);
+	while (cmd->subs) {
+		const struct vn_cmd *sub;
 
-		vn_print_help(cli, cmd, cli->cmdname, help ? stdout : stderr);
-		cli->exit = help ? VN_EXIT_OK : VN_EXIT_USAGE;
-		return NULL;
+		if (*i + 1 >= argc || argv[*i + 1][0] == '-') {
+			bool help = *i + 1 < argc && (strcmp(argv[*i + 1], "--help") == 0 ||
+						      strcmp(argv[*i + 1], "-h") == 0);
+
+			vn_print_help(cli, cmd, cli->cmdname, help ? stdout : stderr);
+			cli->exit = help ? VN_EXIT_OK : VN_EXIT_USAGE;
+			return NULL;
+		}
+		sub = vn_find_cmd(cmd->subs, argv[*i + 1]);
+		if (!sub) {
+			cli->exit = unknown(cli, cmd->subs, argv[*i + 1], "subcommand");
+			return NULL;
+		}
+		(*i)++;
+		len = strlen(cli->cmdname);
+		snprintf(cli->cmdname + len, sizeof(cli->cmdname) - len, " %s", sub->name);
+		cmd = sub;
 	}
-	sub = vn_find_cmd(cmd->subs, argv[*i + 1]);
-	if (!sub) {
-		cli->exit = unknown(cli, cmd->subs, argv[*i + 1], "subcommand");
-		return NULL;
-	}
-	(*i)++;
-	snprintf(cli->cmdname, sizeof(cli->cmdname), "%s %s", cmd->name, sub->name);
-	return sub;
+	return cmd;
 }
 
 static int cmd_help(struct vn_cli *cli, int argc, char **argv)
@@ -137,9 +142,19 @@ static int cmd_help(struct vn_cli *cli, int argc, char **argv)
 		return VN_EXIT_OK;
 	}
 	cli->cmdname[0] = '\0';
-	cmd = vn_find_cmd(vn_commands, argv[i]);
-	if (cmd && cmd->subs && i + 1 >= argc) {
-		vn_print_help(cli, cmd, cmd->name, stdout);
+	/* "help cache ramdisk": a group's own help, as "cache ramdisk --help" */
+	if (argc - i < VN_CMD_DEPTH_MAX + 1) {
+		char *words[VN_CMD_DEPTH_MAX + 2];
+		int n = argc - i;
+
+		memcpy(words, argv + i, sizeof(char *) * (size_t)n);
+		words[n++] = (char *)"--help";
+		words[n] = NULL;
+		i = 0;
+		cmd = resolve(cli, n, words, &i);
+		if (!cmd)
+			return cli->exit;
+		vn_print_help(cli, cmd, cli->cmdname, stdout);
 		return VN_EXIT_OK;
 	}
 	cmd = resolve(cli, argc, argv, &i);

@@ -165,6 +165,9 @@ static int finish(struct vn_cli *cli)
 
 	if (cli->json && !(cmd->flags & VN_CMD_JSON))
 		return stop(cli, vn_usage_error(cli, "--json is not supported here"));
+	if (cli->dry_run && !(cmd->flags & VN_CMD_DRYRUN))
+		return stop(cli, vn_usage_error(cli, "--dry-run is not supported here: "
+						"this command changes nothing"));
 	if ((cmd->flags & VN_CMD_ROOT) && !cli->sysroot && geteuid() != 0) {
 		vn_err(cli, "must be run as root");
 		return stop(cli, VN_EXIT_PERM);
@@ -395,8 +398,9 @@ void vn_print_help(const struct vn_cli *cli, const struct vn_cmd *cmd,
 		fprintf(out, "usage: vnvme %s <command> [options] [args]\n\n%s.\n\n"
 			"commands:\n", path, cmd->summary);
 		print_cmd_list(cmd->subs, out);
-		fprintf(out, "\n'vnvme %s <command> --help' tells more; see vnvme-%s(8).\n",
-			path, cmd->name);
+		/* a nested group is documented in its top group's page */
+		fprintf(out, "\n'vnvme %s <command> --help' tells more; see vnvme-%.*s(8).\n",
+			path, (int)strcspn(path, " "), path);
 		return;
 	}
 	fprintf(out, "usage: vnvme %s%s%s\n\n%c%s.\n", path,

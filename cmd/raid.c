@@ -513,8 +513,8 @@ static int cmd_raid_replace(struct vn_cli *cli, int argc, char **argv)
 static const struct vn_cmd raid_create = {
 	.name = "create",
 	.fn = cmd_raid_create,
-	.usage = "/dev/mdN --level LEVEL [--journal DEV] [--chunk SIZE] [--assume-clean] "
-		 "[--name NAME] MEMBER...",
+	.usage = "/dev/mdN --level LEVEL [--journal|--write-journal DEV] [--chunk SIZE] "
+		 "[--assume-clean] [--name NAME] [--raid-devices N] [--bitmap none] MEMBER...",
 	.summary = "write md v1.2 superblocks on the members and start the array",
 	.description =
 		"Every member (and the journal) is checked first: a block device that is\n"

@@ -207,6 +207,93 @@ START_TEST(test_refusals_exit_codes)
 }
 END_TEST
 
+/* Is @tok ("--mode", "-t") an option of @cmd, its own or a global one? */
+static bool usage_token_known(const struct vn_cmd *cmd, const char *tok)
+{
+	for (const struct vn_opt *o = cmd->opts; o && o->name; o++)
+		if ((tok[1] == '-' && strcmp(tok + 2, o->name) == 0) ||
+		    (tok[1] != '-' && !tok[2] && o->key == tok[1]))
+			return true;
+	for (const struct vn_opt *o = vn_global_opts(); o->name; o++)
+		if (vn_global_applies(cmd, o) && tok[1] == '-' &&
+		    strcmp(tok + 2, o->name) == 0)
+			return true;
+	return false;
+}
+
+/* Does @usage name option @o, long or short, as a whole word? */
+static bool usage_names(const char *usage, const struct vn_opt *o)
+{
+	char lng[64], shrt[4] = "";
+	const char *p;
+
+	snprintf(lng, sizeof(lng), "--%s", o->name);
+	if (o->key > 0 && o->key < VN_OPT_LONG)
+		snprintf(shrt, sizeof(shrt), "-%c", o->key);
+	for (p = usage; *p; p++) {
+		size_t n = 0;
+
+		if (*p != '-' || (p > usage && !strchr(" [|", p[-1])))
+			continue;
+		if (strncmp(p, lng, strlen(lng)) == 0)
+			n = strlen(lng);
+		else if (shrt[0] && strncmp(p, shrt, 2) == 0)
+			n = 2;
+		if (n && (!p[n] || strchr(" ]|=", p[n])))
+			return true;
+	}
+	return false;
+}
+
+/* Every option in a usage line is in the table, and the other way round. */
+static void check_usage(const struct vn_cmd *cmd, const char *path)
+{
+	char buf[512], *save = NULL;
+
+	if (cmd->subs) {
+		for (const struct vn_cmd *const *c = cmd->subs; *c; c++) {
+			char sub[128];
+
+			snprintf(sub, sizeof(sub), "%s %s", path, (*c)->name);
+			check_usage(*c, sub);
+		}
+		return;
+	}
+	for (const struct vn_opt *o = cmd->opts; o && o->name; o++)
+		ck_assert_msg(usage_names(cmd->usage ? cmd->usage : "", o),
+			      "'%s' usage lacks --%s", path, o->name);
+	snprintf(buf, sizeof(buf), "%s", cmd->usage ? cmd->usage : "");
+	for (char *w = strtok_r(buf, " []|", &save); w; w = strtok_r(NULL, " []|", &save)) {
+		if (w[0] != '-' || !w[1])
+			continue;
+		w[strcspn(w, "=")] = '\0';
+		ck_assert_msg(usage_token_known(cmd, w), "'%s' usage names %s, which it "
+			      "does not take", path, w);
+	}
+}
+
+START_TEST(test_usage_matches_table)
+{
+	for (const struct vn_cmd *const *c = vn_commands; *c; c++)
+		if (!((*c)->flags & VN_CMD_HIDDEN))
+			check_usage(*c, (*c)->name);
+}
+END_TEST
+
+/* A command that changes nothing refuses --dry-run, before or after it. */
+START_TEST(test_dry_run_only_where_it_means_something)
+{
+	RUN(&r, "disks", "--sysroot", root, "--dry-run");
+	ck_assert_int_eq(r.code, VN_EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "--dry-run is not supported here"));
+	RUN(&r, "--dry-run", "disks", "--sysroot", root);
+	ck_assert_int_eq(r.code, VN_EXIT_USAGE);
+	ck_assert_str_eq(r.out, "");
+	RUN(&r, "partition", "--sysroot", root, "--dry-run", "/dev/sdd");
+	ck_assert_ptr_null(strstr(r.err, "--dry-run is not supported"));
+}
+END_TEST
+
 START_TEST(test_not_root)
 {
 	struct passwd *nobody = getpwnam("nobody");
@@ -234,6 +321,8 @@ int main(void)
 	tcase_add_test(tc, test_bad_options);
 	tcase_add_test(tc, test_global_options_before_and_after);
 	tcase_add_test(tc, test_refusals_exit_codes);
+	tcase_add_test(tc, test_usage_matches_table);
+	tcase_add_test(tc, test_dry_run_only_where_it_means_something);
 	/* only root can become somebody else: not a pass when it cannot run */
 	if (geteuid() == 0 && getpwnam("nobody"))
 		tcase_add_test(tc, test_not_root);
