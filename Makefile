@@ -63,8 +63,8 @@ HEADERS := $(wildcard lib/*.h cmd/*.h)
 # object on every header.
 DEPS := $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(BUILD)/cmd/vnvme.d
 
-.PHONY: all deps check check-unit check-cli check-san check-lab demo install \
-	clean cppcheck
+.PHONY: all deps check check-unit check-cli check-san check-lab check-deb deb \
+	demo install clean cppcheck
 
 all: $(VNVME)
 
@@ -120,12 +120,25 @@ check: deps
 	$(MAKE) cppcheck
 	$(MAKE) check-unit check-cli
 	$(MAKE) check-san
+	$(MAKE) check-deb
 	$(MAKE) check-lab
 
 # The article's whole flow, as far as vnvme implements it, in the lab.
 demo: deps
 	$(MAKE) SANITIZE= vnvme
 	tests/lab/run tests/lab/demo.sh
+
+# A Debian package built from a copy of the tree (the .deb lands in
+# build/deb/), and its checks: the file list and lintian without errors.
+deb:
+	rm -rf build/deb && mkdir -p build/deb/src
+	tar --exclude=./build --exclude=./build-san --exclude=./.git \
+		--exclude=./vnvme --exclude=./bench-results -cf - . | tar -C build/deb/src -xf -
+	cd build/deb/src && dpkg-buildpackage -us -uc -b
+	rm -rf build/deb/src
+
+check-deb: deb
+	tests/deb/check build/deb/vnvme_$(VERSION)_*.deb
 
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
