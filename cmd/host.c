@@ -388,7 +388,7 @@ const struct vn_cmd vn_cmd_list = {
 	.usage = "[-o normal|json] [--json]",
 	.summary = "list NVMe namespaces: node, subsystem, model, serial, size, address",
 	.opts = list_opts,
-	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_HOSTQ,
+	.flags = VN_CMD_JSON | VN_CMD_HOSTQ,
 	.args = VN_ARGS_NONE,
 };
 

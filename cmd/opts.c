@@ -168,8 +168,11 @@ static int finish(struct vn_cli *cli)
 	if (cli->dry_run && !(cmd->flags & VN_CMD_DRYRUN))
 		return stop(cli, vn_usage_error(cli, "--dry-run is not supported here: "
 						"this command changes nothing"));
-	if ((cmd->flags & VN_CMD_ROOT) && !cli->sysroot && geteuid() != 0) {
-		vn_err(cli, "must be run as root");
+	/* a dry run reads what it can; what needs root fails there, by name */
+	if ((cmd->flags & VN_CMD_ROOT) && !cli->sysroot && !cli->dry_run &&
+	    geteuid() != 0) {
+		vn_err(cli, "must be run as root%s", (cmd->flags & VN_CMD_DRYRUN) ?
+		       " (--dry-run shows the plan without)" : "");
 		return stop(cli, VN_EXIT_PERM);
 	}
 	if (vn_ctx_set_root(cli->ctx, cli->sysroot) < 0)

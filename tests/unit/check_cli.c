@@ -302,6 +302,14 @@ START_TEST(test_not_root)
 	run_as(&r, (int)nobody->pw_uid, (const char *const[]){ "partition", "/dev/sda", NULL });
 	ck_assert_int_eq(r.code, VN_EXIT_PERM);
 	ck_assert_ptr_nonnull(strstr(r.err, "must be run as root"));
+	/* a dry run needs no root: it gets as far as reading allows */
+	run_as(&r, (int)nobody->pw_uid, (const char *const[]){ "partition", "--dry-run",
+	       "/dev/vnvme-no-such-disk", NULL });
+	ck_assert_ptr_null(strstr(r.err, "must be run as root"));
+	ck_assert_int_eq(r.code, VN_EXIT_USAGE);	/* no such block device */
+	/* reading commands need no root */
+	run_as(&r, (int)nobody->pw_uid, (const char *const[]){ "list", "--json", NULL });
+	ck_assert_ptr_null(strstr(r.err, "must be run as root"));
 	/* help needs no root */
 	run_as(&r, (int)nobody->pw_uid, (const char *const[]){ "partition", "--help", NULL });
 	ck_assert_int_eq(r.code, VN_EXIT_OK);
