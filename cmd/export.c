@@ -313,6 +313,22 @@ static int cmd_export_delete(struct vn_cli *cli, int argc, char **argv)
 	return VN_EXIT_OK;
 }
 
+/* "export save -": the document on stdout, nothing else there. */
+static int save_stdout(struct vn_cli *cli)
+{
+	char *text = NULL;
+	int r = VN_EXIT_OK;
+
+	if (vn_nvmet_dump(cli->ctx, &text) < 0)
+		return vn_report(cli);
+	if (fputs(text, stdout) == EOF || fflush(stdout) == EOF) {
+		vn_err(cli, "cannot write to stdout: %s", strerror(errno));
+		r = VN_EXIT_FAILED;
+	}
+	free(text);
+	return r;
+}
+
 static int cmd_export_save(struct vn_cli *cli, int argc, char **argv)
 {
 	const char *file;
@@ -320,6 +336,8 @@ static int cmd_export_save(struct vn_cli *cli, int argc, char **argv)
 
 	if (r >= 0)
 		return r;
+	if (strcmp(file, "-") == 0)
+		return save_stdout(cli);
 	if (vn_nvmet_save(cli->ctx, file) < 0)
 		return vn_report(cli);
 	if (!cli->dry_run)
@@ -368,12 +386,9 @@ static int cmd_export_restore(struct vn_cli *cli, int argc, char **argv)
 	}
 	r = vn_nvmet_replace(cli->ctx, cfg);
 	vn_nvmet_config_free(cfg);
-	if (r < 0) {
-		r = vn_report(cli);
-		vn_err(cli, "the target configuration is now empty: what the restore "
-		       "created was removed");
-		return r;
-	}
+	/* the message says whether the running configuration was put back */
+	if (r < 0)
+		return vn_report(cli);
 	if (!cli->dry_run)
 		vn_info(cli, "restored the target configuration from %s", file);
 	return VN_EXIT_OK;
@@ -422,7 +437,8 @@ static const struct vn_cmd export_delete = {
 		"Unlinks the subsystem from its ports, disables and removes its\n"
 		"namespaces and host links, removes it, then removes the ports and hosts\n"
 		"no other subsystem uses. Refused while TCP connections to its ports are\n"
-		"established (connected hosts), unless --force.",
+		"established (connected hosts), unless --force. All or nothing: a failure\n"
+		"midway puts back what was removed.",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
 	.args = VN_ARGS_NONE,
 };
@@ -441,6 +457,11 @@ static const struct vn_cmd export_save = {
 	.fn = cmd_export_save,
 	.usage = "FILE",
 	.summary = "save the target configuration in nvmetcli's JSON format",
+	.description =
+		"Writes FILE through a new FILE.temp (mode 0600; a file or symlink\n"
+		"already there is refused, never followed), fsync and rename. FILE '-'\n"
+		"writes to stdout. A value JSON cannot hold (text that is not UTF-8)\n"
+		"fails the save: nothing is left out.",
 	.flags = VN_CMD_DRYRUN,
 	.args = VN_ARGS_FILE,
 };
@@ -451,10 +472,12 @@ static const struct vn_cmd export_restore = {
 	.usage = "FILE",
 	.summary = "replace the target configuration with a saved one",
 	.description =
-		"Reads FILE (written by vnvme export save or nvmetcli save), removes the\n"
-		"running configuration as nvmetcli does, and creates the saved one. Unlike\n"
-		"nvmetcli, a part that cannot be applied fails the restore, and what it\n"
-		"created is removed.",
+		"Reads FILE (written by vnvme export save or nvmetcli save) and checks\n"
+		"all of it first: names, numbers, and that every allowed host and port\n"
+		"subsystem is in the file. Then removes the running configuration as\n"
+		"nvmetcli does and creates the saved one. All or nothing: unlike nvmetcli,\n"
+		"a part the kernel refuses fails the restore, what it created is removed\n"
+		"and the previous configuration is put back.",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
 	.args = VN_ARGS_FILE,
 };
@@ -464,6 +487,8 @@ static const struct vn_cmd export_clear = {
 	.fn = cmd_export_clear,
 	.usage = "",
 	.summary = "remove every port, subsystem and host of the target",
+	.description =
+		"All or nothing: a failure midway puts back what was removed.",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
 	.args = VN_ARGS_NONE,
 };

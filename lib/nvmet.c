@@ -70,23 +70,66 @@ static void undo_free(struct undo *u)
 	*u = (struct undo){ 0 };
 }
 
-/* Remove what was created, newest first; keeps the context's error. */
-static void undo_run(struct vn_ctx *ctx, struct undo *u)
+/* Append "; @fmt" to the context's error, keeping its kind. */
+static void vnote(struct vn_ctx *ctx, const char *fmt, va_list ap)
+{
+	size_t len = strlen(ctx->err_msg);
+
+	if (len + 3 >= sizeof(ctx->err_msg))
+		return;
+	memcpy(ctx->err_msg + len, "; ", 3);
+	vsnprintf(ctx->err_msg + len + 2, sizeof(ctx->err_msg) - len - 2, fmt, ap);
+}
+
+static void note(struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
+static void note(struct vn_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vnote(ctx, fmt, ap);
+	va_end(ap);
+}
+
+/* A failed undo step, noted after the first failure: the call failed. */
+static void add_failure(struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
+static void add_failure(struct vn_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vnote(ctx, fmt, ap);
+	va_end(ap);
+	ctx->err_kind = VN_ERR_FAILED;
+	ctx->err_forceable = false;
+}
+
+/*
+ * Remove what was created, newest first. Keeps the context's error, adding
+ * the first step that fails. Return: 0, or that step's -errno.
+ */
+static int undo_run(struct vn_ctx *ctx, struct undo *u)
 {
 	char path[VN_PATH_MAX];
+	int first = 0;
 
 	for (size_t i = u->n; i-- > 0;) {
+		bool link = u->steps[i].link;
+		int r = 0;
+
 		if (vn_path(ctx, path, sizeof(path), "%s", u->steps[i].path) < 0)
-			continue;
-		if (!vn_action(ctx, "%s %s (undo)", u->steps[i].link ? "unlink" : "rmdir",
-			       path))
-			continue;
-		if (u->steps[i].link)
-			(void)unlink(path);
-		else
-			(void)rmdir(path);
+			r = -ENAMETOOLONG;
+		else if (vn_action(ctx, "%s %s (undo)", link ? "unlink" : "rmdir", path) &&
+			 (link ? unlink(path) : rmdir(path)) < 0 && errno != ENOENT)
+			r = -errno;
+		if (r < 0 && first == 0) {
+			first = r;
+			add_failure(ctx, "not undone: %s %s: %s", link ? "unlink" : "rmdir",
+				    u->steps[i].path, strerror(-r));
+		}
 	}
 	undo_free(u);
+	return first;
 }
 
 /* ---- configfs primitives (each one an action) ---- */
@@ -606,23 +649,44 @@ static bool nqn_standard(const char *nqn)
 	return p && p[1];
 }
 
-int vn_nvmet_nqn_check(struct vn_ctx *ctx, const char *nqn)
+int vn_nvmet_name_check(struct vn_ctx *ctx, const char *what, const char *name,
+			size_t max)
 {
-	size_t len = strlen(nqn);
+	size_t len = strlen(name);
 
 	if (len == 0)
-		return vn_invalid(ctx, "an NQN cannot be empty");
-	if (len >= VN_NQN_SIZE)
-		return vn_invalid(ctx, "NQN '%.40s...' is %zu bytes long: hosts accept at "
-				  "most %d", nqn, len, VN_NQN_SIZE - 1);
-	for (const char *p = nqn; *p; p++) {
+		return vn_invalid(ctx, "%s cannot be empty", what);
+	if (len > max)
+		return vn_invalid(ctx, "%s '%.40s...' is %zu bytes long: at most %zu", what,
+				  name, len, max);
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return vn_invalid(ctx, "%s '%s' is not a name", what, name);
+	for (const char *p = name; *p; p++) {
 		if (*p == '/')
-			return vn_invalid(ctx, "NQN '%s' contains '/'", nqn);
-		if (isspace((unsigned char)*p))
-			return vn_invalid(ctx, "NQN '%s' contains whitespace", nqn);
-		if (!isprint((unsigned char)*p))
-			return vn_invalid(ctx, "NQN '%s' contains a non-printable byte", nqn);
+			return vn_invalid(ctx, "%s '%s' contains '/'", what, name);
+		if (*p == ' ' || *p == '\t')
+			return vn_invalid(ctx, "%s '%s' contains whitespace", what, name);
+		/* control bytes, DEL and anything not ASCII, never echoed */
+		if (*p < 0x20 || *p > 0x7e)
+			return vn_invalid(ctx, "%s contains a control or non-ASCII byte "
+					  "(0x%02x at offset %zu)", what, (unsigned char)*p,
+					  (size_t)(p - name));
 	}
+	return 0;
+}
+
+int vn_nvmet_nqn_check(struct vn_ctx *ctx, const char *nqn)
+{
+	int r;
+
+	if (!nqn[0])
+		return vn_invalid(ctx, "an NQN cannot be empty");
+	if (strlen(nqn) >= VN_NQN_SIZE)
+		return vn_invalid(ctx, "NQN '%.40s...' is %zu bytes long: hosts accept at "
+				  "most %d", nqn, strlen(nqn), VN_NQN_SIZE - 1);
+	r = vn_nvmet_name_check(ctx, "NQN", nqn, VN_NQN_SIZE - 1);
+	if (r < 0)
+		return r;
 	if (strcmp(nqn, VN_NQN_DISCOVERY) == 0)
 		return vn_invalid(ctx, "'%s' is the discovery subsystem's NQN", nqn);
 	return nqn_standard(nqn) ? 0 : 1;
@@ -934,7 +998,7 @@ int vn_nvmet_export_create(struct vn_ctx *ctx, const struct vn_nvmet_export *e,
 	if (r == 0)
 		r = create_port(ctx, &u, (unsigned int)portid, reuse, res.family, e);
 	if (r < 0) {
-		undo_run(ctx, &u);
+		(void)undo_run(ctx, &u);
 		goto out_free_cfg;
 	}
 	undo_free(&u);
@@ -1080,12 +1144,16 @@ static int delete_subsys(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg,
 	return r;
 }
 
+static int put_back(struct vn_ctx *ctx, const struct vn_nvmet_config *snap, int r);
+
 int vn_nvmet_export_delete(struct vn_ctx *ctx, const char *nqn, bool force)
 {
 	struct vn_nvmet_config *cfg = NULL;
 	const struct vn_nvmet_subsys *s;
 	int r;
 
+	if (vn_nvmet_nqn_check(ctx, nqn) < 0)
+		return -EINVAL;
 	if (!vn_exists(ctx, NVMET))
 		return vn_fail(ctx, -ENOENT, "no export named %s (the NVMe target is "
 			       "not loaded)", nqn);
@@ -1103,25 +1171,130 @@ int vn_nvmet_export_delete(struct vn_ctx *ctx, const char *nqn, bool force)
 			goto out_free_cfg;
 	}
 	r = delete_subsys(ctx, cfg, s);
+	if (r < 0)
+		r = put_back(ctx, cfg, r);
 out_free_cfg:
 	vn_nvmet_config_free(cfg);
 	return r;
 }
 
-/* ---- clear and apply (restore) ---- */
+/* ---- checking a configuration (a file) before applying it ---- */
 
-int vn_nvmet_clear(struct vn_ctx *ctx)
+/* The context's error, prefixed with where it was found. */
+static int invalid_at(struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
+static int invalid_at(struct vn_ctx *ctx, const char *fmt, ...)
 {
-	struct vn_nvmet_config *cfg = NULL;
-	char rel[VN_PATH_MAX];
+	char where[VN_NQN_SIZE + 64], msg[VN_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(where, sizeof(where), fmt, ap);
+	va_end(ap);
+	vn_strlcpy(msg, vn_ctx_error(ctx), sizeof(msg));
+	return vn_invalid(ctx, "%s: %s", where, msg);
+}
+
+static bool in_names(char (*names)[VN_NQN_SIZE], unsigned int n, const char *name)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Link names: NQNs of objects the file itself creates, each once. */
+static int check_links(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg,
+		       const char *where, const char *field, char (*names)[VN_NQN_SIZE],
+		       unsigned int n)
+{
+	bool hosts = strcmp(field, "allowed_hosts") == 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (vn_nvmet_nqn_check(ctx, names[i]) < 0)
+			return invalid_at(ctx, "%s: %s[%u]", where, field, i);
+		if (!(hosts ? host_exists(cfg, names[i]) : subsys_exists(cfg, names[i])))
+			return vn_invalid(ctx, "%s: %s[%u]: %s is not in \"%s\"", where,
+					  field, i, names[i], hosts ? "hosts" : "subsystems");
+		if (in_names(names, i, names[i]))
+			return vn_invalid(ctx, "%s: %s names %s twice", where, field,
+					  names[i]);
+	}
+	return 0;
+}
+
+static int check_subsys(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg,
+			unsigned int i)
+{
+	const struct vn_nvmet_subsys *s = &cfg->subsys[i];
+	char where[VN_NQN_SIZE + 16];
+
+	if (vn_nvmet_nqn_check(ctx, s->nqn) < 0)
+		return invalid_at(ctx, "subsystems[%u]", i);
+	if (find_subsys(cfg, s->nqn) != s)
+		return vn_invalid(ctx, "\"subsystems\" has %s twice", s->nqn);
+	for (unsigned int j = 0; j < s->nns; j++)
+		for (unsigned int k = 0; k < j; k++)
+			if (s->ns[k].nsid == s->ns[j].nsid)
+				return vn_invalid(ctx, "subsystem %s: namespace %" PRIu32
+						  " twice", s->nqn, s->ns[j].nsid);
+	snprintf(where, sizeof(where), "subsystem %s", s->nqn);
+	return check_links(ctx, cfg, where, "allowed_hosts", s->hosts, s->nhosts);
+}
+
+static int check_port(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg,
+		      unsigned int i)
+{
+	const struct vn_nvmet_port *p = &cfg->ports[i];
+	char where[32];
 	int r;
 
-	if (!vn_exists(ctx, NVMET))
-		return 0;
-	r = vn_nvmet_read(ctx, &cfg);
-	if (r < 0)
-		return r;
-	/* nvmetcli Root.clear_existing: ports, then subsystems, then hosts */
+	snprintf(where, sizeof(where), "port %u", p->portid);
+	for (unsigned int j = 0; j < i; j++)
+		if (cfg->ports[j].portid == p->portid)
+			return vn_invalid(ctx, "\"ports\" has port %u twice", p->portid);
+	r = check_links(ctx, cfg, where, "subsystems", p->subsys, p->nsubsys);
+	for (unsigned int j = 0; r == 0 && j < p->nrefs; j++) {
+		if (vn_nvmet_name_check(ctx, "name", p->refs[j].name,
+					sizeof(p->refs[j].name) - 1) < 0)
+			return invalid_at(ctx, "%s: referral %u", where, j);
+		for (unsigned int k = 0; k < j; k++)
+			if (strcmp(p->refs[k].name, p->refs[j].name) == 0)
+				return vn_invalid(ctx, "%s: referral %s twice", where,
+						  p->refs[j].name);
+	}
+	for (unsigned int j = 0; r == 0 && j < p->nana; j++)
+		for (unsigned int k = 0; k < j; k++)
+			if (p->ana[k].grpid == p->ana[j].grpid)
+				return vn_invalid(ctx, "%s: ANA group %u twice", where,
+						  p->ana[j].grpid);
+	return r;
+}
+
+int vn_nvmet_config_check(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg)
+{
+	int r = 0;
+
+	for (unsigned int i = 0; i < cfg->nhosts; i++) {
+		if (vn_nvmet_nqn_check(ctx, cfg->hosts[i]) < 0)
+			return invalid_at(ctx, "hosts[%u]", i);
+		if (in_names(cfg->hosts, i, cfg->hosts[i]))
+			return vn_invalid(ctx, "\"hosts\" has %s twice", cfg->hosts[i]);
+	}
+	for (unsigned int i = 0; r == 0 && i < cfg->nsubsys; i++)
+		r = check_subsys(ctx, cfg, i);
+	for (unsigned int i = 0; r == 0 && i < cfg->nports; i++)
+		r = check_port(ctx, cfg, i);
+	return r;
+}
+
+/* ---- clear and apply (restore) ---- */
+
+/* Remove @cfg, as nvmetcli's Root.clear_existing: ports, subsystems, hosts. */
+static int remove_all(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg)
+{
+	char rel[VN_PATH_MAX];
+	int r = 0;
+
 	for (unsigned int i = 0; r == 0 && i < cfg->nports; i++)
 		r = remove_port(ctx, &cfg->ports[i]);
 	for (unsigned int i = 0; r == 0 && i < cfg->nsubsys; i++)
@@ -1130,6 +1303,22 @@ int vn_nvmet_clear(struct vn_ctx *ctx)
 		snprintf(rel, sizeof(rel), NVMET "/hosts/%s", cfg->hosts[i]);
 		r = cfs_rmdir(ctx, rel);
 	}
+	return r;
+}
+
+int vn_nvmet_clear(struct vn_ctx *ctx)
+{
+	struct vn_nvmet_config *cfg = NULL;
+	int r;
+
+	if (!vn_exists(ctx, NVMET))
+		return 0;
+	r = vn_nvmet_read(ctx, &cfg);
+	if (r < 0)
+		return r;
+	r = remove_all(ctx, cfg);
+	if (r < 0)
+		r = put_back(ctx, cfg, r);
 	vn_nvmet_config_free(cfg);
 	return r;
 }
@@ -1163,48 +1352,65 @@ static int write_attrs(struct vn_ctx *ctx, const char *dir,
 		return vn_fail(ctx, -ENOMEM, "out of memory");
 	memcpy(sorted, attrs, n * sizeof(*sorted));
 	qsort(sorted, n, sizeof(*sorted), cmp_attr);
+	/* configfs fails a write of nothing (EFAULT); nvmetcli writes nothing */
 	for (unsigned int i = 0; r == 0 && i < n; i++)
-		r = cfs_write(ctx, dir, sorted[i].name, sorted[i].value);
+		if (sorted[i].value[0])
+			r = cfs_write(ctx, dir, sorted[i].name, sorted[i].value);
 	free(sorted);
 	return r;
 }
 
+/*
+ * Each apply_* creates what its object lacks: all of it when @have (the
+ * same object as configfs holds it now) is NULL, else only missing parts.
+ */
+
+static const struct vn_nvmet_ns *find_ns(const struct vn_nvmet_subsys *s, uint32_t nsid)
+{
+	for (unsigned int i = 0; s && i < s->nns; i++)
+		if (s->ns[i].nsid == nsid)
+			return &s->ns[i];
+	return NULL;
+}
+
 static int apply_ns(struct vn_ctx *ctx, struct undo *u, const char *sdir,
-		    const struct vn_nvmet_ns *ns)
+		    const struct vn_nvmet_ns *ns, const struct vn_nvmet_ns *have)
 {
 	char dir[VN_PATH_MAX * 2], v[16];
-	int r;
+	int r = 0;
 
 	snprintf(dir, sizeof(dir), "%s/namespaces/%" PRIu32, sdir, ns->nsid);
-	r = cfs_mkdir(ctx, u, dir);
-	if (r == 0)
+	if (!have)
+		r = cfs_mkdir(ctx, u, dir);
+	if (r == 0 && !have)
 		r = write_attrs(ctx, dir, ns->attrs, ns->nattrs);
 	snprintf(v, sizeof(v), "%u", ns->ana_grpid ? ns->ana_grpid : 1);
-	if (r == 0 && ns->ana_grpid > 1)
+	if (r == 0 && !have && ns->ana_grpid > 1)
 		r = cfs_write(ctx, dir, "ana_grpid", v);
-	if (r == 0 && ns->enabled)
+	if (r == 0 && ns->enabled && !(have && have->enabled))
 		r = cfs_write(ctx, dir, "enable", "1");
 	return r;
 }
 
 static int apply_subsys(struct vn_ctx *ctx, struct undo *u,
-			const struct vn_nvmet_subsys *s)
+			const struct vn_nvmet_subsys *s, const struct vn_nvmet_subsys *have)
 {
 	char dir[VN_PATH_MAX], rel[VN_PATH_MAX * 2], target[VN_PATH_MAX];
-	int r;
+	int r = 0;
 
-	if (vn_nvmet_nqn_check(ctx, s->nqn) < 0)
-		return refail(ctx, -EINVAL);
 	snprintf(dir, sizeof(dir), NVMET "/subsystems/%s", s->nqn);
-	r = cfs_mkdir(ctx, u, dir);
+	if (!have)
+		r = cfs_mkdir(ctx, u, dir);
 	for (unsigned int i = 0; r == 0 && i < s->nns; i++)
-		r = apply_ns(ctx, u, dir, &s->ns[i]);
+		r = apply_ns(ctx, u, dir, &s->ns[i], find_ns(have, s->ns[i].nsid));
 	for (unsigned int i = 0; r == 0 && i < s->nhosts; i++) {
+		if (have && in_names(have->hosts, have->nhosts, s->hosts[i]))
+			continue;
 		snprintf(target, sizeof(target), NVMET "/hosts/%s", s->hosts[i]);
 		snprintf(rel, sizeof(rel), "%s/allowed_hosts/%s", dir, s->hosts[i]);
 		r = cfs_link(ctx, u, target, rel, NULL);
 	}
-	if (r == 0)
+	if (r == 0 && !have)
 		r = write_attrs(ctx, dir, s->attrs, s->nattrs);
 	return r;
 }
@@ -1223,6 +1429,14 @@ static int apply_ana(struct vn_ctx *ctx, struct undo *u, const char *pdir,
 	return r;
 }
 
+static bool has_ana(const struct vn_nvmet_port *p, unsigned int grpid)
+{
+	for (unsigned int i = 0; p && i < p->nana; i++)
+		if (p->ana[i].grpid == grpid)
+			return true;
+	return false;
+}
+
 static int apply_referral(struct vn_ctx *ctx, struct undo *u, const char *pdir,
 			  const struct vn_nvmet_referral *ref)
 {
@@ -1238,52 +1452,143 @@ static int apply_referral(struct vn_ctx *ctx, struct undo *u, const char *pdir,
 	return r;
 }
 
-static int apply_port(struct vn_ctx *ctx, struct undo *u, const struct vn_nvmet_port *p)
+static bool has_referral(const struct vn_nvmet_port *p, const char *name)
+{
+	for (unsigned int i = 0; p && i < p->nrefs; i++)
+		if (strcmp(p->refs[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static int apply_port(struct vn_ctx *ctx, struct undo *u, const struct vn_nvmet_port *p,
+		      const struct vn_nvmet_port *have)
 {
 	char dir[VN_PATH_MAX], rel[VN_PATH_MAX * 2], target[VN_PATH_MAX];
-	int r;
+	int r = 0;
 
 	snprintf(dir, sizeof(dir), NVMET "/ports/%u", p->portid);
-	r = cfs_mkdir(ctx, u, dir);
-	if (r == 0)
+	if (!have)
+		r = cfs_mkdir(ctx, u, dir);
+	if (r == 0 && !have)
 		r = write_attrs(ctx, dir, p->attrs, p->nattrs);
 	for (unsigned int i = 0; r == 0 && i < p->nsubsys; i++) {
+		if (have && in_names(have->subsys, have->nsubsys, p->subsys[i]))
+			continue;
 		snprintf(target, sizeof(target), NVMET "/subsystems/%s", p->subsys[i]);
 		snprintf(rel, sizeof(rel), "%s/subsystems/%s", dir, p->subsys[i]);
 		r = cfs_link(ctx, u, target, rel, link_hint);
 	}
 	for (unsigned int i = 0; r == 0 && i < p->nana; i++)
-		r = apply_ana(ctx, u, dir, &p->ana[i]);
+		if (!has_ana(have, p->ana[i].grpid))
+			r = apply_ana(ctx, u, dir, &p->ana[i]);
 	for (unsigned int i = 0; r == 0 && i < p->nrefs; i++)
-		r = apply_referral(ctx, u, dir, &p->refs[i]);
+		if (!has_referral(have, p->refs[i].name))
+			r = apply_referral(ctx, u, dir, &p->refs[i]);
+	return r;
+}
+
+static const struct vn_nvmet_port *find_port(const struct vn_nvmet_config *cfg,
+					     unsigned int portid)
+{
+	for (unsigned int i = 0; cfg && i < cfg->nports; i++)
+		if (cfg->ports[i].portid == portid)
+			return &cfg->ports[i];
+	return NULL;
+}
+
+/* Create what @cfg has and @have (configfs now; NULL: empty) lacks. */
+static int apply_missing(struct vn_ctx *ctx, struct undo *u,
+			 const struct vn_nvmet_config *cfg,
+			 const struct vn_nvmet_config *have)
+{
+	char rel[VN_PATH_MAX];
+	int r = 0;
+
+	for (unsigned int i = 0; r == 0 && i < cfg->nhosts; i++) {
+		if (have && host_exists(have, cfg->hosts[i]))
+			continue;
+		snprintf(rel, sizeof(rel), NVMET "/hosts/%s", cfg->hosts[i]);
+		r = cfs_mkdir(ctx, u, rel);
+	}
+	for (unsigned int i = 0; r == 0 && i < cfg->nsubsys; i++)
+		r = apply_subsys(ctx, u, &cfg->subsys[i],
+				 have ? find_subsys(have, cfg->subsys[i].nqn) : NULL);
+	for (unsigned int i = 0; r == 0 && i < cfg->nports; i++)
+		r = apply_port(ctx, u, &cfg->ports[i], find_port(have, cfg->ports[i].portid));
+	return r;
+}
+
+/*
+ * After failure @r: create what @snap (read before the call changed
+ * anything) has and configfs lacks now, so the configuration is @snap
+ * again. A step that fails is added to the context's error, never dropped.
+ */
+static int put_back(struct vn_ctx *ctx, const struct vn_nvmet_config *snap, int r)
+{
+	struct vn_nvmet_config *now = NULL;
+	char msg[VN_ERR_MSG_MAX], why[VN_ERR_MSG_MAX];
+	enum vn_err_kind kind = vn_ctx_error_kind(ctx);
+	bool forceable = vn_ctx_error_forceable(ctx);
+	int r2;
+
+	vn_strlcpy(msg, vn_ctx_error(ctx), sizeof(msg));
+	r2 = vn_nvmet_read(ctx, &now);
+	if (r2 == 0)
+		r2 = apply_missing(ctx, NULL, snap, now);
+	vn_nvmet_config_free(now);
+	vn_strlcpy(why, vn_ctx_error(ctx), sizeof(why));
+	vn_strlcpy(ctx->err_msg, msg, sizeof(ctx->err_msg));
+	ctx->err_kind = kind;
+	ctx->err_forceable = forceable;
+	if (r2 == 0)
+		note(ctx, "the configuration was put back as it was");
+	else
+		add_failure(ctx, "the previous configuration was not put back "
+			    "completely: %s", why);
+	return r;
+}
+
+/* Create @cfg on an empty target; on failure remove what was created. */
+static int apply_new(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg)
+{
+	struct undo u = { 0 };
+	int r = apply_missing(ctx, &u, cfg, NULL);
+
+	if (r == 0) {
+		undo_free(&u);
+		return 0;
+	}
+	/* an EEXIST refusal inside a restore is a failure to apply */
+	if (vn_ctx_error_kind(ctx) == VN_ERR_UNSAFE)
+		r = refail(ctx, r);
+	(void)undo_run(ctx, &u);
 	return r;
 }
 
 int vn_nvmet_apply(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg)
 {
-	struct undo u = { 0 };
-	char rel[VN_PATH_MAX];
-	int r = 0;
+	int r = vn_nvmet_config_check(ctx, cfg);
 
-	for (unsigned int i = 0; r == 0 && i < cfg->nhosts; i++) {
-		if (vn_nvmet_nqn_check(ctx, cfg->hosts[i]) < 0) {
-			r = refail(ctx, -EINVAL);
-			break;
-		}
-		snprintf(rel, sizeof(rel), NVMET "/hosts/%s", cfg->hosts[i]);
-		r = cfs_mkdir(ctx, &u, rel);
-	}
-	for (unsigned int i = 0; r == 0 && i < cfg->nsubsys; i++)
-		r = apply_subsys(ctx, &u, &cfg->subsys[i]);
-	for (unsigned int i = 0; r == 0 && i < cfg->nports; i++)
-		r = apply_port(ctx, &u, &cfg->ports[i]);
-	if (r < 0) {
-		/* an EEXIST refusal inside a restore is a failure to apply */
-		if (vn_ctx_error_kind(ctx) == VN_ERR_UNSAFE)
-			r = refail(ctx, r);
-		undo_run(ctx, &u);
+	return r < 0 ? r : apply_new(ctx, cfg);
+}
+
+int vn_nvmet_replace(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg)
+{
+	struct vn_nvmet_config *snap = NULL;
+	int r;
+
+	r = vn_nvmet_config_check(ctx, cfg);
+	if (r == 0)
+		r = vn_nvmet_setup(ctx);
+	if (r == 0)
+		r = vn_nvmet_read(ctx, &snap);
+	if (r < 0)
 		return r;
-	}
-	undo_free(&u);
-	return 0;
+	r = remove_all(ctx, snap);
+	if (r == 0)
+		r = apply_new(ctx, cfg);
+	if (r < 0)
+		r = put_back(ctx, snap, r);
+	vn_nvmet_config_free(snap);
+	return r;
 }

@@ -21,9 +21,52 @@
 
 /* ---- encode ---- */
 
+/*
+ * Each builder returns NULL on failure with the context's error naming the
+ * entry: nothing is ever dropped from a save.
+ */
+
+static json_t *nomem(struct vn_ctx *ctx)
+{
+	(void)vn_fail(ctx, -ENOMEM, "out of memory");
+	return NULL;
+}
+
+/* @s as a JSON string; jansson holds UTF-8 only. */
+static json_t *text(struct vn_ctx *ctx, const char *s, const char *where, const char *what)
+{
+	json_t *v = json_string(s);
+
+	if (!v)
+		(void)vn_fail(ctx, -EINVAL, "%s: %s is not UTF-8 text, which JSON "
+			      "cannot hold", where, what);
+	return v;
+}
+
+/* Set @key of @obj to @v (stolen); false when @v is NULL or on error. */
+static bool put(struct vn_ctx *ctx, json_t *obj, const char *key, json_t *v)
+{
+	if (!v)
+		return false;
+	if (json_object_set_new(obj, key, v) == 0)
+		return true;
+	(void)nomem(ctx);
+	return false;
+}
+
+static bool append(struct vn_ctx *ctx, json_t *arr, json_t *v)
+{
+	if (!v)
+		return false;
+	if (json_array_append_new(arr, v) == 0)
+		return true;
+	(void)nomem(ctx);
+	return false;
+}
+
 /* {"attr": {"model": "Linux"}, ...} from attr_model and friends. */
-static int attrs_to_groups(json_t *obj, const struct vn_nvmet_attr *attrs,
-			   unsigned int n)
+static bool attrs_to_groups(struct vn_ctx *ctx, json_t *obj, const char *where,
+			    const struct vn_nvmet_attr *attrs, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++) {
 		const char *us = strchr(attrs[i].name, '_');
@@ -34,109 +77,145 @@ static int attrs_to_groups(json_t *obj, const struct vn_nvmet_attr *attrs,
 			continue;
 		vn_strlcpy(group, attrs[i].name, (size_t)(us - attrs[i].name) + 1);
 		g = json_object_get(obj, group);
-		if (!g) {
-			g = json_object();
-			if (!g || json_object_set_new(obj, group, g) < 0)
-				return -ENOMEM;
-		}
-		if (json_object_set_new(g, us + 1, json_string(attrs[i].value)) < 0)
-			return -ENOMEM;
+		if (!g && !put(ctx, obj, group, g = json_object()))
+			return false;
+		if (!put(ctx, g, us + 1, text(ctx, attrs[i].value, where, attrs[i].name)))
+			return false;
 	}
-	return 0;
+	return true;
 }
 
-static json_t *names_json(char (*names)[VN_NQN_SIZE], unsigned int n)
+static json_t *names_json(struct vn_ctx *ctx, char (*names)[VN_NQN_SIZE], unsigned int n,
+			  const char *where, const char *field)
 {
 	json_t *arr = json_array();
+	char what[64];
 
-	for (unsigned int i = 0; arr && i < n; i++)
-		json_array_append_new(arr, json_string(names[i]));
-	return arr;
+	for (unsigned int i = 0; arr && i < n; i++) {
+		snprintf(what, sizeof(what), "%s[%u]", field, i);
+		if (!append(ctx, arr, text(ctx, names[i], where, what))) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr ? arr : nomem(ctx);
 }
 
-static json_t *ns_json(const struct vn_nvmet_ns *ns)
+/* @o, or NULL (freed) when @ok is false. */
+static json_t *done(struct vn_ctx *ctx, json_t *o, bool ok)
 {
-	char grpid[16];
+	if (ok && o)
+		return o;
+	json_decref(o);
+	return ok ? nomem(ctx) : NULL;
+}
+
+static json_t *ns_json(struct vn_ctx *ctx, const char *nqn, const struct vn_nvmet_ns *ns)
+{
+	unsigned int grp = ns->ana_grpid ? ns->ana_grpid : 1;
+	char grpid[16], where[VN_NQN_SIZE + 48];
 	json_t *o;
 
-	snprintf(grpid, sizeof(grpid), "%u", ns->ana_grpid ? ns->ana_grpid : 1);
+	snprintf(grpid, sizeof(grpid), "%u", grp);
+	snprintf(where, sizeof(where), "subsystem %s: namespace %" PRIu32, nqn, ns->nsid);
 	o = json_pack("{s:{s:s}, s:I, s:i, s:I, s:{}}", "ana", "grpid", grpid,
-		      "ana_grpid", (json_int_t)(ns->ana_grpid ? ns->ana_grpid : 1),
-		      "enable", ns->enabled ? 1 : 0, "nsid", (json_int_t)ns->nsid,
-		      "device");
-	if (o && attrs_to_groups(o, ns->attrs, ns->nattrs) < 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+		      "ana_grpid", (json_int_t)grp, "enable", ns->enabled ? 1 : 0,
+		      "nsid", (json_int_t)ns->nsid, "device");
+	return done(ctx, o, o && attrs_to_groups(ctx, o, where, ns->attrs, ns->nattrs));
 }
 
-static json_t *subsys_json(const struct vn_nvmet_subsys *s)
+static json_t *subsys_json(struct vn_ctx *ctx, const struct vn_nvmet_subsys *s)
 {
-	json_t *nss = json_array(), *o;
+	char where[VN_NQN_SIZE + 16];
+	json_t *o = json_object(), *nss = json_array();
+	bool ok = o && put(ctx, o, "namespaces", nss) && put(ctx, o, "attr", json_object());
 
-	for (unsigned int i = 0; nss && i < s->nns; i++)
-		json_array_append_new(nss, ns_json(&s->ns[i]));
-	o = json_pack("{s:o, s:{}, s:o, s:s}", "allowed_hosts",
-		      names_json(s->hosts, s->nhosts), "attr", "namespaces", nss,
-		      "nqn", s->nqn);
-	if (o && attrs_to_groups(o, s->attrs, s->nattrs) < 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	snprintf(where, sizeof(where), "subsystem %s", s->nqn);
+	for (unsigned int i = 0; ok && i < s->nns; i++)
+		ok = append(ctx, nss, ns_json(ctx, s->nqn, &s->ns[i]));
+	ok = ok && put(ctx, o, "nqn", text(ctx, s->nqn, where, "the NQN")) &&
+	     put(ctx, o, "allowed_hosts", names_json(ctx, s->hosts, s->nhosts, where,
+						     "allowed_hosts")) &&
+	     attrs_to_groups(ctx, o, where, s->attrs, s->nattrs);
+	return done(ctx, o, ok);
 }
 
-static json_t *port_json(const struct vn_nvmet_port *p)
+static json_t *referral_json(struct vn_ctx *ctx, const char *where,
+			     const struct vn_nvmet_referral *ref)
+{
+	json_t *o = json_pack("{s:{}, s:i}", "addr", "enable", ref->enabled ? 1 : 0);
+
+	return done(ctx, o, o && put(ctx, o, "name", text(ctx, ref->name, where,
+							   "a referral name")) &&
+		    attrs_to_groups(ctx, o, where, ref->attrs, ref->nattrs));
+}
+
+static json_t *port_json(struct vn_ctx *ctx, const struct vn_nvmet_port *p)
 {
 	json_t *ana = json_array(), *refs = json_array(), *o;
+	char where[32];
+	bool ok;
 
-	for (unsigned int i = 0; ana && i < p->nana; i++)
-		json_array_append_new(ana, json_pack("{s:{s:s}, s:I}", "ana", "state",
-			p->ana[i].state, "grpid", (json_int_t)p->ana[i].grpid));
-	for (unsigned int i = 0; refs && i < p->nrefs; i++) {
-		json_t *r = json_pack("{s:{}, s:i, s:s}", "addr", "enable",
-				      p->refs[i].enabled ? 1 : 0, "name", p->refs[i].name);
-
-		if (r)
-			(void)attrs_to_groups(r, p->refs[i].attrs, p->refs[i].nattrs);
-		json_array_append_new(refs, r);
-	}
-	o = json_pack("{s:{}, s:o, s:{}, s:I, s:o, s:o}", "addr", "ana_groups", ana,
-		      "param", "portid", (json_int_t)p->portid, "referrals", refs,
-		      "subsystems", names_json(p->subsys, p->nsubsys));
-	if (o && attrs_to_groups(o, p->attrs, p->nattrs) < 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	snprintf(where, sizeof(where), "port %u", p->portid);
+	o = json_pack("{s:{}, s:o, s:{}, s:I, s:o}", "addr", "ana_groups", ana, "param",
+		      "portid", (json_int_t)p->portid, "referrals", refs);
+	ok = o != NULL;
+	for (unsigned int i = 0; ok && i < p->nana; i++)
+		ok = append(ctx, ana, json_pack("{s:{s:o}, s:I}", "ana", "state",
+			text(ctx, p->ana[i].state, where, "an ANA state"),
+			"grpid", (json_int_t)p->ana[i].grpid));
+	for (unsigned int i = 0; ok && i < p->nrefs; i++)
+		ok = append(ctx, refs, referral_json(ctx, where, &p->refs[i]));
+	ok = ok && put(ctx, o, "subsystems", names_json(ctx, p->subsys, p->nsubsys, where,
+							"subsystems")) &&
+	     attrs_to_groups(ctx, o, where, p->attrs, p->nattrs);
+	return done(ctx, o, ok);
 }
 
-int vn_nvmet_json_encode(const struct vn_nvmet_config *cfg, char **ret_text)
+static json_t *hosts_json(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg)
 {
-	json_t *hosts = json_array(), *ports = json_array(), *subs = json_array();
-	json_t *root;
-	char *text;
+	json_t *arr = json_array();
+	bool ok = arr != NULL;
+	char what[32];
 
-	for (unsigned int i = 0; hosts && i < cfg->nhosts; i++)
-		json_array_append_new(hosts, json_pack("{s:s}", "nqn", cfg->hosts[i]));
-	for (unsigned int i = 0; ports && i < cfg->nports; i++)
-		json_array_append_new(ports, port_json(&cfg->ports[i]));
-	for (unsigned int i = 0; subs && i < cfg->nsubsys; i++)
-		json_array_append_new(subs, subsys_json(&cfg->subsys[i]));
-	root = json_pack("{s:o, s:o, s:o}", "hosts", hosts, "ports", ports,
-			 "subsystems", subs);
+	for (unsigned int i = 0; ok && i < cfg->nhosts; i++) {
+		snprintf(what, sizeof(what), "hosts[%u]", i);
+		ok = append(ctx, arr, json_pack("{s:o}", "nqn",
+						text(ctx, cfg->hosts[i], "hosts", what)));
+	}
+	return done(ctx, arr, ok);
+}
+
+static json_t *config_json(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg)
+{
+	json_t *root = json_object(), *ports = json_array(), *subs = json_array();
+	bool ok = root && put(ctx, root, "ports", ports) && put(ctx, root, "subsystems", subs) &&
+		  put(ctx, root, "hosts", hosts_json(ctx, cfg));
+
+	for (unsigned int i = 0; ok && i < cfg->nports; i++)
+		ok = append(ctx, ports, port_json(ctx, &cfg->ports[i]));
+	for (unsigned int i = 0; ok && i < cfg->nsubsys; i++)
+		ok = append(ctx, subs, subsys_json(ctx, &cfg->subsys[i]));
+	return done(ctx, root, ok);
+}
+
+int vn_nvmet_json_encode(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg,
+			 char **ret_text)
+{
+	json_t *root = config_json(ctx, cfg);
+	char *out;
+
 	if (!root)
-		return -ENOMEM;
+		return -EINVAL;
 	/* json.dumps(dump, sort_keys=True, indent=2) + "\n" */
-	text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2));
+	out = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2));
 	json_decref(root);
-	if (!text)
-		return -ENOMEM;
-	*ret_text = realloc(text, strlen(text) + 2);
+	if (!out)
+		return vn_fail(ctx, -ENOMEM, "out of memory");
+	*ret_text = realloc(out, strlen(out) + 2);
 	if (!*ret_text) {
-		free(text);
-		return -ENOMEM;
+		free(out);
+		return vn_fail(ctx, -ENOMEM, "out of memory");
 	}
 	strcat(*ret_text, "\n");
 	return 0;
@@ -191,6 +270,16 @@ static int groups_to_attrs(struct vn_ctx *ctx, const json_t *obj,
 	return 0;
 }
 
+/* "7", "0x10": the whole string, as the kernel's kstrto* would take it. */
+static bool parse_int(const char *s, int64_t *ret)
+{
+	char *end;
+
+	errno = 0;
+	*ret = strtoll(s, &end, 0);
+	return errno == 0 && end != s && *end == '\0';
+}
+
 static int get_int(struct vn_ctx *ctx, const json_t *obj, const char *key,
 		   const char *where, int64_t min, int64_t max, int64_t def,
 		   int64_t *ret)
@@ -208,8 +297,8 @@ static int get_int(struct vn_ctx *ctx, const json_t *obj, const char *key,
 		x = json_integer_value(v);
 	else if (json_is_boolean(v))
 		x = json_is_true(v);
-	else if (json_is_string(v))
-		x = strtoll(json_string_value(v), NULL, 0);
+	else if (json_is_string(v) && parse_int(json_string_value(v), &x))
+		;
 	else
 		return vn_fail(ctx, -EINVAL, "%s: \"%s\" is not a number", where, key);
 	if (x < min || x > max)
@@ -467,7 +556,11 @@ int vn_nvmet_json_decode(struct vn_ctx *ctx, const char *text,
 
 /* ---- save and restore ---- */
 
-/* Write @text to @path as nvmetcli does: <path>.temp, fsync, rename. */
+/*
+ * Write @text to @path as nvmetcli does: <path>.temp, fsync, rename. The
+ * temp file is made new (O_EXCL, O_NOFOLLOW, mode 0600): a file or symlink
+ * already there is never followed nor overwritten.
+ */
 static int write_atomic(struct vn_ctx *ctx, const char *path, const char *text)
 {
 	char tmp[VN_PATH_MAX], dir[VN_PATH_MAX];
@@ -480,9 +573,10 @@ static int write_atomic(struct vn_ctx *ctx, const char *path, const char *text)
 	vn_strlcpy(dir, path, sizeof(dir));
 	if (!vn_action(ctx, "write %s", path))
 		return 0;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return vn_fail(ctx, -errno, "cannot create %s: %s", tmp, strerror(errno));
+		return vn_fail(ctx, -errno, "cannot create %s: %s%s", tmp, strerror(errno),
+			       errno == EEXIST ? " (left by an earlier save? remove it)" : "");
 	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0) {
 		r = errno ? -errno : -EIO;
 		(void)unlink(tmp);
@@ -495,25 +589,34 @@ static int write_atomic(struct vn_ctx *ctx, const char *path, const char *text)
 			       strerror(-r));
 	}
 	/* make the rename durable */
+	close(fd);
 	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0)
 		(void)fsync(fd);
 	return 0;
 }
 
-int vn_nvmet_save(struct vn_ctx *ctx, const char *path)
+int vn_nvmet_dump(struct vn_ctx *ctx, char **ret_text)
 {
 	struct vn_nvmet_config *cfg = NULL;
-	char *text = NULL;
 	int r;
 
 	r = vn_nvmet_read(ctx, &cfg);
 	if (r < 0)
 		return r;
-	r = vn_nvmet_json_encode(cfg, &text);
+	r = vn_nvmet_json_encode(ctx, cfg, ret_text);
 	vn_nvmet_config_free(cfg);
+	return r;
+}
+
+int vn_nvmet_save(struct vn_ctx *ctx, const char *path)
+{
+	char *text = NULL;
+	int r;
+
+	r = vn_nvmet_dump(ctx, &text);
 	if (r < 0)
-		return vn_fail(ctx, r, "out of memory");
+		return r;
 	r = write_atomic(ctx, path, text);
 	free(text);
 	return r;
@@ -554,30 +657,27 @@ static int read_file(struct vn_ctx *ctx, const char *path, char **ret_text)
 int vn_nvmet_load(struct vn_ctx *ctx, const char *path,
 		  struct vn_nvmet_config **ret_cfg)
 {
+	struct vn_nvmet_config *cfg = NULL;
 	char *text = NULL, msg[VN_ERR_MSG_MAX];
 	int r;
 
 	r = read_file(ctx, path, &text);
 	if (r < 0)
 		return r;
-	r = vn_nvmet_json_decode(ctx, text, ret_cfg);
+	r = vn_nvmet_json_decode(ctx, text, &cfg);
 	free(text);
+	if (r == 0)
+		r = vn_nvmet_config_check(ctx, cfg);
+	if (r == -ENOMEM)
+		return r;
 	if (r < 0) {
+		vn_nvmet_config_free(cfg);
+		/* whatever is wrong in the file, nothing was changed: invalid input */
 		vn_strlcpy(msg, vn_ctx_error(ctx), sizeof(msg));
-		return vn_fail(ctx, r, "%s: %s", path, msg);
+		return vn_invalid(ctx, "%s: %s", path, msg);
 	}
+	*ret_cfg = cfg;
 	return 0;
-}
-
-int vn_nvmet_replace(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg)
-{
-	int r = vn_nvmet_setup(ctx);
-
-	if (r == 0)
-		r = vn_nvmet_clear(ctx);
-	if (r == 0)
-		r = vn_nvmet_apply(ctx, cfg);
-	return r;
 }
 
 int vn_nvmet_restore(struct vn_ctx *ctx, const char *path)

@@ -548,8 +548,16 @@ int vn_cache_list(struct vn_ctx *ctx, struct vn_cache_info **ret);
 #define VN_NVME_TCP_PORT 4420
 
 /*
- * vn_nvmet_nqn_check() - is @nqn a name the kernel and hosts accept: 1..222
- * bytes of printable ASCII, no whitespace, no '/', not the discovery NQN.
+ * vn_nvmet_name_check() - may @name become one configfs path component:
+ * 1..@max bytes of printable ASCII, no whitespace, no '/', not "." or "..".
+ * @what names it in the error. Return: 0 or -EINVAL (VN_ERR_INVALID).
+ */
+int vn_nvmet_name_check(struct vn_ctx *ctx, const char *what, const char *name,
+			size_t max);
+/*
+ * vn_nvmet_nqn_check() - is @nqn a name the kernel and hosts accept: a
+ * vn_nvmet_name_check() name of 1..222 bytes, not the discovery NQN. Every
+ * NQN vnvme puts in a configfs path (create, delete, restore) passes here.
  * Return: 0 for the standard nqn.YYYY-MM.domain:name form, 1 for another
  * accepted form (the caller may warn), -EINVAL (VN_ERR_INVALID) otherwise.
  */
@@ -595,7 +603,8 @@ int vn_nvmet_export_create(struct vn_ctx *ctx, const struct vn_nvmet_export *e,
  * and remove its namespaces and host links, remove it; then remove the
  * ports and hosts no other subsystem uses. Refuses (VN_ERR_UNSAFE,
  * forceable) while TCP connections to its ports are established, unless
- * @force. Return: 0 or a negative errno.
+ * @force. All or nothing: a failure midway puts back what it removed.
+ * Return: 0 or a negative errno.
  */
 int vn_nvmet_export_delete(struct vn_ctx *ctx, const char *nqn, bool force);
 
@@ -672,13 +681,25 @@ const char *vn_nvmet_attr_get(const struct vn_nvmet_attr *attrs, unsigned int n,
 int vn_nvmet_read(struct vn_ctx *ctx, struct vn_nvmet_config **ret_cfg);
 void vn_nvmet_config_free(struct vn_nvmet_config *cfg);
 /*
- * vn_nvmet_apply() - create @cfg in configfs, in nvmetcli's restore order
- * (hosts, subsystems with namespaces, host links and attributes, ports
- * with attributes, links, ANA groups, referrals). Unlike nvmetcli, any
- * failure removes everything this call created. Return: 0 or -errno.
+ * vn_nvmet_config_check() - may @cfg be applied: every name a configfs path
+ * component (NQNs by vn_nvmet_nqn_check(), referral names), each object
+ * once, and every link to an object of @cfg itself (a subsystem's
+ * allowed_hosts in "hosts", a port's subsystems in "subsystems"). Pure.
+ * Return: 0 or -EINVAL (VN_ERR_INVALID) naming the field.
+ */
+int vn_nvmet_config_check(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg);
+/*
+ * vn_nvmet_apply() - check @cfg, then create it in configfs, in nvmetcli's
+ * restore order (hosts, subsystems with namespaces, host links and
+ * attributes, ports with attributes, links, ANA groups, referrals). Unlike
+ * nvmetcli, any failure removes everything this call created.
+ * Return: 0 or -errno.
  */
 int vn_nvmet_apply(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg);
-/* vn_nvmet_clear() - remove every port, subsystem and host. Return: 0/-errno. */
+/*
+ * vn_nvmet_clear() - remove every port, subsystem and host. All or nothing:
+ * a failure midway puts back what was removed. Return: 0/-errno.
+ */
 int vn_nvmet_clear(struct vn_ctx *ctx);
 /* vn_nvmet_setup() - load nvmet and nvmet-tcp, mount configfs. Return: 0/-errno. */
 int vn_nvmet_setup(struct vn_ctx *ctx);
@@ -688,9 +709,11 @@ int vn_nvmet_setup(struct vn_ctx *ctx);
 /*
  * vn_nvmet_json_encode() - @cfg as nvmetcli's `save` writes it: sorted
  * keys, indent 2, attribute values as strings, enable/nsid/portid/grpid
- * as integers. Return: 0; *ret_text is malloc'ed.
+ * as integers. Pure. Return: 0 (*ret_text is malloc'ed), or -EINVAL naming
+ * the entry JSON cannot hold (text that is not UTF-8): nothing is dropped.
  */
-int vn_nvmet_json_encode(const struct vn_nvmet_config *cfg, char **ret_text);
+int vn_nvmet_json_encode(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg,
+			 char **ret_text);
 /*
  * vn_nvmet_json_decode() - parse a file written by nvmetcli or vnvme
  * (with or without the "ana" groups of nvmetcli > 0.7). Pure.
@@ -698,12 +721,26 @@ int vn_nvmet_json_encode(const struct vn_nvmet_config *cfg, char **ret_text);
  */
 int vn_nvmet_json_decode(struct vn_ctx *ctx, const char *text,
 			 struct vn_nvmet_config **ret_cfg);
-/* vn_nvmet_save() - read configfs, write @path atomically (mode 0600). */
+/* vn_nvmet_dump() - read configfs and encode it. *ret_text is malloc'ed. */
+int vn_nvmet_dump(struct vn_ctx *ctx, char **ret_text);
+/*
+ * vn_nvmet_save() - vn_nvmet_dump() into @path atomically: a new
+ * @path.temp (O_EXCL|O_NOFOLLOW, mode 0600), fsync, rename.
+ */
 int vn_nvmet_save(struct vn_ctx *ctx, const char *path);
-/* vn_nvmet_load() - read and decode a saved configuration. */
+/*
+ * vn_nvmet_load() - read, decode and check (vn_nvmet_config_check()) a
+ * saved configuration. Return: 0, or -EINVAL (VN_ERR_INVALID) naming the
+ * file and the field, -ENOENT etc. when it cannot be read.
+ */
 int vn_nvmet_load(struct vn_ctx *ctx, const char *path,
 		  struct vn_nvmet_config **ret_cfg);
-/* vn_nvmet_replace() - clear, then apply @cfg; on failure nothing is left. */
+/*
+ * vn_nvmet_replace() - check @cfg, read the running configuration, clear
+ * it, apply @cfg. All or nothing: on any failure what was applied is
+ * removed and the running configuration put back as it was read; a step
+ * of that which fails is added to the context's error.
+ */
 int vn_nvmet_replace(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg);
 /* vn_nvmet_restore() - load @path and replace the running configuration. */
 int vn_nvmet_restore(struct vn_ctx *ctx, const char *path);

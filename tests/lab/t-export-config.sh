@@ -1,7 +1,9 @@
 #!/bin/sh
 # vnvme export save/clear/restore in nvmetcli's format, judged by the
-# configfs tree and nvme-cli; and every refusal of export create: exit
-# code, message, nothing left in configfs.
+# configfs tree and nvme-cli; every refusal of export create: exit code,
+# message, nothing left in configfs; and all or nothing: a restore, clear
+# or delete the kernel refuses midway leaves the running target as it was
+# (the configfs tree, and nvme-cli discovering, connecting and reading it).
 . "$VNVME_LAB_LIB"
 
 CFS=/sys/kernel/config/nvmet
@@ -183,14 +185,115 @@ check nvme disconnect -n nqn.2024-01.io.vnvme:saved
 check vnvme export save /tmp/c.json
 check cmp /tmp/nvmetcli.json /tmp/c.json
 
-# --- a restore that cannot apply a part fails and leaves nothing -----------
+check vnvme export clear --yes
+empty "before the all-or-nothing part"
+
+# --- all or nothing --------------------------------------------------------
+# The running target: A on port 1 (4420, one host) with a second, disabled
+# namespace; B on port 2 (4421, any host); a referral on port 1.
+check vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1 --allow-host "$HOST" --serial sn-a
+check vnvme export create /dev/sdb --nqn "$B" --addr 127.0.0.1 --port 4421 --allow-any-host --nsid 7
+check mkdir "$CFS/subsystems/$A/namespaces/2"
+check sh -c "echo /dev/sdc >'$CFS/subsystems/$A/namespaces/2/device_path'"
+check mkdir "$CFS/ports/1/referrals/r1"
+check sh -c "echo 127.0.0.2 >'$CFS/ports/1/referrals/r1/addr_traddr'"
+tree >/tmp/running.tree
+check vnvme export save /tmp/running.json
+expect_output '^0$' jq '.subsystems[0].namespaces[1].enable' /tmp/running.json
+
+# same_tree WHAT: the configfs tree is the running one, entry for entry.
+same_tree() {
+	tree >/tmp/now.tree
+	if cmp -s /tmp/running.tree /tmp/now.tree; then
+		ok "the target is as it was ($*, $(wc -l </tmp/now.tree) entries)"
+	else
+		fail "the target changed ($*)"
+		diff /tmp/running.tree /tmp/now.tree | head -20 | sed 's/^/    /'
+	fi
+}
+
+# A restore the kernel refuses midway, after the running target was removed:
+# exit 1, the cause, and the running target back.
 jq '.subsystems[0].namespaces[0].device.path = "/dev/nosuch"' /tmp/nvmetcli.json >/tmp/bad.json
-expect_error 1 'enable.*(No such file|does not exist)' vnvme export restore --yes /tmp/bad.json
-empty "after a failed restore"
+expect_error 1 'enable.*does not exist.*put back as it was' vnvme export restore --yes /tmp/bad.json
+same_tree "after a restore with a missing device"
 jq '.ports[0].addr.traddr = "10.255.0.1"' /tmp/nvmetcli.json >/tmp/bad2.json
-expect_error 1 'not configured on this machine' vnvme export restore --yes /tmp/bad2.json
-empty "after a restore that cannot bind"
-echo '{"subsystems": [{"nqn": 5}]}' >/tmp/bad3.json
-expect_error 1 'no valid "nqn"' vnvme export restore /tmp/bad3.json
+expect_error 1 'not configured on this machine.*put back as it was' vnvme export restore --yes /tmp/bad2.json
+same_tree "after a restore that cannot bind"
+# the last step fails: port 2 on the address port 1 listens on
+jq '.ports += [.ports[0] | .portid = 2]' /tmp/nvmetcli.json >/tmp/bad3.json
+expect_error 1 'ports/2/subsystems.*in use.*put back as it was' vnvme export restore --yes /tmp/bad3.json
+same_tree "after a restore whose second port is in use"
+
+# A clear or delete the kernel refuses midway: a mount on the referral
+# makes its rmdir fail (EBUSY) after the port was unlinked and stopped
+# listening; the link must come back.
+check mount -t tmpfs none "$CFS/ports/1/referrals/r1"
+tree >/tmp/running.tree
+expect_error 1 'referrals/r1.*busy.*put back as it was' vnvme export clear --yes
+same_tree "after a clear that failed midway"
+expect_error 1 'referrals/r1.*busy.*put back as it was' vnvme export delete "$A"
+same_tree "after a delete that failed midway"
+expect_error 1 'referrals/r1.*busy.*put back as it was' vnvme export restore --yes /tmp/running.json
+same_tree "after a restore whose clear failed midway"
+check umount "$CFS/ports/1/referrals/r1"
+tree >/tmp/running.tree
+
+# Names from a file become configfs paths: checked, with the whole file,
+# before anything changes (exit 2, the field named).
+# (before: a symlink /tmp/pwned, made by root, outside configfs)
+jq '.subsystems[0].allowed_hosts = ["../../../../../../../../tmp/pwned"]' /tmp/running.json >/tmp/evil.json
+expect_error 2 'allowed_hosts\[0\].*contains' vnvme export restore --yes /tmp/evil.json
+jq '.ports[0].subsystems = ["../../../../pwned"]' /tmp/running.json >/tmp/evil2.json
+expect_error 2 'port 1: subsystems\[0\].*contains' vnvme export restore --yes /tmp/evil2.json
+jq '.hosts = []' /tmp/running.json >/tmp/nohost.json
+expect_error 2 "allowed_hosts\\[0\\]: $HOST is not in \"hosts\"" vnvme export restore --yes /tmp/nohost.json
+jq '.subsystems |= map(select(.nqn != "'"$B"'"))' /tmp/running.json >/tmp/nosub.json
+expect_error 2 "subsystems\\[0\\]: $B is not in \"subsystems\"" vnvme export restore --yes /tmp/nosub.json
+echo '{"subsystems": [{"nqn": 5}]}' >/tmp/bad4.json
+expect_error 2 'no valid "nqn"' vnvme export restore /tmp/bad4.json
+expect_error 2 "NQN '..' is not a name" vnvme export delete ..
+n=$(find /tmp /sys/kernel/config -name 'pwned*' | wc -l)
+[ "$n" = 0 ] && ok "nothing named pwned anywhere" || fail "$n entries named pwned"
+same_tree "after the refused files"
+
+# What a host sees of the target put back: nvme-cli discovers both
+# exports, connects to A as the allowed host and reads /dev/sda's bytes.
+out=$(nvme discover -t tcp -a 127.0.0.1 -s 4420 -q "$HOST" -o json)
+recs=$(printf '%s' "$out" | jq -r '[.records[].subnqn] | sort | join(" ")')
+case "$recs" in
+*"$A"*) ok "nvme discover on 4420 lists $A ($recs)" ;;
+*) fail "nvme discover on 4420: $recs" ;;
+esac
+expect_output "$B" sh -c "nvme discover -t tcp -a 127.0.0.1 -s 4421 -o json | jq -r '.records[].subnqn'"
+check nvme connect -t tcp -n "$A" -a 127.0.0.1 -s 4420 -q "$HOST"
+dev=
+i=0
+while [ -z "$dev" ] && [ $i -lt 50 ]; do
+	dev=$(nvme list -o json | jq -r '.Devices[] | select(.SerialNumber == "sn-a") | .DevicePath' | head -n 1)
+	[ -b "$dev" ] || { dev=; sleep 0.1; }
+	i=$((i + 1))
+done
+[ -n "$dev" ] && ok "connected: $dev" || fail "no namespace with serial sn-a"
+check dd if=/dev/urandom of=/dev/sda bs=1M count=1 oflag=direct
+check cmp -n 1048576 /dev/sda "$dev"
+check nvme disconnect -n "$A"
+
+# --- save: strict, never through a planted symlink, '-' is stdout ---------
+check sh -c 'vnvme export save - >/tmp/stdout.json'
+check test ! -e ./-
+check vnvme export save /tmp/file.json
+check cmp /tmp/stdout.json /tmp/file.json
+echo precious >/tmp/victim
+ln -s /tmp/victim /tmp/s.json.temp
+expect_error 1 's.json.temp: File exists' vnvme export save /tmp/s.json
+expect_output '^precious$' cat /tmp/victim
+check test ! -e /tmp/s.json
+check sh -c "printf '/dev/\\377' >'$CFS/subsystems/$A/namespaces/2/device_path'"
+expect_error 1 "subsystem $A: namespace 2: device_path is not UTF-8" vnvme export save /tmp/u.json
+check test ! -e /tmp/u.json
+check test ! -e /tmp/u.json.temp
+check vnvme export clear --yes
+empty "at the end"
 
 finish

@@ -46,6 +46,11 @@ START_TEST(nqn_rules)
 	ck_assert_int_eq(vn_nvmet_nqn_check(ctx, "a/b"), -EINVAL);
 	ck_assert_int_eq(vn_nvmet_nqn_check(ctx, ""), -EINVAL);
 	ck_assert_int_eq(vn_nvmet_nqn_check(ctx, "a\tb"), -EINVAL);
+	/* configfs path components: never a step up or a control byte */
+	ck_assert_int_eq(vn_nvmet_nqn_check(ctx, "."), -EINVAL);
+	ck_assert_int_eq(vn_nvmet_nqn_check(ctx, ".."), -EINVAL);
+	ck_assert_int_eq(vn_nvmet_nqn_check(ctx, "nqn.2024-01.io.vnvme:\x1b[2J"), -EINVAL);
+	ck_assert_int_eq(vn_nvmet_nqn_check(ctx, "nqn.2024-01.io.vnvme:\xc3\xa9"), -EINVAL);
 	ck_assert_int_eq(vn_nvmet_nqn_check(ctx, VN_NQN_DISCOVERY), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(vn_ctx_error(ctx), "discovery"));
 	/* 222 bytes is the limit (NVMF_NQN_SIZE 223 with the NUL) */
@@ -110,7 +115,7 @@ START_TEST(json_round_trip_is_byte_exact)
 	char *text = slurp(DATA "nvmetcli.json"), *out = NULL;
 
 	ck_assert_int_eq(vn_nvmet_json_decode(ctx, text, &cfg), 0);
-	ck_assert_int_eq(vn_nvmet_json_encode(cfg, &out), 0);
+	ck_assert_int_eq(vn_nvmet_json_encode(ctx, cfg, &out), 0);
 	ck_assert_str_eq(out, text);
 	vn_nvmet_config_free(cfg);
 	free(out);
@@ -246,7 +251,7 @@ START_TEST(read_tree_saves_as_nvmetcli)
 	ctx = unit_ctx(root);
 	ck_assert_int_eq(vn_nvmet_read(ctx, &cfg), 0);
 	ck_assert_uint_eq(cfg->ports[0].connections, 0);
-	ck_assert_int_eq(vn_nvmet_json_encode(cfg, &out), 0);
+	ck_assert_int_eq(vn_nvmet_json_encode(ctx, cfg, &out), 0);
 	ck_assert_str_eq(out, text);
 	vn_nvmet_config_free(cfg);
 	free(out);
@@ -385,6 +390,320 @@ START_TEST(create_refusals_change_nothing)
 }
 END_TEST
 
+/* ---- all or nothing: a failure puts the running configuration back ---- */
+
+/* The running configuration in its saved form (what restore would read). */
+static char *saved_form(const char *root)
+{
+	struct vn_ctx *ctx = unit_ctx(root);
+	struct vn_nvmet_config *cfg = NULL;
+	char *out = NULL;
+
+	ck_assert_int_eq(vn_nvmet_read(ctx, &cfg), 0);
+	ck_assert_int_eq(vn_nvmet_json_encode(ctx, cfg, &out), 0);
+	vn_nvmet_config_free(cfg);
+	vn_ctx_free(ctx);
+	return out;
+}
+
+static bool exists(const char *root, const char *rel)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	return lstat(path, &st) == 0;
+}
+
+/* The call failed (@r) at @what, and the configuration is @before again. */
+static void assert_put_back(struct vn_ctx *ctx, int r, const char *what, const char *root,
+			    char *before)
+{
+	char *after = saved_form(root);
+
+	ck_assert_int_lt(r, 0);
+	ck_assert_msg(strstr(vn_ctx_error(ctx), what) &&
+		      strstr(vn_ctx_error(ctx), "put back as it was"), "%s", vn_ctx_error(ctx));
+	ck_assert_str_eq(after, before);
+	free(before);
+	free(after);
+}
+
+/*
+ * In a temp tree a port directory holds plain files, so its rmdir fails
+ * (ENOTEMPTY) after its link was removed: clear must put the link back.
+ */
+START_TEST(clear_failure_puts_everything_back)
+{
+	char *root = unit_tmpdir(), *before;
+	struct vn_ctx *ctx;
+
+	make_tree(root);
+	before = saved_form(root);
+	ctx = unit_ctx(root);
+	assert_put_back(ctx, vn_nvmet_clear(ctx), "ports/1", root, before);
+	ck_assert(exists(root, CFS "/ports/1/subsystems/" NQN));
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+#define NQN_B "nqn.2024-01.io.vnvme:b"
+
+/* A second subsystem on port 1, so deleting NQN keeps the port. */
+static void add_subsys_b(const char *root)
+{
+	char target[PATH_MAX], link[PATH_MAX];
+
+	unit_write(root, CFS "/subsystems/" NQN_B "/attr_allow_any_host", "1\n");
+	snprintf(target, sizeof(target), "/" CFS "/subsystems/" NQN_B);
+	snprintf(link, sizeof(link), "%s/" CFS "/ports/1/subsystems/" NQN_B, root);
+	ck_assert_int_eq(symlink(target, link), 0);
+}
+
+/*
+ * delete unlinks the port, disables the namespace, then cannot rmdir it:
+ * the link and the enable state come back.
+ */
+START_TEST(delete_failure_puts_everything_back)
+{
+	char *root = unit_tmpdir(), *before;
+	struct vn_ctx *ctx;
+
+	make_tree(root);
+	add_subsys_b(root);
+	before = saved_form(root);
+	ctx = unit_ctx(root);
+	assert_put_back(ctx, vn_nvmet_export_delete(ctx, NQN, false), "namespaces/1", root,
+			before);
+	ck_assert_str_eq(unit_read(root, CFS "/subsystems/" NQN "/namespaces/1/enable"), "1\n");
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+#define OLD_HOST "nqn.2024-01.io.vnvme:old-host"
+
+/* A target holding one host: clear works in a temp tree (empty dirs). */
+static void make_host_tree(const char *root)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/" CFS "/hosts/" OLD_HOST, root);
+	unit_mkdirs(path);
+	snprintf(path, sizeof(path), "%s/" CFS "/subsystems", root);
+	unit_mkdirs(path);
+	snprintf(path, sizeof(path), "%s/" CFS "/ports", root);
+	unit_mkdirs(path);
+	snprintf(path, sizeof(path), "%s/sys/module/nvmet", root);
+	unit_mkdirs(path);
+	snprintf(path, sizeof(path), "%s/sys/module/nvmet_tcp", root);
+	unit_mkdirs(path);
+}
+
+static const char *restore_file =
+	"{\"hosts\": [{\"nqn\": \"" HOST "\"}], \"subsystems\": [{\"nqn\": \"" NQN "\","
+	" \"allowed_hosts\": [\"" HOST "\"], \"namespaces\": [{\"nsid\": 1, \"enable\": 1,"
+	" \"device\": {\"path\": \"/dev/sdc\"}}]}]}";
+
+/*
+ * The restore clears the target, then fails midway (a temp tree has no
+ * namespaces/ default group): what it made goes, the old host comes back.
+ */
+START_TEST(restore_failure_puts_back_the_running_one)
+{
+	char *root = unit_tmpdir(), *before;
+	struct vn_nvmet_config *cfg = NULL;
+	struct vn_ctx *ctx;
+
+	make_host_tree(root);
+	before = saved_form(root);
+	ctx = unit_ctx(root);
+	ck_assert_int_eq(vn_nvmet_json_decode(ctx, restore_file, &cfg), 0);
+	assert_put_back(ctx, vn_nvmet_replace(ctx, cfg), "namespaces/1", root, before);
+	ck_assert(!exists(root, CFS "/hosts/" HOST));
+	ck_assert(!exists(root, CFS "/subsystems/" NQN));
+	vn_nvmet_config_free(cfg);
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+/* Plants a file where the rollback recreates the old host: mkdir fails. */
+static void block_rollback(void *data, bool dry_run, const char *action)
+{
+	char want[PATH_MAX];
+
+	(void)dry_run;
+	snprintf(want, sizeof(want), "mkdir %s/" CFS "/hosts/" OLD_HOST, (const char *)data);
+	if (strcmp(action, want) == 0)
+		unit_write(data, CFS "/hosts/" OLD_HOST, "");
+}
+
+/* A rollback step that fails is reported with the first failure. */
+START_TEST(restore_reports_a_failed_rollback)
+{
+	char *root = unit_tmpdir();
+	struct vn_nvmet_config *cfg = NULL;
+	struct vn_ctx *ctx;
+
+	make_host_tree(root);
+	ctx = unit_ctx(root);
+	ck_assert_int_eq(vn_nvmet_json_decode(ctx, restore_file, &cfg), 0);
+	vn_ctx_set_action_cb(ctx, block_rollback, root);
+	ck_assert_int_lt(vn_nvmet_replace(ctx, cfg), 0);
+	ck_assert_msg(strstr(vn_ctx_error(ctx), "namespaces/1") &&
+		      strstr(vn_ctx_error(ctx), "not put back") &&
+		      strstr(vn_ctx_error(ctx), OLD_HOST), "%s", vn_ctx_error(ctx));
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_FAILED);
+	vn_nvmet_config_free(cfg);
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+/*
+ * A referral saved with empty values (nvmetcli saves what it reads): a
+ * zero-length configfs write fails (EFAULT), so none is made.
+ */
+START_TEST(apply_writes_no_empty_value)
+{
+	static const char *file =
+		"{\"ports\": [{\"portid\": 1, \"addr\": {\"trtype\": \"tcp\"}, \"referrals\":"
+		" [{\"name\": \"r1\", \"enable\": 0, \"addr\": {\"adrfam\": \"\","
+		" \"traddr\": \"127.0.0.2\"}}]}]}";
+	struct vn_nvmet_config *cfg = NULL;
+	char *root = unit_tmpdir();
+	struct vn_ctx *ctx;
+
+	ctx = unit_ctx(root);
+	vn_ctx_set_dry_run(ctx, true);
+	vn_ctx_set_action_cb(ctx, record, root);
+	actions[0] = '\0';
+	ck_assert_int_eq(vn_nvmet_json_decode(ctx, file, &cfg), 0);
+	ck_assert_int_eq(vn_nvmet_apply(ctx, cfg), 0);
+	ck_assert_ptr_nonnull(strstr(actions, "referrals/r1/addr_traddr: 127.0.0.2\n"));
+	ck_assert_ptr_null(strstr(actions, "addr_adrfam"));
+	vn_nvmet_config_free(cfg);
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+/* ---- names from a file are configfs paths: checked before any change ---- */
+
+START_TEST(restore_checks_every_name_first)
+{
+	static const struct {
+		const char *json, *msg;
+	} bad[] = {
+		{ "{\"hosts\": [{\"nqn\": \"" HOST "\"}], \"subsystems\": [{\"nqn\": \"" NQN "\","
+		  " \"allowed_hosts\": [\"../../../../pwned\"]}]}", "allowed_hosts[0]" },
+		{ "{\"subsystems\": [{\"nqn\": \"" NQN "\"}], \"ports\": [{\"portid\": 1,"
+		  " \"subsystems\": [\"../../../../pwned\"]}]}", "port 1: subsystems[0]" },
+		{ "{\"subsystems\": [{\"nqn\": \"..\"}]}", "'..'" },
+		{ "{\"hosts\": [{\"nqn\": \".\"}]}", "hosts[0]" },
+		{ "{\"hosts\": [{\"nqn\": \"a\\u0001b\"}]}", "hosts[0]" },
+		{ "{\"ports\": [{\"portid\": 1, \"referrals\": [{\"name\": \"..\"}]}]}", "referral" },
+		{ "{\"subsystems\": [{\"nqn\": \"" NQN "\", \"allowed_hosts\": [\"" HOST "\"]}]}",
+		  "allowed_hosts[0]: " HOST " is not in \"hosts\"" },
+		{ "{\"ports\": [{\"portid\": 1, \"subsystems\": [\"" NQN "\"]}]}",
+		  "subsystems[0]: " NQN " is not in \"subsystems\"" },
+		{ "{\"ports\": [{\"portid\": \"1x\"}]}", "portid" },
+		{ "{\"ports\": [{\"portid\": 1}, {\"portid\": 1}]}", "port 1 twice" },
+		{ "{\"subsystems\": [{\"nqn\": \"" NQN "\"}, {\"nqn\": \"" NQN "\"}]}", "twice" },
+	};
+	char *root = unit_tmpdir(), path[PATH_MAX];
+	struct vn_ctx *ctx;
+
+	make_tree(root);
+	ctx = unit_ctx(root);
+	vn_ctx_set_dry_run(ctx, true);
+	vn_ctx_set_action_cb(ctx, record, root);
+	snprintf(path, sizeof(path), "%s/bad.json", root);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vn_nvmet_config *cfg = NULL;
+
+		unit_write(root, "bad.json", bad[i].json);
+		vn_ctx_clear_error(ctx);
+		ck_assert_msg(vn_nvmet_load(ctx, path, &cfg) == -EINVAL, "loaded %zu", i);
+		ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_INVALID);
+		ck_assert_msg(strstr(vn_ctx_error(ctx), bad[i].msg), "case %zu: %s", i,
+			      vn_ctx_error(ctx));
+		/* the library refuses such a configuration too, before any action */
+		actions[0] = '\0';
+		if (vn_nvmet_json_decode(ctx, bad[i].json, &cfg) == 0) {
+			ck_assert_msg(vn_nvmet_apply(ctx, cfg) == -EINVAL, "applied %zu", i);
+			ck_assert_msg(vn_nvmet_replace(ctx, cfg) == -EINVAL, "replaced %zu", i);
+			vn_nvmet_config_free(cfg);
+		}
+		ck_assert_msg(strcmp(actions, "") == 0, "case %zu acted: %s", i, actions);
+	}
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+/* ---- save ---- */
+
+/* A value jansson cannot hold (not UTF-8) fails the save: nothing dropped. */
+START_TEST(save_refuses_what_json_cannot_hold)
+{
+	char *root = unit_tmpdir(), path[PATH_MAX];
+	struct vn_ctx *ctx;
+
+	make_tree(root);
+	unit_write(root, CFS "/subsystems/" NQN "/namespaces/1/device_path", "/dev/\xff\xfe\n");
+	ctx = unit_ctx(root);
+	snprintf(path, sizeof(path), "%s/out.json", root);
+	ck_assert_int_eq(vn_nvmet_save(ctx, path), -EINVAL);
+	ck_assert_msg(strstr(vn_ctx_error(ctx), "namespace 1") &&
+		      strstr(vn_ctx_error(ctx), "UTF-8"), "%s", vn_ctx_error(ctx));
+	ck_assert(!exists(root, "out.json"));
+	ck_assert(!exists(root, "out.json.temp"));
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+/* A symlink planted at FILE.temp is never followed. */
+START_TEST(save_never_follows_a_planted_symlink)
+{
+	char *root = unit_tmpdir(), path[PATH_MAX], victim[PATH_MAX], tmp[PATH_MAX];
+	struct vn_ctx *ctx;
+	struct stat st;
+
+	make_tree(root);
+	unit_write(root, "victim", "precious\n");
+	snprintf(victim, sizeof(victim), "%s/victim", root);
+	snprintf(path, sizeof(path), "%s/out.json", root);
+	snprintf(tmp, sizeof(tmp), "%s/out.json.temp", root);
+	ck_assert_int_eq(symlink(victim, tmp), 0);
+	ctx = unit_ctx(root);
+	ck_assert_int_lt(vn_nvmet_save(ctx, path), 0);
+	ck_assert_msg(strstr(vn_ctx_error(ctx), "out.json.temp"), "%s", vn_ctx_error(ctx));
+	ck_assert_str_eq(unit_read(root, "victim"), "precious\n");
+	ck_assert(!exists(root, "out.json"));
+	/* without the plant: written, mode 0600, no temp file left */
+	ck_assert_int_eq(unlink(tmp), 0);
+	vn_ctx_clear_error(ctx);
+	ck_assert_int_eq(vn_nvmet_save(ctx, path), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0600);
+	ck_assert(!exists(root, "out.json.temp"));
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("nvmet");
@@ -400,6 +719,14 @@ int main(void)
 	tcase_add_test(tc, delete_order_dry_run);
 	tcase_add_test(tc, delete_refused_while_connected);
 	tcase_add_test(tc, create_refusals_change_nothing);
+	tcase_add_test(tc, clear_failure_puts_everything_back);
+	tcase_add_test(tc, delete_failure_puts_everything_back);
+	tcase_add_test(tc, restore_failure_puts_back_the_running_one);
+	tcase_add_test(tc, restore_reports_a_failed_rollback);
+	tcase_add_test(tc, apply_writes_no_empty_value);
+	tcase_add_test(tc, restore_checks_every_name_first);
+	tcase_add_test(tc, save_refuses_what_json_cannot_hold);
+	tcase_add_test(tc, save_never_follows_a_planted_symlink);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
