@@ -6,6 +6,7 @@ PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 
 CC ?= cc
@@ -55,7 +56,7 @@ CLIA := $(BUILD)/libvnvme-cli.a
 HEADERS := $(wildcard lib/*.h cmd/*.h)
 
 .PHONY: all deps check check-unit check-cli check-san check-lab demo install \
-	clean cppcheck
+	clean cppcheck check-units
 
 all: $(VNVME)
 
@@ -92,6 +93,10 @@ check-unit: $(UNIT_BIN)
 check-cli: $(VNVME)
 	VNVME=$(abspath $(VNVME)) tests/cli/run
 
+# The installed systemd units, judged by systemd-analyze verify.
+check-units: $(VNVME)
+	tests/systemd/verify
+
 # Unit and CLI tests again under ASan+UBSan.
 check-san:
 	$(MAKE) SANITIZE=1 check-unit check-cli
@@ -104,7 +109,7 @@ check-lab:
 # Everything: unit, CLI, sanitizers, the lab (a real kernel in QEMU).
 check: deps
 	$(MAKE) cppcheck
-	$(MAKE) check-unit check-cli
+	$(MAKE) check-unit check-cli check-units
 	$(MAKE) check-san
 	$(MAKE) check-lab
 
@@ -123,6 +128,11 @@ install: $(VNVME)
 	install -d $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	install -D -m 0644 completions/vnvme $(DESTDIR)$(BASHCOMPDIR)/vnvme
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in systemd/*.service.in; do \
+		sed 's|@SBINDIR@|$(SBINDIR)|g' $$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in) && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in) || exit 1; \
+	done
 
 clean:
 	rm -rf build build-san vnvme
