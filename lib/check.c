@@ -175,9 +175,15 @@ static void check_export(struct vn_ctx *ctx, unsigned int needs, struct vn_check
 		    "'discover' fail: no NVMe/TCP host transport");
 }
 
-/* NVMe in-band authentication: a dhchap_key under a target host, else the config. */
-static int auth_support(struct vn_ctx *ctx, const char *release)
+/*
+ * NVMe in-band authentication: a dhchap_key under a target host, else the
+ * kernel's config, else: NVME_TARGET_AUTH selects NVME_AUTH (the nvme-auth
+ * module), so an nvmet without nvme-auth has none.
+ */
+static int auth_support(struct vn_ctx *ctx, const struct vn_check_report *rep,
+			const char *release)
 {
+	enum vn_kmod_state st;
 	char **hosts = NULL, line[256], path[VN_PATH_MAX];
 	_cleanup_fclose_ FILE *f = NULL;
 	int n, r = -1;
@@ -191,8 +197,10 @@ static int auth_support(struct vn_ctx *ctx, const char *release)
 	if (vn_path(ctx, path, sizeof(path), "/boot/config-%s", release) < 0)
 		return -1;
 	f = fopen(path, "re");
-	if (!f)
-		return -1;
+	if (!f) {
+		(void)vn_kmod_state(ctx, "nvme-auth", &st, NULL, 0);
+		return st == VN_KMOD_MISSING && have(rep, "nvmet") ? 0 : -1;
+	}
 	r = 0;
 	while (fgets(line, sizeof(line), f))
 		if (strncmp(line, "CONFIG_NVME_TARGET_AUTH=y", 25) == 0)
@@ -204,13 +212,14 @@ static void check_auth(struct vn_ctx *ctx, unsigned int needs, struct vn_check_r
 {
 	enum vn_check_level lvl = needs & VN_NEED_AUTH ? VN_CHECK_MISSING : VN_CHECK_INFO;
 
-	r->auth = auth_support(ctx, r->release);
+	r->auth = auth_support(ctx, r, r->release);
 	if (r->auth == 1)
 		return;
 	finding(r, r->auth == 0 ? lvl : VN_CHECK_INFO, "nvme authentication",
 		"the host allow-list (--allow-host) is the only access control",
 		r->auth == 0 ? "this kernel has no NVMe in-band authentication "
-		"(CONFIG_NVME_TARGET_AUTH unset: no dhchap_key under nvmet hosts)" :
+		"(CONFIG_NVME_TARGET_AUTH unset: no dhchap_key under nvmet hosts, "
+		"no nvme-auth module)" :
 		"cannot tell whether this kernel has NVMe in-band authentication "
 		"(no nvmet host to look at, no /boot/config-%s)", r->release);
 }

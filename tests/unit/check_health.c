@@ -265,7 +265,12 @@ START_TEST(check_modules_engine_and_auth)
 	ck_assert_str_eq(r->cache_engine, "rapiddisk");
 	ck_assert(r->configfs_mounted);
 	ck_assert_uint_eq(r->mem_available_bytes, 1800000ull * 1024);
-	ck_assert_int_eq(r->auth, -1);	/* no nvmet host, no /boot/config */
+	/* no nvmet host, no /boot/config: nvmet without nvme-auth has none */
+	ck_assert_int_eq(r->auth, 0);
+	loaded(root, "nvme_auth");
+	ck_assert_int_eq(vn_check(ctx, &req, r), 0);
+	ck_assert_int_eq(r->auth, -1);	/* nvme-auth may serve the host side only */
+	ck_assert_ptr_nonnull(found(r, VN_CHECK_INFO, "cannot tell"));
 	ck_assert_int_eq(r->modules[1].state, VN_KMOD_LOADED);
 
 	/* 6.1: a host directory without dhchap_key; a kernel config saying so */
