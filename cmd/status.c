@@ -437,10 +437,11 @@ static void print_array(json_t *a)
 	if (json_is_string(json_object_get(a, "journal_device")))
 		printf(", journal %s %s", js(a, "journal_device"), js(a, "journal_mode"));
 	putchar('\n');
-	json_array_foreach(json_object_get(a, "members"), i, m)
+	json_array_foreach(json_object_get(a, "members"), i, m) {
 		if (!json_is_true(json_object_get(m, "journal")) && used < sizeof(buf))
 			used += (size_t)snprintf(buf + used, sizeof(buf) - used, " %s (%s)",
 						 js(m, "device"), js(m, "role"));
+	}
 	printf("        members%s\n", buf);
 	vn_print_notes(json_object_get(a, "notes"), "        ");
 }
@@ -465,18 +466,21 @@ static void print_export(json_t *e)
 	json_t *o;
 
 	printf("export  %-24s %-9s\n", js(e, "nqn"), js(e, "status"));
-	json_array_foreach(json_object_get(e, "namespaces"), i, o)
+	json_array_foreach(json_object_get(e, "namespaces"), i, o) {
 		printf("        namespace %lld %s%s\n", (long long)ji(o, "nsid"), js(o, "device"),
 		       json_is_true(json_object_get(o, "enabled")) ? "" : " (disabled)");
-	json_array_foreach(json_object_get(e, "ports"), i, o)
+	}
+	json_array_foreach(json_object_get(e, "ports"), i, o) {
 		printf("        port %lld %s %s:%lld, %lld TCP connection%s\n",
 		       (long long)ji(o, "portid"), js(o, "transport"), js(o, "address"),
 		       (long long)ji(o, "port"), (long long)ji(o, "connections"),
 		       ji(o, "connections") == 1 ? "" : "s");
+	}
 	if (json_is_true(json_object_get(e, "allow_any_host")))
 		printf("        hosts: any\n");
-	json_array_foreach(json_object_get(e, "allowed_hosts"), i, o)
+	json_array_foreach(json_object_get(e, "allowed_hosts"), i, o) {
 		printf("        host %s\n", json_string_value(o));
+	}
 	vn_print_notes(json_object_get(e, "notes"), "        ");
 }
 
@@ -493,18 +497,23 @@ static void print_stack(json_t *doc)
 	size_t i;
 	json_t *o;
 
-	json_array_foreach(json_object_get(doc, "arrays"), i, o)
+	json_array_foreach(json_object_get(doc, "arrays"), i, o) {
 		print_array(o);
-	json_array_foreach(json_object_get(doc, "caches"), i, o)
+	}
+	json_array_foreach(json_object_get(doc, "caches"), i, o) {
 		print_cache(o);
-	json_array_foreach(json_object_get(doc, "exports"), i, o)
+	}
+	json_array_foreach(json_object_get(doc, "exports"), i, o) {
 		print_export(o);
-	json_array_foreach(json_object_get(doc, "controllers"), i, o)
+	}
+	json_array_foreach(json_object_get(doc, "controllers"), i, o) {
 		print_ctrl(o);
-	json_array_foreach(json_object_get(doc, "problems"), i, o)
+	}
+	json_array_foreach(json_object_get(doc, "problems"), i, o) {
 		if (strcmp(js(o, "layer"), "stack") == 0)
 			printf("stack   %-24s %-9s %s\n", js(o, "object"), js(o, "status"),
 			       js(o, "text"));
+	}
 	printf("status: %s\n", js(doc, "status"));
 }
 
@@ -516,9 +525,10 @@ static json_t *syncing(json_t *doc)
 	size_t i;
 	json_t *a;
 
-	json_array_foreach(json_object_get(doc, "arrays"), i, a)
+	json_array_foreach(json_object_get(doc, "arrays"), i, a) {
 		if (json_is_object(json_object_get(a, "sync")))
 			return a;
+	}
 	return NULL;
 }
 
