@@ -192,23 +192,43 @@ static const char *attr_or(const struct vn_nvmet_attr *a, unsigned int n, const 
 	return v ? v : "";
 }
 
-static json_t *export_ports_json(const struct vn_nvmet_config *cfg, const char *nqn)
+#define PEERS_MAX 32
+
+/* The addresses connected to a port: what the 6.1 kernel shows of its hosts. */
+static json_t *peers_json(struct vn_cli *cli, long port)
+{
+	char (*peers)[VN_PEER_MAX] = calloc(PEERS_MAX, VN_PEER_MAX);
+	json_t *arr = json_array();
+	int n;
+
+	if (!peers)
+		return arr;
+	n = port > 0 ? vn_tcp_peers(cli->ctx, (unsigned int)port, peers, PEERS_MAX) : 0;
+	for (int i = 0; i < n; i++)
+		json_array_append_new(arr, json_string(peers[i]));
+	free(peers);
+	return arr;
+}
+
+static json_t *export_ports_json(struct vn_cli *cli, const struct vn_nvmet_config *cfg,
+				 const char *nqn)
 {
 	json_t *arr = json_array();
 
 	for (unsigned int i = 0; i < cfg->nports; i++) {
 		const struct vn_nvmet_port *p = &cfg->ports[i];
+		long port = strtol(attr_or(p->attrs, p->nattrs, "addr_trsvcid"), NULL, 10);
 
 		for (unsigned int j = 0; j < p->nsubsys; j++) {
 			if (strcmp(p->subsys[j], nqn) != 0)
 				continue;
-			json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:I, s:I}",
+			json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:I, s:I, s:o}",
 				"portid", (json_int_t)p->portid,
 				"transport", attr_or(p->attrs, p->nattrs, "addr_trtype"),
 				"address", attr_or(p->attrs, p->nattrs, "addr_traddr"),
-				"port", (json_int_t)strtol(attr_or(p->attrs, p->nattrs,
-								   "addr_trsvcid"), NULL, 10),
-				"connections", (json_int_t)p->connections));
+				"port", (json_int_t)port,
+				"connections", (json_int_t)p->connections,
+				"peers", p->connections ? peers_json(cli, port) : json_array()));
 		}
 	}
 	return arr;
@@ -232,7 +252,7 @@ static json_t *export_json(struct vn_cli *cli, const struct vn_nvmet_config *cfg
 	/* nvmet on Linux 6.1 lists no connected host anywhere: null, not [] */
 	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:n, s:o}",
 		"nqn", s->nqn, "status", vn_health_name(h), "namespaces", nss,
-		"ports", export_ports_json(cfg, s->nqn), "allowed_hosts", hosts,
+		"ports", export_ports_json(cli, cfg, s->nqn), "allowed_hosts", hosts,
 		"allow_any_host", strcmp(attr_or(s->attrs, s->nattrs, "attr_allow_any_host"),
 					 "1") == 0,
 		"connected_hosts", "notes", notes_json(rep, n0, NULL));
@@ -471,10 +491,17 @@ static void print_export(json_t *e)
 		       json_is_true(json_object_get(o, "enabled")) ? "" : " (disabled)");
 	}
 	json_array_foreach(json_object_get(e, "ports"), i, o) {
-		printf("        port %lld %s %s:%lld, %lld TCP connection%s\n",
+		size_t k;
+		json_t *peer;
+
+		printf("        port %lld %s %s:%lld, %lld TCP connection%s",
 		       (long long)ji(o, "portid"), js(o, "transport"), js(o, "address"),
 		       (long long)ji(o, "port"), (long long)ji(o, "connections"),
 		       ji(o, "connections") == 1 ? "" : "s");
+		json_array_foreach(json_object_get(o, "peers"), k, peer) {
+			printf("%s%s", k ? ", " : " from ", json_string_value(peer));
+		}
+		putchar('\n');
 	}
 	if (json_is_true(json_object_get(e, "allow_any_host")))
 		printf("        hosts: any\n");

@@ -4,6 +4,7 @@
  * target export, host controller), judged from what the kernel shows, and
  * the host side's controllers from /sys/class/nvme.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,26 +56,40 @@ static enum vn_health worst_since(const struct vn_health_report *rep, unsigned i
 
 /* ---- md ---- */
 
-/* Would the array still hold its data with these slots missing? */
-static bool md_lost(const struct vn_md_status *st)
+/*
+ * Slots without a working member: md/degraded, or the holes in mdstat's
+ * [UUU_] if more (md clears degraded as a recovery ends, a moment before
+ * the last member shows in sync).
+ */
+static unsigned int md_missing(const struct vn_md_status *st)
+{
+	unsigned int holes = 0;
+
+	for (const char *p = st->health; *p; p++)
+		holes += *p == '_';
+	return holes > st->degraded ? holes : st->degraded;
+}
+
+/* Would the array still hold its data with @missing slots empty? */
+static bool md_lost(const struct vn_md_status *st, unsigned int missing)
 {
 	const char *lv = st->level;
 	size_t len = strlen(st->health);
 
-	if (st->degraded == 0)
+	if (missing == 0)
 		return false;
 	if (strcmp(lv, "raid1") == 0)
-		return st->degraded >= st->raid_disks;
+		return missing >= st->raid_disks;
 	if (strcmp(lv, "raid4") == 0 || strcmp(lv, "raid5") == 0)
-		return st->degraded > 1;
+		return missing > 1;
 	if (strcmp(lv, "raid6") == 0)
-		return st->degraded > 2;
+		return missing > 2;
 	if (strcmp(lv, "raid10") == 0) {
 		/* near-2 layout (the default): slots 2k and 2k+1 mirror each other */
 		for (size_t i = 0; i + 1 < len; i += 2)
 			if (st->health[i] == '_' && st->health[i + 1] == '_')
 				return true;
-		return len == 0 && st->degraded * 2 >= st->raid_disks;
+		return len == 0 && missing * 2 >= st->raid_disks;
 	}
 	return true;	/* raid0, linear: no redundancy */
 }
@@ -118,16 +133,16 @@ static const struct vn_md_member *rebuilding(const struct vn_md_status *st)
 	return NULL;
 }
 
-static void md_members(const struct vn_md_status *st, const char *obj,
-		       struct vn_health_report *rep)
+static void md_members(const struct vn_md_status *st, unsigned int missing,
+		       const char *obj, struct vn_health_report *rep)
 {
 	for (unsigned int i = 0; i < st->nmembers; i++) {
 		const struct vn_md_member *m = &st->members[i];
 
 		if (m->faulty && !m->journal)
-			vn_health_add(rep, st->degraded ? VN_HEALTH_DEGRADED : VN_HEALTH_OK,
+			vn_health_add(rep, missing ? VN_HEALTH_DEGRADED : VN_HEALTH_OK,
 				      "raid", obj, "member /dev/%s is faulty%s", m->name,
-				      st->degraded ? "" : " and no longer used ('vnvme raid "
+				      missing ? "" : " and no longer used ('vnvme raid "
 				      "remove' drops it)");
 	}
 }
@@ -152,7 +167,7 @@ static void md_journal(const struct vn_md_status *st, const char *obj,
 
 enum vn_health vn_health_md(const struct vn_md_status *st, struct vn_health_report *rep)
 {
-	unsigned int n0 = rep->n;
+	unsigned int n0 = rep->n, missing = md_missing(st);
 	const struct vn_md_member *r;
 	char obj[VN_NAME_MAX + 8], slots[128], sync[128];
 
@@ -167,24 +182,24 @@ enum vn_health vn_health_md(const struct vn_md_status *st, struct vn_health_repo
 		vn_health_add(rep, VN_HEALTH_FAILED, "raid", obj, "array state %s",
 			      st->array_state);
 	missing_slots(st, slots, sizeof(slots));
-	if (md_lost(st))
+	if (md_lost(st, missing))
 		vn_health_add(rep, VN_HEALTH_FAILED, "raid", obj, "%u of %u members "
-			      "missing or faulty [%s]: more than %s survives", st->degraded,
+			      "missing or faulty [%s]: more than %s survives", missing,
 			      st->raid_disks, st->health, st->level);
-	else if (st->degraded)
+	else if (missing)
 		vn_health_add(rep, VN_HEALTH_DEGRADED, "raid", obj, "%u of %u "
-			      "members missing [%s]%s%s", st->degraded, st->raid_disks,
+			      "members missing [%s]%s%s", missing, st->raid_disks,
 			      st->health, slots[0] ? ", slot " : "", slots);
-	md_members(st, obj, rep);
+	md_members(st, missing, obj, rep);
 	md_journal(st, obj, rep);
 	if (st->syncing) {
 		sync_text(st, sync, sizeof(sync));
 		r = rebuilding(st);
-		if (r && st->degraded)
+		if (r && missing)
 			vn_health_add(rep, VN_HEALTH_DEGRADED, "raid", obj, "rebuilding onto "
 				      "/dev/%s: %s", r->name, sync);
 		else
-			vn_health_add(rep, st->degraded ? VN_HEALTH_DEGRADED : VN_HEALTH_OK,
+			vn_health_add(rep, missing ? VN_HEALTH_DEGRADED : VN_HEALTH_OK,
 				      "raid", obj, "%s", sync);
 	}
 	if (st->readonly || strcmp(st->array_state, "readonly") == 0)
@@ -261,6 +276,50 @@ enum vn_health vn_health_export(struct vn_ctx *ctx, const struct vn_nvmet_config
 	return worst_since(rep, n0);
 }
 
+/* ---- peers of the target's TCP ports ---- */
+
+/* /proc/net/tcp's hex address ("0100007F", 32 digits for IPv6) as text. */
+static bool peer_text(const char *hex, char *buf, size_t len)
+{
+	uint32_t w[4];
+
+	if (strlen(hex) == 8 && sscanf(hex, "%8x", &w[0]) == 1)
+		return inet_ntop(AF_INET, w, buf, (socklen_t)len) != NULL;
+	if (strlen(hex) == 32 && sscanf(hex, "%8x%8x%8x%8x", &w[0], &w[1], &w[2], &w[3]) == 4)
+		return inet_ntop(AF_INET6, w, buf, (socklen_t)len) != NULL;
+	return false;
+}
+
+int vn_tcp_peers(struct vn_ctx *ctx, unsigned int port, char (*ret)[VN_PEER_MAX], size_t max)
+{
+	static const char *const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+	size_t n = 0;
+
+	for (size_t i = 0; i < VN_ARRAY_SIZE(files); i++) {
+		char path[VN_PATH_MAX], line[512], rem[40], text[VN_PEER_MAX];
+		_cleanup_fclose_ FILE *f = NULL;
+		unsigned int lport, st;
+
+		if (vn_path(ctx, path, sizeof(path), "%s", files[i]) < 0)
+			continue;
+		f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f)) {
+			bool seen = false;
+
+			/* "  0: 0100007F:1144 0100007F:C3A2 01 ...": 01 is TCP_ESTABLISHED */
+			if (sscanf(line, " %*u: %*[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%*x %x", &lport,
+				   rem, &st) != 3 || lport != port || st != 1 ||
+			    !peer_text(rem, text, sizeof(text)))
+				continue;
+			for (size_t k = 0; k < n; k++)
+				seen = seen || strcmp(ret[k], text) == 0;
+			if (!seen && n < max)
+				vn_strlcpy(ret[n++], text, VN_PEER_MAX);
+		}
+	}
+	return (int)n;
+}
+
 /* ---- host controllers ---- */
 
 static bool is_ctrl(const char *path, const void *data)
@@ -304,6 +363,7 @@ static void ctrl_ns(struct vn_ctx *ctx, struct vn_nvme_ctrl *c)
 		snprintf(dir, sizeof(dir), "/sys/class/nvme-subsystem/%s", subs[i]);
 		if (!vn_exists(ctx, "%s/%s", dir, c->name))
 			continue;
+		names = NULL;	/* a listing that fails leaves it as it was */
 		ns = vn_list_dir(ctx, dir, NULL, NULL, cmp_names, &names);
 		for (int k = 0; k < ns && !c->dev[0]; k++)
 			if (is_ns(names[k]))

@@ -862,6 +862,14 @@ enum vn_health vn_health_export(struct vn_ctx *ctx, const struct vn_nvmet_config
 				const struct vn_nvmet_subsys *s,
 				struct vn_health_report *rep);
 
+#define VN_PEER_MAX 48
+/*
+ * vn_tcp_peers() - the distinct remote addresses of the established TCP
+ * connections to local @port (/proc/net/tcp{,6}): on Linux 6.1 all that
+ * shows who is connected to an nvmet port. Return: their number (<= @max).
+ */
+int vn_tcp_peers(struct vn_ctx *ctx, unsigned int port, char (*ret)[VN_PEER_MAX], size_t max);
+
 /* An NVMe controller as /sys/class/nvme shows it (host side). */
 struct vn_nvme_ctrl {
 	char name[32];			/* "nvme1" */

@@ -40,9 +40,9 @@ expect_error 12 'no md array, cache mapping, NVMe export or NVMe-oF controller' 
 
 # --- the array: degraded while it recovers, --watch to the end ----------------
 check vnvme partition /dev/sda /dev/sdb /dev/sdc /dev/sdd /dev/sde /dev/nvme0n1
-# a recovery slow enough to be seen (256 MiB at 20 MiB/s: about 13 s)
+# a recovery slow enough to be seen: 2 MB/s while status looks at it
 check modprobe md_mod
-echo 20000 >/proc/sys/dev/raid/speed_limit_max
+echo 2000 >/proc/sys/dev/raid/speed_limit_max
 # shellcheck disable=SC2086
 check vnvme raid create /dev/md0 --level 5 --journal $J $MEMBERS
 expect_error 10 'rebuilding onto /dev/sdd1: recover [0-9.]+%' vnvme status
@@ -54,6 +54,8 @@ jq_ok '.exit_code == 10 and .arrays[0].sync.action == "recover" and
 	(.arrays[0].sync.remaining_seconds | type) == "number" and
 	(.arrays[0].sync.speed_bytes_per_second | type) == "number"'
 expect_exit 10 vnvme raid status /dev/md0
+# full speed again: --watch follows it to the end
+echo 200000 >/proc/sys/dev/raid/speed_limit_max
 expect_output -e '^/dev/md0 recover [0-9.]+%, .*, degraded$' -e '^status: ok$' -- \
 	vnvme status --watch
 lines=$(printf '%s\n' "$LAB_LAST_OUTPUT" | grep -c '^/dev/md0 recover')
@@ -62,7 +64,6 @@ if [ "$lines" -ge 1 ] && [ "$lines" -le 12 ]; then
 else
 	fail "--watch: $lines progress lines"
 fi
-echo 200000 >/proc/sys/dev/raid/speed_limit_max
 expect_output '\[4/4\] \[UUUU\]' cat /proc/mdstat
 
 # --- healthy: the article's stack, every layer named --------------------------
@@ -76,7 +77,7 @@ check vnvme export create /dev/mapper/rc-wa_md0 --nqn "$NQN" --addr 127.0.0.1 --
 check vnvme connect -t tcp -n "$NQN" -a 127.0.0.1 -s 4420
 expect_output -e '^cache +/dev/mapper/rc-wa_md0 +ok +rapiddisk wa over /dev/md0, RAM /dev/rd0 16 MiB' \
 	-e "^export +$NQN +ok" -e '^ +namespace 1 /dev/mapper/rc-wa_md0$' \
-	-e '^ +port 1 tcp 127.0.0.1:4420, [1-9][0-9]* TCP connections?$' \
+	-e '^ +port 1 tcp 127.0.0.1:4420, [1-9][0-9]* TCP connections? from 127.0.0.1$' \
 	-e "^ +host $HOST$" -e '^host +/dev/nvme1 +ok +live, tcp ' -e '^status: ok$' -- vnvme status
 vnvme status --json >"$OUT"
 md_bytes=$(($(cat /sys/block/md0/size) * 512))
@@ -98,7 +99,8 @@ EOF_TCP
 grep -i ':1144 ' /proc/net/tcp /proc/net/tcp6 2>/dev/null | sed 's/^/    tcp: /'
 echo "established on 4420: $conns; vnvme: $(jq '.exports[0].ports[0].connections' "$OUT")"
 jq_ok ".exports[0].nqn == \"$NQN\" and .exports[0].ports[0].connections == $conns and
-	.exports[0].ports[0].port == 4420 and .exports[0].allowed_hosts == [\"$HOST\"] and
+	.exports[0].ports[0].port == 4420 and .exports[0].ports[0].peers == [\"127.0.0.1\"] and
+	.exports[0].allowed_hosts == [\"$HOST\"] and
 	.exports[0].connected_hosts == null"
 ctrl=$(jq -r '.controllers[0].controller' "$OUT")
 jq_ok ".controllers[0].state == \"$(cat "/sys/class/nvme/${ctrl#/dev/}/state")\" and

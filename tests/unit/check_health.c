@@ -71,6 +71,12 @@ START_TEST(md_levels_survive_what_they_should)
 	ck_assert_int_eq(vn_health_md(&st, &rep), VN_HEALTH_DEGRADED);
 	ck_assert(noted(VN_HEALTH_DEGRADED, "member /dev/sdb1 is faulty"));
 	ck_assert(noted(VN_HEALTH_DEGRADED, "1 of 4 members missing [U_UU], slot 1"));
+	/* the end of a recovery: md/degraded already 0, mdstat still [UUU_] */
+	reset();
+	st = array("raid5", 4, "UUUU");
+	snprintf(st.health, sizeof(st.health), "UUU_");
+	ck_assert_int_eq(vn_health_md(&st, &rep), VN_HEALTH_DEGRADED);
+	ck_assert(noted(VN_HEALTH_DEGRADED, "1 of 4 members missing [UUU_], slot 3"));
 	reset();
 	st = array("raid5", 4, "U__U");
 	ck_assert_int_eq(vn_health_md(&st, &rep), VN_HEALTH_FAILED);
@@ -183,6 +189,26 @@ START_TEST(cache_export_ctrl_on_a_tree)
 	reset();
 	ck_assert_int_eq(vn_health_export(ctx, &cfg, &s, &rep), VN_HEALTH_MISSING);
 	ck_assert(noted(VN_HEALTH_MISSING, "linked to no port"));
+
+	/* who is connected: the distinct peers of established sockets on the port */
+	{
+		char peers[4][VN_PEER_MAX];
+
+		unit_write(root, "/proc/net/tcp",
+			   "  sl  local_address rem_address   st\n"
+			   "   0: 0100007F:1144 00000000:0000 0A 0\n"
+			   "   1: 0100007F:1144 0100007F:C3A2 01 0\n"
+			   "   2: 0100007F:1144 0100007F:C3A4 01 0\n"
+			   "   3: 0100007F:C3A2 0100007F:1144 01 0\n"
+			   "   4: 0100007F:1144 0201A8C0:D000 06 0\n");
+		unit_write(root, "/proc/net/tcp6", "  sl  local_address\n"
+			   "   0: 00000000000000000000000001000000:1144 "
+			   "0000000000000000FFFF00000501A8C0:9000 01 0\n");
+		ck_assert_int_eq(vn_tcp_peers(ctx, 4420, peers, 4), 2);
+		ck_assert_str_eq(peers[0], "127.0.0.1");
+		ck_assert_str_eq(peers[1], "::ffff:192.168.1.5");
+		ck_assert_int_eq(vn_tcp_peers(ctx, 4421, peers, 4), 0);
+	}
 
 	/* the host side: a PCIe drive and a fabrics controller with its multipath head */
 	unit_write(root, "/sys/class/nvme/nvme0/transport", "pcie\n");
