@@ -6,6 +6,7 @@ PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 
 CC ?= cc
@@ -64,7 +65,7 @@ HEADERS := $(wildcard lib/*.h cmd/*.h)
 DEPS := $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(BUILD)/cmd/vnvme.d
 
 .PHONY: all deps check check-unit check-cli check-san check-lab check-deb deb \
-	demo install clean cppcheck
+	demo install clean cppcheck check-units
 
 all: $(VNVME)
 
@@ -103,6 +104,10 @@ check-unit: $(UNIT_BIN)
 check-cli: $(VNVME)
 	VNVME=$(abspath $(VNVME)) tests/cli/run
 
+# The installed systemd units, judged by systemd-analyze verify.
+check-units: $(VNVME)
+	tests/systemd/verify
+
 # Unit and CLI tests again under ASan+UBSan.
 check-san:
 	$(MAKE) SANITIZE=1 check-unit check-cli
@@ -118,7 +123,7 @@ check check-unit check-cli check-san check-lab demo: export WERROR := 1
 # Everything: unit, CLI, sanitizers, the lab (a real kernel in QEMU).
 check: deps
 	$(MAKE) cppcheck
-	$(MAKE) check-unit check-cli
+	$(MAKE) check-unit check-cli check-units
 	$(MAKE) check-san
 	$(MAKE) check-deb
 	$(MAKE) check-lab
@@ -150,6 +155,11 @@ install: $(VNVME)
 	install -d $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	install -D -m 0644 completions/vnvme $(DESTDIR)$(BASHCOMPDIR)/vnvme
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in systemd/*.service.in; do \
+		sed 's|@SBINDIR@|$(SBINDIR)|g' $$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in) && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in) || exit 1; \
+	done
 
 clean:
 	rm -rf build build-san vnvme

@@ -33,6 +33,10 @@ enum vn_exit {
 	VN_EXIT_REFUSED = 3,	/* refused for safety: data or in use */
 	VN_EXIT_NOKERNEL = 4,	/* kernel support missing: module, configfs */
 	VN_EXIT_PERM = 5,	/* not permitted (not root) */
+	/* health, from status commands (cmd/status.c vn_health_exit) */
+	VN_EXIT_DEGRADED = 10,	/* working with less redundancy, or rebuilding */
+	VN_EXIT_BROKEN = 11,	/* failed: data unreachable or writes failing */
+	VN_EXIT_MISSING = 12,	/* a layer, or what it stands on, is not there */
 };
 
 /* vn_opt.flags */
@@ -216,6 +220,23 @@ extern const struct vn_cmd vn_cmd_discover;
 extern const struct vn_cmd vn_cmd_connect;
 extern const struct vn_cmd vn_cmd_list;
 extern const struct vn_cmd vn_cmd_disconnect;
+
+/* status, check */
+extern const struct vn_cmd vn_cmd_status;
+extern const struct vn_cmd vn_cmd_check;
+
+/* ---- cmd/status.c: shared with raid status ---- */
+
+/* vn_health_exit() - the exit code for a health: 0, 10, 11 or 12. */
+int vn_health_exit(enum vn_health h);
+/*
+ * vn_md_json() - one array as JSON (devices as /dev paths, sizes in bytes,
+ * times in seconds, null where unknown) with its health; its notes are
+ * also added to @rep (may be NULL).
+ */
+json_t *vn_md_json(const struct vn_md_status *st, struct vn_health_report *rep);
+/* vn_print_notes() - a JSON notes array as text lines, each after @indent. */
+void vn_print_notes(json_t *notes, const char *indent);
 
 /* main.c: the top-level table, for help and completion; NULL-terminated. */
 extern const struct vn_cmd *const vn_commands[];

@@ -160,76 +160,6 @@ static int cmd_raid_create(struct vn_cli *cli, int argc, char **argv)
 
 /* ---- status ---- */
 
-static const char *member_role(const struct vn_md_member *m, char *buf, size_t len)
-{
-	if (m->journal)
-		return "journal";
-	if (m->faulty)
-		return "faulty";
-	if (m->slot >= 0) {
-		snprintf(buf, len, "%s %d", m->replacement ? "replacing" : "active", m->slot);
-		return buf;
-	}
-	return "spare";
-}
-
-static json_t *members_json(const struct vn_md_status *st, const char **ret_journal)
-{
-	json_t *members = json_array();
-
-	*ret_journal = NULL;
-	for (unsigned int i = 0; i < st->nmembers; i++) {
-		const struct vn_md_member *m = &st->members[i];
-		char role[32], dev[VN_NAME_MAX + 8];
-
-		snprintf(dev, sizeof(dev), "/dev/%s", m->name);
-		if (m->journal)
-			*ret_journal = m->name;
-		json_array_append_new(members, json_pack(
-			"{s:s, s:s, s:i, s:i, s:s, s:b, s:b, s:b, s:I}",
-			"device", dev, "role", member_role(m, role, sizeof(role)),
-			"number", m->number, "slot", m->slot, "state", m->state,
-			"journal", m->journal, "faulty", m->faulty, "spare", m->spare,
-			"size_bytes", (json_int_t)m->size_bytes));
-	}
-	return members;
-}
-
-static json_t *sync_json(const struct vn_md_status *st)
-{
-	if (!st->syncing)
-		return json_null();
-	return json_pack("{s:f, s:I, s:I, s:I, s:f}",
-		"percent", st->sync_percent < 0 ? 0.0 : st->sync_percent,
-		"done_kib", (json_int_t)st->sync_done_kib,
-		"total_kib", (json_int_t)st->sync_total_kib,
-		"speed_kib", (json_int_t)st->sync_speed_kib,
-		"finish_minutes", st->sync_finish_min < 0 ? 0.0 : st->sync_finish_min);
-}
-
-static json_t *status_json(const struct vn_md_status *st)
-{
-	const char *journal;
-	json_t *members = members_json(st, &journal);
-	char jdev[VN_NAME_MAX + 8] = "";
-
-	if (journal)
-		snprintf(jdev, sizeof(jdev), "/dev/%s", journal);
-	return json_pack("{s:s, s:s, s:b, s:b, s:s, s:s, s:I, s:I, s:i, s:i, s:i, s:b, s:s,"
-			 " s:s, s:s, s:o, s:s, s:s, s:I, s:o}",
-		"array", st->name, "level", st->level, "active", st->active,
-		"readonly", st->readonly, "array_state", st->array_state, "uuid", st->uuid,
-		"size_bytes", (json_int_t)st->size_bytes,
-		"component_bytes", (json_int_t)st->component_bytes,
-		"chunk_bytes", (int)st->chunk_bytes, "raid_disks", (int)st->raid_disks,
-		"degraded_count", (int)st->degraded, "degraded", st->degraded > 0,
-		"health", st->health,
-		"sync_action", st->sync_action[0] ? st->sync_action : "idle",
-		"consistency_policy", st->consistency_policy, "sync", sync_json(st),
-		"journal_mode", st->journal_mode, "journal_device", jdev,
-		"events", (json_int_t)st->events, "members", members);
-}
-
 static void print_status(const struct vn_cli *cli, json_t *doc, const struct vn_md_status *st)
 {
 	char size[32], chunk[32];
@@ -251,11 +181,14 @@ static void print_status(const struct vn_cli *cli, json_t *doc, const struct vn_
 		       st->sync_finish_min < 0 ? 0.0 : st->sync_finish_min);
 	(void)vn_output(cli, json_pack("{s:O}", "members", json_object_get(doc, "members")),
 			"members", members_cols);
+	vn_print_notes(json_object_get(doc, "notes"), "");
 }
 
 static int cmd_raid_status(struct vn_cli *cli, int argc, char **argv)
 {
 	struct vn_md_status *all = NULL;
+	struct vn_health_report *rep;
+	enum vn_health health;
 	json_t *arrays;
 	int i, n;
 
@@ -272,11 +205,20 @@ static int cmd_raid_status(struct vn_cli *cli, int argc, char **argv)
 	}
 	if (n < 0) {
 		free(all);
+		if (argc - i == 1 && vn_ctx_error_kind(cli->ctx) != VN_ERR_INVALID) {
+			vn_report(cli);
+			return VN_EXIT_MISSING;	/* monitoring: the array is not running */
+		}
 		return vn_report(cli);
+	}
+	rep = calloc(1, sizeof(*rep));
+	if (!rep) {
+		free(all);
+		return VN_EXIT_FAILED;
 	}
 	arrays = json_array();
 	for (int k = 0; k < n; k++) {
-		json_t *doc = status_json(&all[k]);
+		json_t *doc = vn_md_json(&all[k], rep);
 
 		if (!cli->json) {
 			if (k)
@@ -286,10 +228,13 @@ static int cmd_raid_status(struct vn_cli *cli, int argc, char **argv)
 		json_array_append_new(arrays, doc);
 	}
 	free(all);
-	if (cli->json)
-		return vn_output_json(json_pack("{s:o}", "arrays", arrays));
-	json_decref(arrays);
-	return VN_EXIT_OK;
+	health = rep->health;
+	free(rep);
+	if (cli->json && vn_output_json(json_pack("{s:o}", "arrays", arrays)))
+		return VN_EXIT_FAILED;
+	if (!cli->json)
+		json_decref(arrays);
+	return vn_health_exit(health);
 }
 
 /* ---- wait ---- */
@@ -382,7 +327,7 @@ static int assemble_one(struct assemble_args *a, const char *const *devs, unsign
 		vn_info(a->cli, "md starts every journal in write-through; "
 			"'vnvme journal-mode /dev/%s write-back' changes it", md);
 	if (a->cli->json)
-		return vn_output_json(status_json(&st));
+		return vn_output_json(vn_md_json(&st, NULL));
 	return VN_EXIT_OK;
 }
 
@@ -537,7 +482,8 @@ static const struct vn_cmd raid_status = {
 	.description =
 		"From /proc/mdstat and /sys/block/mdN/md/. JSON gives sizes in bytes, the\n"
 		"members with role (\"active N\", \"journal\", \"spare\", \"faulty\") and the\n"
-		"kernel's state, and \"sync\" (null when idle).",
+		"kernel's state, and \"sync\" (null when idle). Exit: 0 healthy, 10\n"
+		"degraded, 11 failed, 12 the array is not running (see vnvme status).",
 	.flags = VN_CMD_JSON,
 	.args = VN_ARGS_BLOCKDEV,
 };

@@ -71,6 +71,9 @@ int vn_list_dir(const struct vn_ctx *ctx, const char *rel, vn_dir_filter filter,
 		char ***ret_names);
 void vn_free_names(char **names, int n);
 
+/* vn_meminfo() - a /proc/meminfo value ("MemAvailable") in bytes. Return: 0 or -errno. */
+int vn_meminfo(const struct vn_ctx *ctx, const char *key, uint64_t *ret);
+
 /* Bounded copy that always terminates; returns dst. */
 char *vn_strlcpy(char *dst, const char *src, size_t len);
 /* "/dev/sda" -> "sda"; "sda" stays. */

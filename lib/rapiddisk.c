@@ -54,7 +54,7 @@ int vn_rapiddisk_load(struct vn_ctx *ctx)
 	return 0;
 }
 
-static int meminfo(const struct vn_ctx *ctx, const char *key, uint64_t *ret)
+int vn_meminfo(const struct vn_ctx *ctx, const char *key, uint64_t *ret)
 {
 	char path[VN_PATH_MAX], line[256];
 	_cleanup_fclose_ FILE *f = NULL;
@@ -92,7 +92,8 @@ int vn_ram_check(struct vn_ctx *ctx, uint64_t bytes, const char *what)
 	uint64_t avail, total, headroom;
 	char a[32], h[32];
 
-	if (meminfo(ctx, "MemAvailable", &avail) < 0 || meminfo(ctx, "MemTotal", &total) < 0)
+	if (vn_meminfo(ctx, "MemAvailable", &avail) < 0 ||
+	    vn_meminfo(ctx, "MemTotal", &total) < 0)
 		return vn_fail(ctx, -EIO, "cannot read MemAvailable from /proc/meminfo");
 	headroom = total / RAM_HEADROOM_DIV;
 	if (headroom < RAM_HEADROOM_MIN)

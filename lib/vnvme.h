@@ -852,4 +852,173 @@ int vn_nvme_list(struct vn_ctx *ctx, struct vn_nvme_nsinfo **ret);
  */
 int vn_nvme_disconnect(struct vn_ctx *ctx, const char *what);
 
+/* ---- module lookups without loading (lib/kmod.c) ---- */
+
+enum vn_kmod_state {
+	VN_KMOD_MISSING,	/* not found for this kernel */
+	VN_KMOD_AVAILABLE,	/* a module file modprobe would load */
+	VN_KMOD_LOADED,
+	VN_KMOD_BUILTIN,
+	VN_KMOD_STATE_MAX,
+};
+const char *vn_kmod_state_name(enum vn_kmod_state state);	/* "loaded" */
+/* vn_kmod_state() - look a module up as modprobe would, load nothing. Return: 0. */
+int vn_kmod_state(struct vn_ctx *ctx, const char *name, enum vn_kmod_state *ret,
+		  char *path, size_t len);
+
+/* ---- health of the running stack (lib/health.c) ---- */
+
+/* Ordered: a report's health is its worst note's. */
+enum vn_health {
+	VN_HEALTH_OK,
+	VN_HEALTH_DEGRADED,	/* working with less redundancy, or rebuilding */
+	VN_HEALTH_MISSING,	/* a layer, or what a layer stands on, is not there */
+	VN_HEALTH_FAILED,	/* not working: data unreadable or writes failing */
+	VN_HEALTH_MAX,
+};
+const char *vn_health_name(enum vn_health h);	/* "ok", "degraded", ... */
+
+#define VN_HEALTH_NOTES_MAX 64
+
+struct vn_health_note {
+	enum vn_health health;		/* VN_HEALTH_OK: for information */
+	char layer[16];			/* "raid", "cache", "export", "host", "stack" */
+	char object[VN_NQN_SIZE];	/* "/dev/md0", "rc-wa_md0", an NQN, "nvme1" */
+	char text[256];			/* "member /dev/sdc1 is faulty" */
+};
+
+struct vn_health_report {
+	enum vn_health health;		/* the worst note's */
+	unsigned int n;
+	struct vn_health_note notes[VN_HEALTH_NOTES_MAX];
+};
+
+/* vn_health_add() - append a note (dropped beyond the maximum, health kept). */
+void vn_health_add(struct vn_health_report *rep, enum vn_health h, const char *layer,
+		   const char *object, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/*
+ * vn_health_md() - judge one array from its status: failed beyond the
+ * level's redundancy (raid0 any, raid1 all, raid4/5 two, raid6 three,
+ * raid10 both halves of a mirror), an inactive or broken array, a journal
+ * array without a working journal; degraded with fewer working members
+ * (rebuilding or not). Notes name the members. Pure.
+ * Return: the array's health.
+ */
+enum vn_health vn_health_md(const struct vn_md_status *st, struct vn_health_report *rep);
+/* vn_health_cache() - a cache mapping whose target or RAM device is gone. */
+enum vn_health vn_health_cache(struct vn_ctx *ctx, const struct vn_cache_info *c,
+			       struct vn_health_report *rep);
+/*
+ * vn_health_export() - a subsystem without an enabled namespace, whose
+ * namespace device is gone, or linked to no port, is a missing layer.
+ */
+enum vn_health vn_health_export(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg,
+				const struct vn_nvmet_subsys *s,
+				struct vn_health_report *rep);
+
+#define VN_PEER_MAX 48
+/*
+ * vn_tcp_peers() - the distinct remote addresses of the established TCP
+ * connections to local @port (/proc/net/tcp{,6}): on Linux 6.1 all that
+ * shows who is connected to an nvmet port. Return: their number (<= @max).
+ */
+int vn_tcp_peers(struct vn_ctx *ctx, unsigned int port, char (*ret)[VN_PEER_MAX], size_t max);
+
+/* An NVMe controller as /sys/class/nvme shows it (host side). */
+struct vn_nvme_ctrl {
+	char name[32];			/* "nvme1" */
+	char transport[16];		/* "tcp", "pcie" */
+	char state[32];			/* "live", "connecting", ... */
+	char address[256];		/* "traddr=...,trsvcid=...,src_addr=..." */
+	char subsysnqn[VN_NQN_SIZE];
+	char hostnqn[VN_NQN_SIZE];
+	char model[48];
+	char serial[32];
+	char dev[32];			/* first namespace block device, or "" */
+};
+
+/* vn_nvme_ctrl_list() - every NVMe controller. Return: count, *ret malloc'ed. */
+int vn_nvme_ctrl_list(struct vn_ctx *ctx, struct vn_nvme_ctrl **ret);
+/* vn_health_ctrl() - live: ok; resetting: degraded; connecting: missing; else failed. */
+enum vn_health vn_health_ctrl(const struct vn_nvme_ctrl *c, struct vn_health_report *rep);
+
+/* ---- what this machine can do (lib/health.c) ---- */
+
+/* What the stack needs: vn_check_req.needs. */
+#define VN_NEED_RAID (1u << 0)		/* md RAID-5 with a journal */
+#define VN_NEED_CACHE (1u << 1)		/* a RAM read cache (either engine) */
+#define VN_NEED_EXPORT (1u << 2)	/* nvmet over TCP */
+#define VN_NEED_CONNECT (1u << 3)	/* nvme-tcp host */
+#define VN_NEED_AUTH (1u << 4)		/* NVMe in-band authentication */
+#define VN_NEED_DEFAULT (VN_NEED_RAID | VN_NEED_CACHE | VN_NEED_EXPORT | VN_NEED_CONNECT)
+
+struct vn_check_req {
+	unsigned int needs;		/* VN_NEED_* */
+	uint64_t cache_bytes;		/* RAM wanted for a cache; 0: none */
+	const char *const *devices;	/* members, journal included */
+	unsigned int ndevices;
+	const char *journal;		/* NULL: none (may also be in @devices) */
+};
+
+enum vn_check_level {
+	VN_CHECK_OK,
+	VN_CHECK_INFO,			/* absent but not needed */
+	VN_CHECK_WARN,			/* works, with a caveat */
+	VN_CHECK_MISSING,		/* needed and absent */
+};
+
+struct vn_check_module {
+	const char *name;
+	unsigned int needed_for;	/* VN_NEED_* it serves */
+	enum vn_kmod_state state;
+	char path[256];
+};
+
+#define VN_CHECK_MODULES_MAX 16
+#define VN_CHECK_DEVICES_MAX 32
+#define VN_CHECK_FINDINGS_MAX 48
+
+struct vn_check_device {
+	char dev[VN_NAME_MAX + 8];	/* "/dev/sda1" */
+	bool found;
+	bool journal;
+	uint64_t size_bytes;
+	unsigned int logical_block_size, physical_block_size;
+	bool rotational;
+};
+
+struct vn_check_finding {
+	enum vn_check_level level;
+	char what[64];			/* "module raid456", "configfs", "/dev/sda" */
+	char text[256];			/* what is wrong */
+	char meaning[256];		/* what it means: which command fails */
+	bool kernel;			/* about the kernel, not a device or RAM */
+};
+
+struct vn_check_report {
+	char release[128];		/* the kernel's */
+	unsigned int nmodules;
+	struct vn_check_module modules[VN_CHECK_MODULES_MAX];
+	bool configfs_supported, configfs_mounted;
+	uint64_t mem_total_bytes, mem_available_bytes;	/* 0: unknown */
+	int auth;			/* in-band authentication: 1, 0, -1 unknown */
+	const char *cache_engine;	/* "rapiddisk", "dm-cache", NULL: none */
+	unsigned int ndevices;
+	struct vn_check_device devices[VN_CHECK_DEVICES_MAX];
+	unsigned int nfindings;
+	struct vn_check_finding findings[VN_CHECK_FINDINGS_MAX];
+	bool ok;			/* nothing needed is missing */
+};
+
+/*
+ * vn_check() - what this machine can and cannot do for @req, loading
+ * nothing: modules (libkmod lookups), configfs, RAM, NVMe in-band
+ * authentication, the devices' block sizes (a 4Kn journal under 512-byte
+ * members is warned about). Each finding says what it means.
+ * Return: 0 (the verdict is ret->ok), or a negative errno.
+ */
+int vn_check(struct vn_ctx *ctx, const struct vn_check_req *req,
+	     struct vn_check_report *ret);
+
 #endif /* VNVME_H */
