@@ -205,6 +205,10 @@ extern const struct vn_cmd vn_cmd_discover;
 extern const struct vn_cmd vn_cmd_connect;
 extern const struct vn_cmd vn_cmd_list;
 extern const struct vn_cmd vn_cmd_disconnect;
+/* up, down, save: the drive as one object (cmd/stack.c) */
+extern const struct vn_cmd vn_cmd_up;
+extern const struct vn_cmd vn_cmd_down;
+extern const struct vn_cmd vn_cmd_save;
 
 /* main.c: the top-level table, for help and completion; NULL-terminated. */
 extern const struct vn_cmd *const vn_commands[];
