@@ -225,6 +225,7 @@ static bool connected(struct vn_ctx *ctx, const struct vn_stack_connect *c, char
 
 static int undo_one(struct vn_ctx *ctx, const struct undo *u, char *what, size_t len)
 {
+	char mode[32];
 	int r = 0;
 
 	switch (u->kind) {
@@ -244,7 +245,7 @@ static int undo_one(struct vn_ctx *ctx, const struct undo *u, char *what, size_t
 		break;
 	case UNDO_JMODE:
 		snprintf(what, len, "journal mode of %s back to %s", u->arg, u->old);
-		r = vn_md_journal_mode(ctx, u->arg, u->old, true, NULL, 0);
+		r = vn_md_journal_mode(ctx, u->arg, u->old, true, mode, sizeof(mode));
 		break;
 	case UNDO_TUNE:
 		snprintf(what, len, "tuning of %s back", u->arg);
@@ -288,21 +289,36 @@ static unsigned int undo_all(struct run *r)
 
 /* ---- up: the layers ---- */
 
+/* A disk with partitions, or at least a partition table, is left alone. */
+static bool partitioned(struct vn_ctx *ctx, const char *disk)
+{
+	struct vn_blkdev *parts = NULL;
+	struct vn_sig sigs[VN_SIGS_MAX];
+	int n = vn_blk_partitions(ctx, disk, &parts);
+
+	free(parts);
+	if (n > 0)
+		return true;
+	n = vn_probe_signatures(ctx, disk, sigs, VN_SIGS_MAX);
+	for (int i = 0; i < n; i++)
+		if (strcmp(sigs[i].usage, "partition table") == 0)
+			return true;
+	vn_ctx_clear_error(ctx);
+	return false;
+}
+
 static int up_disks(struct run *r)
 {
 	struct vn_ctx *ctx = r->cli->ctx;
 
 	for (unsigned int i = 0; i < r->s->ndisks; i++) {
 		const char *disk = r->s->disks[i];
-		struct vn_blkdev *parts = NULL;
 		struct vn_part_result res;
-		int n = vn_blk_partitions(ctx, strncmp(disk, "/dev/", 5) ? disk : disk + 5,
-					  &parts);
+		struct vn_blkdev b;
 
-		free(parts);
-		if (n < 0)
+		if (vn_blk_get(ctx, disk, &b) < 0)
 			return -1;
-		if (n > 0) {
+		if (partitioned(ctx, b.name)) {
 			step(r, "disks", false, "%s is partitioned", disk);
 			continue;
 		}
@@ -475,7 +491,7 @@ static int apply_journal_mode(struct run *r, bool existed)
 	const char *want = r->s->array.journal_mode;
 	struct vn_ctx *ctx = r->cli->ctx;
 	struct vn_md_status st;
-	char cur[32] = "";
+	char cur[32] = "", now[32];
 	struct undo *u;
 
 	if (!want[0])
@@ -499,12 +515,12 @@ static int apply_journal_mode(struct run *r, bool existed)
 			return -1;
 	}
 	vn_ctx_clear_error(ctx);
-	if (vn_md_journal_mode(ctx, r->md, want, false, NULL, 0) < 0)
+	if (vn_md_journal_mode(ctx, r->md, want, false, now, sizeof(now)) < 0)
 		return -1;
 	if (existed && (u = push(r, UNDO_JMODE, r->md)))
 		copy(u->old, cur, sizeof(u->old));
 	step(r, "array", true, "journal %s -> %s (md starts every array in write-through)",
-	     cur, want);
+	     cur, now);
 	return 0;
 }
 

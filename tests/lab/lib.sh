@@ -228,13 +228,18 @@ all_down() {
 	if grep -q '^md' /proc/mdstat; then fail "an array is left"; else ok "no array"; fi
 	expect_output 'No devices found' dmsetup ls
 	if ls -d /sys/block/rd* >/dev/null 2>&1; then fail "a RAM disk is left"; else ok "no RAM disk"; fi
-	if [ -z "$(ls /sys/kernel/config/nvmet/subsystems /sys/kernel/config/nvmet/ports 2>/dev/null)" ]; then
+	local left uuid
+	left=$(ls -A /sys/kernel/config/nvmet/subsystems /sys/kernel/config/nvmet/ports \
+		2>/dev/null | grep -v -e '^/' -e '^$')
+	if [ -z "$left" ]; then
 		ok "no nvmet subsystem or port"
 	else
-		fail "nvmet entries left: $(ls /sys/kernel/config/nvmet/subsystems /sys/kernel/config/nvmet/ports)"
+		fail "nvmet entries left: $left"
 	fi
+	# mdadm prints the UUID as four groups of 8 hex digits
+	uuid=$(echo "$1" | tr -d - | sed 's/\(.\{8\}\)/\1:/g; s/:$//')
 	for d in sda1 sdb1 sdc1 sdd1 nvme0n1p1; do
-		expect_output "Array UUID : $1" mdadm --examine "/dev/$d"
+		expect_output "Array UUID : $uuid" mdadm --examine "/dev/$d"
 	done
 }
 
