@@ -554,7 +554,8 @@ static int up_cache(struct run *r)
 	struct vn_cache_info info;
 	struct vn_cache_req req = { .target = r->top, .size_bytes = c->size_bytes,
 				    .mode = c->mode, .mode_set = true,
-				    .engine = c->engine[0] ? c->engine : NULL };
+				    .engine = c->engine[0] ? c->engine : NULL,
+				    .force = r->cli->force };
 	char name[VN_NAME_MAX], size[32];
 
 	if (vn_stack_cache_name(r->s, r->md, name, sizeof(name)) < 0)

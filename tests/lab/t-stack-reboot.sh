@@ -30,6 +30,8 @@ expect_output -e 'assembled md0' -e 'write-through -> write-back' -e 'attached' 
 	-e 'exported' -e 'connected' -- vnvme up "$S"
 echo "up from cold boot took $(($(ms) - t0)) ms"
 printf '%s\n' "$LAB_LAST_OUTPUT"
+echo "the kernel on the journal:"
+dmesg | grep -iE 'md0|r5l|r5c|journal' | sed 's/^/    /'
 expect_output "MD_UUID=$(cat "$OUT/uuid")" mdadm --detail --export /dev/md0
 expect_output '\[write-back\]' cat /sys/block/md0/md/journal_mode
 expect_output 'rapiddisk-cache' dmsetup table rc-wa_md0

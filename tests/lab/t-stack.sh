@@ -38,6 +38,7 @@ t0=$(ms)
 expect_output -e 'disconnected' -e 'removed the export' -e 'detached' -e 'stopped md0' \
 	-- vnvme down "$OUT/stack.json"
 echo "down took $(($(ms) - t0)) ms"
+printf '%s\n' "$LAB_LAST_OUTPUT"
 all_down "$UUID"
 snapshot >"$OUT/down.txt"
 expect_output 'is down: nothing changed' vnvme down "$OUT/stack.json"
@@ -51,6 +52,7 @@ t0=$(ms)
 expect_output -e 'assembled md0' -e 'write-through -> write-back' -e 'attached' \
 	-e 'exported' -e 'connected' -- vnvme up "$OUT/stack.json"
 echo "up took $(($(ms) - t0)) ms"
+printf '%s\n' "$LAB_LAST_OUTPUT"
 snapshot stable >"$OUT/up-stable.txt"
 same_state "$OUT/built-stable.txt" "$OUT/up-stable.txt" "down then up"
 expect_output "\[write-back\]" cat /sys/block/md0/md/journal_mode
