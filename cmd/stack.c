@@ -148,7 +148,10 @@ static int start(struct run *r, int argc, char **argv, bool lock, int *lock_fd)
 		return VN_EXIT_USAGE;
 	}
 	if (lock && !r->cli->dry_run) {
-		*lock_fd = vn_lock_take(r->cli->ctx, r->cli->cmdname, LOCK_TIMEOUT_MS);
+		char what[sizeof(r->cli->cmdname) + 256];
+
+		snprintf(what, sizeof(what), "%s %.255s", r->cli->cmdname, r->file);
+		*lock_fd = vn_lock_take(r->cli->ctx, what, LOCK_TIMEOUT_MS);
 		if (*lock_fd < 0)
 			return vn_report(r->cli);
 	}
@@ -353,7 +356,8 @@ static int assemble(struct run *r, const struct vn_stack_found *f)
 	const struct vn_stack_array *a = &r->s->array;
 	const char *devs[VN_MD_MEMBERS_MAX + 1];
 	struct vn_md_assemble_req req = { .devices = devs };
-	char list[1024], dev[VN_NAME_MAX + 8];
+	char list[1024], dev[VN_NAME_MAX + 8], needle[VN_NAME_MAX + 32], msg[512];
+	int kmsg;
 
 	for (unsigned int i = 0; i < f->nmembers; i++)
 		devs[req.ndevices++] = f->members[i];
@@ -370,13 +374,20 @@ static int assemble(struct run *r, const struct vn_stack_found *f)
 		copy(r->md, a->name, sizeof(r->md));
 		return 0;
 	}
-	if (vn_md_assemble(r->cli->ctx, dev, &req, r->md, sizeof(r->md)) < 0)
+	kmsg = vn_stack_kmsg_mark(r->cli->ctx);
+	if (vn_md_assemble(r->cli->ctx, dev, &req, r->md, sizeof(r->md)) < 0) {
+		(void)vn_stack_kmsg_find(kmsg, "", msg, sizeof(msg));	/* closes it */
 		return -1;
+	}
 	push(r, UNDO_STOP, r->md);
 	step(r, "array", true, "assembled %s from %s (uuid %s)", r->md, list, a->uuid);
-	if (!f->clean)
-		step(r, "array", false, "%s was not shut down cleanly: md %s", r->md,
-		     f->journal[0] ? "replayed its journal" : "resyncs it");
+	/* md keeps a journal array's superblocks "clean": its own log tells */
+	snprintf(needle, sizeof(needle), "md/raid:%s: recovering ", r->md);
+	if (vn_stack_kmsg_find(kmsg, needle, msg, sizeof(msg)) == 1)
+		step(r, "array", false, "%s was not shut down cleanly: md replayed its "
+		     "journal (%s)", r->md, strstr(msg, "recovering "));
+	else if (!f->clean)
+		step(r, "array", false, "%s was not shut down cleanly: md resyncs it", r->md);
 	return 0;
 }
 
@@ -530,16 +541,17 @@ static int up_array(struct run *r)
 	struct vn_stack_found f;
 	struct vn_md_status st;
 	bool existed = running_array(r->cli->ctx, a, &st);
-	int n;
+	int n, ret;
 
 	if (existed) {
 		copy(r->md, st.name, sizeof(r->md));
 		step(r, "array", false, "%s is running (%s, uuid %s)", st.name, st.level, st.uuid);
 	} else if (a->uuid[0] && (n = vn_stack_find(r->cli->ctx, a->uuid, &f)) != 0) {
-		if (n < 0 || assemble(r, &f) < 0)
-			return -1;
-	} else if (assemble_or_create(r) < 0) {
-		return -1;
+		ret = n < 0 ? -1 : assemble(r, &f);
+		if (ret < 0)
+			return ret;
+	} else if ((ret = assemble_or_create(r)) < 0) {
+		return ret;
 	}
 	if (apply_journal_mode(r, existed) < 0 || apply_tuning(r, existed) < 0)
 		return -1;

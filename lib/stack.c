@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <string.h>
 
@@ -1079,4 +1080,51 @@ int vn_stack_tune_apply(struct vn_ctx *ctx, const char *md, uint64_t stripe,
 		n++;
 	}
 	return n;
+}
+
+/* ---- what the kernel said while the array started (/dev/kmsg) ---- */
+
+int vn_stack_kmsg_mark(struct vn_ctx *ctx)
+{
+	char path[VN_PATH_MAX];
+	int fd;
+
+	if (vn_path(ctx, path, sizeof(path), "/dev/kmsg") < 0)
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (lseek(fd, 0, SEEK_END) < 0) {
+		(void)close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+int vn_stack_kmsg_find(int fd, const char *needle, char *ret, size_t len)
+{
+	char rec[2048];
+	int found = 0;
+
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		ssize_t n = read(fd, rec, sizeof(rec) - 1);
+		char *text;
+
+		if (n < 0 && errno == EPIPE)
+			continue;	/* records overwritten meanwhile: go on */
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		text = strchr(rec, ';');	/* "prio,seq,usec,flags;text\n" */
+		text = text ? text + 1 : rec;
+		text[strcspn(text, "\n")] = '\0';
+		if (strstr(text, needle)) {
+			vn_strlcpy(ret, text, len);
+			found = 1;
+		}
+	}
+	(void)close(fd);
+	return found;
 }

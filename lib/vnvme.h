@@ -921,6 +921,15 @@ int vn_stack_tune_apply(struct vn_ctx *ctx, const char *md, uint64_t stripe,
 int vn_lock_take(struct vn_ctx *ctx, const char *what, unsigned int timeout_ms);
 void vn_lock_release(int fd);
 
+/*
+ * vn_stack_kmsg_mark() - open /dev/kmsg at its end, before starting an
+ * array. vn_stack_kmsg_find() - then the last kernel message since the
+ * mark that contains @needle ("md/raid:md0: recovering"), closing @fd.
+ * Return: mark: an fd or -errno; find: 1 found (copied to @ret), 0 not.
+ */
+int vn_stack_kmsg_mark(struct vn_ctx *ctx);
+int vn_stack_kmsg_find(int fd, const char *needle, char *ret, size_t len);
+
 /* vn_md_examine() - the v1.2 superblock of a device (lib/md.c). */
 int vn_md_examine(struct vn_ctx *ctx, const char *dev, struct vn_md_sb *ret);
 

@@ -53,6 +53,11 @@ expect_output -e 'assembled md0' -e 'write-through -> write-back' -e 'attached' 
 	-e 'exported' -e 'connected' -- vnvme up "$OUT/stack.json"
 echo "up took $(($(ms) - t0)) ms"
 printf '%s\n' "$LAB_LAST_OUTPUT"
+if printf '%s\n' "$LAB_LAST_OUTPUT" | grep -q 'not shut down cleanly'; then
+	fail "up calls a clean down unclean"
+else
+	ok "after a clean down, up reports no journal replay"
+fi
 snapshot stable >"$OUT/up-stable.txt"
 same_state "$OUT/built-stable.txt" "$OUT/up-stable.txt" "down then up"
 expect_output "\[write-back\]" cat /sys/block/md0/md/journal_mode
