@@ -154,6 +154,8 @@ install: $(VNVME)
 	install -D -m 0755 $(VNVME) $(DESTDIR)$(SBINDIR)/vnvme
 	install -d $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -D -m 0644 completions/vnvme $(DESTDIR)$(BASHCOMPDIR)/vnvme
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	for u in systemd/*.service.in; do \

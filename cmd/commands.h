@@ -220,6 +220,10 @@ extern const struct vn_cmd vn_cmd_discover;
 extern const struct vn_cmd vn_cmd_connect;
 extern const struct vn_cmd vn_cmd_list;
 extern const struct vn_cmd vn_cmd_disconnect;
+/* up, down, save: the drive as one object (cmd/stack.c) */
+extern const struct vn_cmd vn_cmd_up;
+extern const struct vn_cmd vn_cmd_down;
+extern const struct vn_cmd vn_cmd_save;
 
 /* status, check */
 extern const struct vn_cmd vn_cmd_status;

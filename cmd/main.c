@@ -28,6 +28,9 @@ const struct vn_cmd *const vn_commands[] = {
 	&vn_cmd_connect,
 	&vn_cmd_list,
 	&vn_cmd_disconnect,
+	&vn_cmd_up,
+	&vn_cmd_down,
+	&vn_cmd_save,
 	&vn_cmd_status,
 	&vn_cmd_check,
 	&help_cmd,
@@ -178,11 +181,33 @@ static int close_stdout(int code)
 	return code;
 }
 
+/*
+ * One change at a time: a command that changes the system holds the lock
+ * while it runs (up, down and save take it themselves, under --sysroot).
+ * Return: the lock's fd, -1 for none, or -2 with cli->exit set.
+ */
+static int lock_command(struct vn_cli *cli, const struct vn_cmd *cmd)
+{
+	int fd;
+
+	if (!(cmd->flags & VN_CMD_DRYRUN) || cmd == &vn_cmd_up || cmd == &vn_cmd_down)
+		return -1;
+	if (cli->sysroot && vn_ctx_set_root(cli->ctx, cli->sysroot) < 0)
+		return -1;
+	fd = vn_lock_take(cli->ctx, cli->cmdname, 0);
+	if (fd == -EWOULDBLOCK) {
+		cli->exit = vn_report(cli);
+		return -2;
+	}
+	vn_ctx_clear_error(cli->ctx);	/* no lock file here (not root): the command says */
+	return fd < 0 ? -1 : fd;
+}
+
 int vn_main(int argc, char **argv)
 {
 	struct vn_cli cli = { 0 };
 	const struct vn_cmd *cmd;
-	int i, code;
+	int i, code, lock;
 
 	i = vn_parse_globals(&cli, argc, argv);
 	if (i == VN_GETOPT_STOP)
@@ -200,7 +225,9 @@ int vn_main(int argc, char **argv)
 		vn_err(&cli, "out of memory");
 		return VN_EXIT_FAILED;
 	}
-	code = cmd->fn(&cli, argc - i, argv + i);
+	lock = lock_command(&cli, cmd);
+	code = lock == -2 ? cli.exit : cmd->fn(&cli, argc - i, argv + i);
+	vn_lock_release(lock);
 	vn_ctx_free(cli.ctx);
 	return close_stdout(code);
 }

@@ -1673,3 +1673,9 @@ int vn_md_journal_mode(struct vn_ctx *ctx, const char *md_arg, const char *mode,
 	bracketed(text, ret, len);
 	return 0;
 }
+
+/* vn_md_examine(): the public face of read_sb(), for the stack's identity. */
+int vn_md_examine(struct vn_ctx *ctx, const char *dev, struct vn_md_sb *ret)
+{
+	return read_sb(ctx, vn_basename(dev), ret);
+}

@@ -1020,5 +1020,140 @@ struct vn_check_report {
  */
 int vn_check(struct vn_ctx *ctx, const struct vn_check_req *req,
 	     struct vn_check_report *ret);
+/* ---- the drive as one object: stack files (lib/stack.c), lock (lib/lock.c) ---- */
+
+#define VN_STACK_DISKS_MAX 16
+#define VN_STACK_HOSTS_MAX 16
+#define VN_STACK_CONNECT_MAX 8
+#define VN_STACK_PATH_MAX 128
+
+/* A member or journal: a device path, with the identity of its disk as a hint. */
+struct vn_stack_dev {
+	char device[VN_STACK_PATH_MAX];	/* "/dev/sda1": the last known name */
+	char serial[64];		/* serial of its whole disk, "" if unknown */
+	char wwn[64];			/* WWN of its whole disk, "" if unknown */
+	unsigned int partition;		/* its partition number on that disk, 0: whole */
+};
+
+struct vn_stack_array {
+	char name[VN_NAME_MAX];		/* md0 */
+	char uuid[40];			/* the identity; "" before the array exists */
+	int level;
+	unsigned int chunk_kib;		/* 0: the default */
+	unsigned int nmembers;
+	struct vn_stack_dev members[VN_MD_MEMBERS_MAX];
+	bool has_journal;
+	struct vn_stack_dev journal;
+	char journal_mode[16];		/* "write-back", "write-through", "": leave */
+	uint64_t stripe_cache_size;	/* 0: leave as md has it */
+	uint64_t group_thread_cnt;	/* UINT64_MAX: leave */
+};
+
+struct vn_stack_cache {
+	char engine[16];		/* "rapiddisk", "dm-cache" */
+	uint64_t size_bytes;
+	enum vn_cache_mode mode;
+	char name[VN_NAME_MAX];		/* "": rc-<mode>_<array> */
+};
+
+struct vn_stack_export {
+	char nqn[VN_NQN_SIZE];
+	uint32_t nsid;
+	char transport[8];		/* "tcp" */
+	char address[64];
+	char family[8];			/* "ipv4", "ipv6" */
+	uint16_t service;
+	unsigned int nhosts;
+	char hosts[VN_STACK_HOSTS_MAX][VN_NQN_SIZE];
+	bool allow_any_host;
+	char serial[24];		/* "": the kernel's */
+	char model[48];			/* "": the kernel's */
+};
+
+struct vn_stack_connect {
+	char transport[8];
+	char address[64];
+	uint16_t service;
+	char nqn[VN_NQN_SIZE];
+};
+
+/* A whole drive: what `vnvme up` builds and `vnvme save` writes. */
+struct vn_stack {
+	unsigned int ndisks;		/* disks to partition when blank */
+	char disks[VN_STACK_DISKS_MAX][VN_STACK_PATH_MAX];
+	bool has_array, has_cache, has_export;
+	struct vn_stack_array array;
+	struct vn_stack_cache cache;
+	struct vn_stack_export export_;
+	unsigned int nconnect;
+	struct vn_stack_connect connect[VN_STACK_CONNECT_MAX];
+};
+
+/*
+ * vn_stack_decode() - parse and check a stack document (vnvme-stack(5)).
+ * Return: 0; -EINVAL (VN_ERR_INVALID) with the error naming the field
+ * ("array.level: 7 is not a RAID level"); *ret: free().
+ */
+int vn_stack_decode(struct vn_ctx *ctx, const char *text, struct vn_stack **ret);
+/* vn_stack_load() - read @path ("-": stdin) and decode it. */
+int vn_stack_load(struct vn_ctx *ctx, const char *path, struct vn_stack **ret);
+/* vn_stack_encode() - the document, indent 2, fixed key order. *ret: free(). */
+int vn_stack_encode(const struct vn_stack *s, char **ret_text);
+/* vn_stack_default_cache_name() - the cache's mapping name over @md. */
+int vn_stack_cache_name(const struct vn_stack *s, const char *md, char *buf, size_t len);
+
+/* Where the array's devices are, found by the UUID in their superblocks. */
+struct vn_stack_found {
+	unsigned int nmembers;
+	char members[VN_MD_MEMBERS_MAX][VN_NAME_MAX];
+	char journal[VN_NAME_MAX];	/* "" when none carries the journal role */
+	bool clean;			/* every superblock says shut down cleanly */
+};
+
+/*
+ * vn_stack_find() - the unheld devices whose md superblock carries @uuid.
+ * Return: how many were found (0: none).
+ */
+int vn_stack_find(struct vn_ctx *ctx, const char *uuid, struct vn_stack_found *ret);
+/*
+ * vn_stack_resolve() - the kernel name of a member: the partition of the
+ * disk with its serial (or WWN) when one matches, else its device path.
+ * Return: 0, -ENODEV when neither exists.
+ */
+int vn_stack_resolve(struct vn_ctx *ctx, const struct vn_stack_dev *d, char *ret,
+		     size_t len);
+/* vn_stack_describe_dev() - fill @ret's serial, wwn, partition from sysfs. */
+int vn_stack_describe_dev(struct vn_ctx *ctx, const char *name, struct vn_stack_dev *ret);
+/*
+ * vn_stack_tune_read() / vn_stack_tune_apply() - md/stripe_cache_size and
+ * md/group_thread_cnt of an array (0 / UINT64_MAX in @a: left alone).
+ * Return: apply: how many values were written, or -errno.
+ */
+int vn_stack_tune_read(struct vn_ctx *ctx, const char *md, uint64_t *ret_stripe,
+		       uint64_t *ret_threads);
+int vn_stack_tune_apply(struct vn_ctx *ctx, const char *md, uint64_t stripe,
+			uint64_t threads);
+
+/*
+ * vn_lock_take() - one change at a time: flock <root>/run/lock/vnvme.lock,
+ * waiting up to @timeout_ms (0: $VNVME_LOCK_TIMEOUT seconds, else 30 s),
+ * then write "pid command" into it.
+ * Return: the lock's fd (vn_lock_release()), or -errno: -EWOULDBLOCK with
+ * the error naming the holder.
+ */
+int vn_lock_take(struct vn_ctx *ctx, const char *what, unsigned int timeout_ms);
+void vn_lock_release(int fd);
+
+/*
+ * vn_stack_kmsg_mark() - open /dev/kmsg at its end, before starting an
+ * array. vn_stack_kmsg_find() - then the last kernel message since the
+ * mark that contains @needle ("md/raid:md0: recovering"), closing @fd.
+ * Return: mark: an fd or -errno; find: 1 found (copied to @ret), 0 not.
+ */
+int vn_stack_kmsg_mark(struct vn_ctx *ctx);
+int vn_stack_kmsg_find(int fd, const char *needle, char *ret, size_t len);
+
+/* vn_md_examine() - the v1.2 superblock of a device (lib/md.c). */
+int vn_md_examine(struct vn_ctx *ctx, const char *dev, struct vn_md_sb *ret);
 
 #endif /* VNVME_H */

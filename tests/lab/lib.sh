@@ -148,3 +148,107 @@ finish() {
 	echo "$LAB_PASSED passed, $LAB_FAILED failed"
 	[ "$LAB_FAILED" -eq 0 ]
 }
+
+# ---- the t-stack*.sh scenarios: the article's drive, snapshots of kernel state ----
+
+STACK_NQN=nqn.2014-08.org.vnvme:stack
+STACK_HDDS="/dev/sda /dev/sdb /dev/sdc /dev/sdd"
+
+# The article's drive, step by step, with the commands of README.
+build_by_steps() {
+	# shellcheck disable=SC2086 # the device list is split on purpose
+	check vnvme partition $STACK_HDDS /dev/nvme0n1
+	check vnvme raid create /dev/md0 --level 5 --journal /dev/nvme0n1p1 \
+		/dev/sda1 /dev/sdb1 /dev/sdc1 /dev/sdd1
+	check vnvme raid wait /dev/md0
+	check vnvme journal-mode /dev/md0 write-back
+	check vnvme cache attach /dev/md0 --size 32 --mode wa
+	check vnvme export create /dev/mapper/rc-wa_md0 --nqn "$STACK_NQN" \
+		--addr 127.0.0.1 --port 4420 --allow-host "$(cat /etc/nvme/hostnqn)"
+	check vnvme connect -t tcp -a 127.0.0.1 -s 4420 -n "$STACK_NQN"
+}
+
+# The connected namespace's node, /dev/nvmeXnY.
+stack_ns() {
+	vnvme list --json | jq -r --arg n "$STACK_NQN" '.devices[] | select(.nqn == $n) | .node'
+}
+
+# Wait (up to 10 s) until md0 has written everything out and is clean,
+# so that a snapshot does not catch md's own active/clean switch.
+settle() {
+	local i=0
+	sync
+	while [ $i -lt 50 ]; do
+		[ "$(cat /sys/block/md0/md/array_state 2>/dev/null)" != active ] && break
+		sleep 0.2
+		i=$((i + 1))
+	done
+}
+
+# The kernel state the oracles see: md, dm, RapidDisk, nvmet configfs.
+# With "stable", what must survive a down/up (no event counts, times,
+# device numbers or the namespace UUIDs the kernel draws anew).
+snapshot() {
+	settle
+	if [ "${1:-}" = stable ]; then
+		grep -E '^md|blocks' /proc/mdstat
+		mdadm --detail /dev/md0 2>&1 | grep -vE 'Update Time|Events|Creation Time|State :|Active Devices|Working Devices'
+	else
+		cat /proc/mdstat
+		mdadm --detail /dev/md0 2>&1
+	fi
+	cat /sys/block/md0/md/journal_mode /sys/block/md0/md/stripe_cache_size \
+		/sys/block/md0/md/group_thread_cnt 2>&1
+	# RapidDisk's table shows a hit counter: state, not a count, is compared
+	if [ "${1:-}" = stable ]; then
+		dmsetup table 2>&1 | sed 's/cached blocks([0-9]*)/cached blocks(N)/'
+	else
+		dmsetup table 2>&1
+	fi
+	ls /sys/kernel/rapiddisk/devices 2>/dev/null; ls -d /sys/block/rd* 2>/dev/null
+	find /sys/kernel/config/nvmet | sort | while read -r f; do
+		case $f in */device_uuid | */device_nguid) [ "${1:-}" = stable ] && continue ;; esac
+		if [ -L "$f" ]; then
+			echo "$f -> $(readlink "$f")"
+		elif [ -f "$f" ]; then
+			echo "$f = $(head -c 256 "$f" 2>/dev/null | tr '\n' ' ')"
+		else
+			echo "$f/"
+		fi
+	done
+}
+
+# same_state A B WHAT: the two snapshot files are identical.
+same_state() {
+	if cmp -s "$1" "$2"; then
+		ok "$3: kernel state identical ($(wc -l <"$1") lines)"
+	else
+		fail "$3: kernel state differs"
+		diff -u "$1" "$2" | head -n 40 | sed 's/^/    /'
+	fi
+}
+
+# Nothing of the stack left in the kernel; every superblock still there.
+all_down() {
+	if grep -q '^md' /proc/mdstat; then fail "an array is left"; else ok "no array"; fi
+	expect_output 'No devices found' dmsetup ls
+	if ls -d /sys/block/rd* >/dev/null 2>&1; then fail "a RAM disk is left"; else ok "no RAM disk"; fi
+	local left uuid
+	left=$(ls -A /sys/kernel/config/nvmet/subsystems /sys/kernel/config/nvmet/ports \
+		2>/dev/null | grep -v -e '^/' -e '^$')
+	if [ -z "$left" ]; then
+		ok "no nvmet subsystem or port"
+	else
+		fail "nvmet entries left: $left"
+	fi
+	# mdadm prints the UUID as four groups of 8 hex digits
+	uuid=$(echo "$1" | tr -d - | sed 's/\(.\{8\}\)/\1:/g; s/:$//')
+	for d in sda1 sdb1 sdc1 sdd1 nvme0n1p1; do
+		expect_output "Array UUID : $uuid" mdadm --examine "/dev/$d"
+	done
+}
+
+# ms: milliseconds since boot (busybox date has no %N).
+ms() {
+	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
+}

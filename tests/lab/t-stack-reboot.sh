@@ -1,0 +1,50 @@
+#!/bin/sh
+# lab-run: --hdd-size 64M --timeout 900 --reboot tests/lab/t-stack-reboot.sh
+# The drive across a reboot without `vnvme down`. Boot 1: build the
+# article's drive, save it, write a pattern over NVMe/TCP, end the guest
+# at once (no down, no sync). Boot 2 (this script again): `vnvme up` the
+# saved file: same array UUID, journal back in write-back, export served,
+# the namespace connected, the pattern read back identical.
+. "$VNVME_LAB_LIB"
+
+OUT=$VNVME_LAB_OUT
+S=$OUT/stack.json
+
+if [ ! -e "$OUT/boot1-done" ]; then
+	build_by_steps
+	check vnvme save "$S"
+	NS=$(stack_ns)
+	check dd if=/dev/urandom of="$OUT/pattern" bs=1M count=8 status=none
+	check dd if="$OUT/pattern" of="$NS" bs=1M oflag=direct status=none
+	mdadm --detail --export /dev/md0 | sed -n 's/^MD_UUID=//p' >"$OUT/uuid"
+	touch "$OUT/boot1-done"
+	echo "boot 1: built, saved, pattern written; ending without down"
+	finish
+	exit
+fi
+
+echo "boot 2: uptime $(cut -d' ' -f1 /proc/uptime) s"
+if grep -q '^md' /proc/mdstat; then fail "an array runs before up"; else ok "no array after the reboot"; fi
+t0=$(ms)
+expect_output -e 'assembled md0' -e 'not shut down cleanly: md replayed its journal' \
+	-e 'write-through -> write-back' -e 'attached' -e 'exported' -e 'connected' \
+	-- vnvme up "$S"
+echo "up from cold boot took $(($(ms) - t0)) ms"
+printf '%s\n' "$LAB_LAST_OUTPUT"
+echo "the kernel on the journal:"
+dmesg | grep -iE 'md0|r5l|r5c|journal' | sed 's/^/    /'
+expect_output "MD_UUID=$(cat "$OUT/uuid")" mdadm --detail --export /dev/md0
+expect_output '\[write-back\]' cat /sys/block/md0/md/journal_mode
+expect_output 'rapiddisk-cache' dmsetup table rc-wa_md0
+expect_output "$STACK_NQN" nvme discover -t tcp -a 127.0.0.1 -s 4420
+NS=$(stack_ns)
+check test -b "$NS"
+check dd if="$NS" of=/tmp/back bs=1M count=8 iflag=direct status=none
+check cmp "$OUT/pattern" /tmp/back
+expect_output 'nothing changed' vnvme up "$S"
+check vnvme save "$OUT/stack-boot2.json"
+check cmp "$S" "$OUT/stack-boot2.json"
+t0=$(ms)
+check vnvme down "$S"
+echo "down took $(($(ms) - t0)) ms"
+finish
