@@ -53,6 +53,8 @@ int vn_read_str(const struct vn_ctx *ctx, char *buf, size_t len,
 int vn_read_u64(const struct vn_ctx *ctx, uint64_t *ret,
 		const char *fmt, ...) VN_PRINTF(3, 4);
 bool vn_exists(const struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
+/* A /proc/meminfo field ("MemTotal") in bytes. Return: 0, -ENOENT, -errno. */
+int vn_meminfo(const struct vn_ctx *ctx, const char *key, uint64_t *ret);
 /* Write @value to a sysfs/configfs attribute, as an action (dry-run aware). */
 int vn_write_str(struct vn_ctx *ctx, const char *value,
 		 const char *fmt, ...) VN_PRINTF(3, 4);
