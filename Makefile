@@ -55,7 +55,7 @@ CLIA := $(BUILD)/libvnvme-cli.a
 HEADERS := $(wildcard lib/*.h cmd/*.h)
 
 .PHONY: all deps check check-unit check-cli check-san check-lab demo install \
-	clean cppcheck
+	clean cppcheck bench
 
 all: $(VNVME)
 
@@ -112,6 +112,12 @@ check: deps
 demo: deps
 	$(MAKE) SANITIZE= vnvme
 	tests/lab/run tests/lab/demo.sh
+
+# The benchmark in the lab (tests/bench/run): results in bench-results/.
+# QUICK=1: one repetition, shorter windows (about 10 minutes).
+bench:
+	$(MAKE) SANITIZE= vnvme
+	tests/bench/run $(if $(QUICK),--quick)
 
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \

@@ -49,11 +49,11 @@ static void print_advice(const struct vn_cli *cli, const char *md,
 		vn_warn(cli, "%s: the stripe cache is held to %s (1/8 of the RAM): the "
 			"journal cannot be used in full", md,
 			vn_size_format(a->mem_bound_bytes, m, sizeof(m)));
-	if (a->too_small && !cli->json)
-		vn_warn(cli, "%s: journal %s is too small for write-back to pay off on a "
-			"hot set above %s (1%% of the array); on larger ones it is slower "
-			"than no journal: keep write-through or use a larger journal", md,
-			j, p);
+	if (a->too_small)
+		vn_warn(cli, "%s: journal %s is small for the array: write-back pays off "
+			"only on hot sets up to %s (under 1%% of the array) and is slower than "
+			"no journal on larger ones; keep write-through for those, or use a "
+			"larger journal", md, j, p);
 }
 
 /*

@@ -47,7 +47,7 @@ hdd_ios() {
 }
 
 # burst NAME: one pass over an 8 MiB hot set (each block once), QD16; sets
-# NAME_iops and NAME_hdd (HDD I/Os during the pass).
+# iops and hdd (HDD I/Os during the pass).
 burst() {
 	sync
 	h0=$(hdd_ios)
@@ -55,7 +55,8 @@ burst() {
 		--ioengine=libaio --direct=1 --size=8M --randrepeat=1 \
 		--output-format=json | jq '.jobs[0].write.iops | floor')
 	h1=$(hdd_ios)
-	eval "$1_iops=\${iops:-0} $1_hdd=$((h1 - h0))"
+	iops=${iops:-0}
+	hdd=$((h1 - h0))
 	echo "$1: $iops IOPS, $((h1 - h0)) HDD I/Os for $WRITES writes," \
 		"stripe_cache_size $(sysval stripe_cache_size)"
 }
@@ -72,6 +73,7 @@ expect_sysval stripe_cache_size 256 "create --no-tune"
 expect_sysval group_thread_cnt 0 "create --no-tune"
 check vnvme journal-mode /dev/md0 write-back
 burst default
+default_iops=$iops default_hdd=$hdd
 if [ "$default_hdd" -ge "$WRITES" ]; then
 	ok "md's defaults: the HDDs did $default_hdd I/Os for $WRITES writes"
 else
@@ -89,6 +91,7 @@ expect_sysval group_thread_cnt 0 "create"
 expect_output "\"stripe_cache_size\": $want" sh -c 'vnvme raid tune /dev/md0 --json | jq .default'
 check vnvme journal-mode /dev/md0 write-back
 burst tuned
+tuned_iops=$iops tuned_hdd=$hdd
 if [ "$tuned_hdd" -le $((WRITES / 20)) ]; then
 	ok "vnvme's tuning: the journal absorbed the pass ($tuned_hdd HDD I/Os for $WRITES writes)"
 else
