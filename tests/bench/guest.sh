@@ -17,7 +17,12 @@
 #    stripe_cache_active is 0, then write-back again);
 #  - 4 KiB random writes, QD16, direct, libaio, on a fixed hot set of 16 MiB
 #    at offset 0: "burst" is one pass over it (each block once), "steady" is
-#    RUNTIME seconds measured after RAMP seconds of the same load;
+#    RUNTIME seconds measured after a ramp of the same load that writes as
+#    much as the journal's log holds (twice the set without a journal),
+#    capped at RAMP s: a time-only ramp on a slow host ends before the
+#    journal has filled, and measures the burst again;
+#  - each row also records the HDD I/Os it caused (CONFIG-NAME.hdd), which
+#    do not depend on the host's speed;
 #  - large: the same on a 200 MiB set at offset 256 MiB (more than the
 #    journal holds); sync: 4 KiB random writes QD1 with O_SYNC; seq: 1 MiB
 #    sequential writes QD4 over 128 MiB at offset 512 MiB; read: 4 KiB random
@@ -54,7 +59,11 @@ md() { cat "/sys/block/md0/md/$1" 2>/dev/null; }
 # Quiesce: flush, drop the page cache, drain a write-back journal's stripes.
 drain() {
 	sync
-	echo 3 >/proc/sys/vm/drop_caches
+	echo 1 >/proc/sys/vm/drop_caches
+	# The oracles come from a 9p share whose 256 KiB messages need
+	# high-order pages; with a large stripe cache they ran out and execs
+	# failed ("fio: not found"): compact memory before each row.
+	[ ! -w /proc/sys/vm/compact_memory ] || echo 1 >/proc/sys/vm/compact_memory
 	[ -e /sys/block/md0/md ] || return 0
 	case $(md journal_mode) in
 	*"[write-back]"*)
@@ -70,29 +79,51 @@ drain() {
 	echo "drained: stripe_cache_active $(md stripe_cache_active)"
 }
 
-# fio_job NAME DEV RW BS QD OFFSET SIZE [extra fio args]: one job, JSON out.
+# Reads + writes completed by the four HDDs (Documentation/block/stat.rst).
+hdd_ios() {
+	cat /sys/block/sd[a-d]/stat | awk '{ n += $1 + $5 } END { print n }'
+}
+
+# fio_job NAME DEV RW BS QD OFFSET SIZE [extra fio args]: one job, JSON out,
+# and the HDD I/Os it caused in CONFIG-NAME.hdd.
 fio_job() {
 	name=$1 dev=$2 rw=$3 bs=$4 qd=$5 off=$6 size=$7
 	shift 7
+	h0=$(hdd_ios)
 	fio --name="$name" --filename="$dev" --rw="$rw" --bs="$bs" --iodepth="$qd" \
 		--ioengine=libaio --direct=1 --offset="$off" --size="$size" --randrepeat=1 \
 		--output-format=json "$@" >"$OUT/$CONFIG-$name.json" ||
 		die "fio $name on $dev failed"
+	echo $(($(hdd_ios) - h0)) >"$OUT/$CONFIG-$name.hdd"
 	printf '%s %s: ' "$CONFIG" "$name"
-	jq -r '.jobs[0] | if .write.io_bytes > 0 then "write \(.write.iops | floor) IOPS, \(.write.bw) KiB/s"
-		else "read \(.read.iops | floor) IOPS" end' "$OUT/$CONFIG-$name.json"
+	jq -r --arg h "$(cat "$OUT/$CONFIG-$name.hdd")" '.jobs[0] |
+		if .write.io_bytes > 0 then "write \(.write.iops | floor) IOPS, \(.write.bw) KiB/s"
+		else "read \(.read.iops | floor) IOPS" end + ", \($h) HDD I/Os"' \
+		"$OUT/$CONFIG-$name.json"
 }
 
-steady() {	# steady NAME DEV OFFSET SIZE
-	fio_job "$1" "$2" randwrite 4k 16 "$3" "$4" --time_based --ramp_time="$RAMP" \
+# The ramp before a steady window: the same load until the journal's log
+# size (twice the set without a journal) is written, at most RAMP s.
+ramp_bytes() {	# ramp_bytes HOTSET_BYTES
+	j=$(cat /sys/block/md0/md/dev-nvme0n1p1/size 2>/dev/null || echo 0)
+	if [ "$j" -gt 0 ]; then echo $((j * 1024)); else echo $((2 * $1)); fi
+}
+
+steady() {	# steady NAME DEV OFFSET SIZE SIZE_BYTES
+	fio --name=ramp --filename="$2" --rw=randwrite --bs=4k --iodepth=16 \
+		--ioengine=libaio --direct=1 --offset="$3" --size="$4" --randrepeat=0 \
+		--io_size="$(ramp_bytes "$5")" --runtime="$RAMP" --output-format=terse \
+		--terse-version=3 >"$OUT/$CONFIG-$1.ramp" || die "fio ramp for $1 failed"
+	echo "$CONFIG $1: ramp wrote $(cut -d';' -f47 "$OUT/$CONFIG-$1.ramp") KiB"
+	fio_job "$1" "$2" randwrite 4k 16 "$3" "$4" --randrepeat=0 --time_based \
 		--runtime="$RUNTIME"
 }
 
 write_workloads() {	# write_workloads DEV
 	dev=$1
 	if wants hot_burst; then drain; fio_job hot_burst "$dev" randwrite 4k 16 0 16M; fi
-	if wants hot_steady; then drain; steady hot_steady "$dev" 0 16M; fi
-	if wants large_steady; then drain; steady large_steady "$dev" 256M 200M; fi
+	if wants hot_steady; then drain; steady hot_steady "$dev" 0 16M 16777216; fi
+	if wants large_steady; then drain; steady large_steady "$dev" 256M 200M 209715200; fi
 	if wants sync; then
 		drain
 		fio_job sync "$dev" randwrite 4k 1 32M 16M --sync=1 --ioengine=psync \
@@ -117,7 +148,7 @@ tcp_workload() {	# tcp_workload DEV
 	ns=$(vnvme list --json | jq -r --arg n "$NQN" '.devices[] | select(.nqn == $n) | .node')
 	[ -b "$ns" ] || die "no namespace for $NQN"
 	drain
-	steady tcp_steady "$ns" 0 16M
+	steady tcp_steady "$ns" 0 16M 16777216
 	step vnvme disconnect "$NQN"
 	step vnvme export delete "$NQN"
 }
