@@ -156,7 +156,7 @@ tcp_workload() {	# tcp_workload DEV
 # The array, built as the configuration says, recovered, journal as wanted.
 build_array() {	# build_array [--journal] [create options...]
 	journal=
-	if [ "$1" = --journal ]; then
+	if [ "${1:-}" = --journal ]; then
 		journal="--journal /dev/nvme0n1p1"
 		shift
 	fi
