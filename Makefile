@@ -65,7 +65,7 @@ HEADERS := $(wildcard lib/*.h cmd/*.h)
 DEPS := $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(BUILD)/cmd/vnvme.d
 
 .PHONY: all deps check check-unit check-cli check-san check-lab check-deb deb \
-	demo install clean cppcheck check-units
+	demo install clean cppcheck check-units bench
 
 all: $(VNVME)
 
@@ -144,6 +144,12 @@ deb:
 
 check-deb: deb
 	tests/deb/check build/deb/vnvme_$(VERSION)_*.deb
+
+# The benchmark in the lab (tests/bench/run): results in bench-results/.
+# QUICK=1: one repetition, shorter windows (about 10 minutes).
+bench:
+	$(MAKE) SANITIZE= vnvme
+	tests/bench/run $(if $(QUICK),--quick)
 
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \

@@ -1,11 +1,86 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /* vnvme raid: md arrays with v1.2 superblocks written by vnvme (no mdadm). */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "commands.h"
+
+/* ---- tuning (raid tune, and after create and assemble) ---- */
+
+static json_t *tune_json(const struct vn_md_tune *t)
+{
+	return json_pack("{s:i, s:i}", "stripe_cache_size", (int)t->stripe_cache_size,
+			 "group_thread_cnt", (int)t->group_thread_cnt);
+}
+
+static json_t *advice_json(const struct vn_md_journal_advice *a)
+{
+	if (!a->journal_bytes)
+		return json_null();
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:b}",
+		"journal_bytes", (json_int_t)a->journal_bytes,
+		"burst_hot_set_bytes", (json_int_t)a->burst_hot_set_bytes,
+		"payoff_hot_set_bytes", (json_int_t)a->payoff_hot_set_bytes,
+		"cache_hot_set_bytes", (json_int_t)a->cache_hot_set_bytes,
+		"cache_mem_bytes", (json_int_t)a->cache_mem_bytes,
+		"mem_bound_bytes", (json_int_t)a->mem_bound_bytes,
+		"mem_limited", a->mem_limited, "too_small", a->too_small);
+}
+
+/* The journal sizing advice, as lines; a warning when write-back will not pay. */
+static void print_advice(const struct vn_cli *cli, const char *md,
+			 const struct vn_md_journal_advice *a)
+{
+	char j[32], b[32], p[32], m[32];
+
+	if (!a->journal_bytes)
+		return;
+	vn_info(cli, "journal %s: in write-back it takes one pass of 4 KiB random writes "
+		"over a hot set up to %s at NVMe speed, and beats the bare array in the "
+		"steady state on hot sets up to %s",
+		vn_size_format(a->journal_bytes, j, sizeof(j)),
+		vn_size_format(a->burst_hot_set_bytes, b, sizeof(b)),
+		vn_size_format(a->payoff_hot_set_bytes, p, sizeof(p)));
+	if (a->mem_limited)
+		vn_warn(cli, "%s: the stripe cache is held to %s (1/8 of the RAM): the "
+			"journal cannot be used in full", md,
+			vn_size_format(a->mem_bound_bytes, m, sizeof(m)));
+	if (a->too_small)
+		vn_warn(cli, "%s: journal %s is small for the array: write-back pays off "
+			"only on hot sets up to %s (under 1%% of the array) and is slower than "
+			"no journal on larger ones; keep write-through for those, or use a "
+			"larger journal", md, j, p);
+}
+
+/*
+ * Apply vnvme's default tuning to a freshly started array (md forgot it).
+ * Arrays without a stripe cache are left alone. A failure is a warning: the
+ * array runs either way. Return: the tuning applied, or NULL.
+ */
+static json_t *tune_started(struct vn_cli *cli, const char *md,
+			    struct vn_md_journal_advice *ret_advice)
+{
+	struct vn_md_tune_input in;
+	struct vn_md_tune t;
+
+	*ret_advice = (struct vn_md_journal_advice){ 0 };
+	if (vn_md_tune_input(cli->ctx, md, &in) < 0 ||
+	    vn_md_tune_rule(&in, &t, ret_advice) < 0) {
+		vn_ctx_clear_error(cli->ctx);
+		return NULL;
+	}
+	if (vn_md_tune_apply(cli->ctx, md, &t) < 0) {
+		vn_warn(cli, "%s; not tuned ('vnvme raid tune /dev/%s --defaults' retries)",
+			vn_ctx_error(cli->ctx), md);
+		vn_ctx_clear_error(cli->ctx);
+		return NULL;
+	}
+	return tune_json(&t);
+}
 
 /* ---- create ---- */
 
@@ -21,6 +96,10 @@ enum {
 	OPT_RUN,
 	OPT_SCAN,
 	OPT_JMODE,
+	OPT_NO_TUNE,
+	OPT_SCS,
+	OPT_GTC,
+	OPT_DEFAULTS,
 };
 
 static const struct vn_opt create_opts[] = {
@@ -32,6 +111,7 @@ static const struct vn_opt create_opts[] = {
 	{ "assume-clean", OPT_ASSUME_CLEAN, NULL, "skip the initial sync", 0 },
 	{ "name", OPT_NAME, "NAME", "array name (default: the md number)", 0 },
 	{ "bitmap", OPT_BITMAP, "none", "accepted for mdadm compatibility: no bitmap", 0 },
+	{ "no-tune", OPT_NO_TUNE, NULL, "leave md's stripe cache defaults (see raid tune)", 0 },
 	{ NULL }
 };
 
@@ -58,7 +138,7 @@ static int parse_level(const struct vn_cli *cli, const char *s, int *ret)
 }
 
 static int create_opt(const struct vn_cli *cli, int c, const char *arg,
-		      struct vn_md_create_req *req, long *ndev)
+		      struct vn_md_create_req *req, long *ndev, bool *no_tune)
 {
 	uint64_t bytes;
 	char *end;
@@ -93,32 +173,40 @@ static int create_opt(const struct vn_cli *cli, int c, const char *arg,
 		if (strcmp(arg, "none") != 0)
 			return vn_usage_error(cli, "--bitmap: only 'none' is supported");
 		return 0;
+	case OPT_NO_TUNE:
+		*no_tune = true;
+		return 0;
 	default:
 		return 0;
 	}
 }
 
 static json_t *create_json(const struct vn_md_create_result *res,
-			   const struct vn_md_create_req *req)
+			   const struct vn_md_create_req *req, json_t *tuning,
+			   const struct vn_md_journal_advice *advice)
 {
 	json_t *members = json_array();
 
 	for (unsigned int i = 0; i < req->nmembers; i++)
 		json_array_append_new(members, json_string(req->members[i]));
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:s?, s:b}",
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:s?, s:b, s:o, s:o}",
 		"array", res->md, "level", vn_md_level_name(req->level), "uuid", res->uuid,
 		"size_bytes", (json_int_t)res->size_bytes,
 		"component_sectors", (json_int_t)res->component_sectors,
 		"data_offset_sectors", (json_int_t)res->data_offset,
 		"members", members, "journal", req->journal,
-		"sync_started", res->syncing);
+		"sync_started", res->syncing, "tuning", tuning ? tuning : json_null(),
+		"journal_advice", advice_json(advice));
 }
 
 static int cmd_raid_create(struct vn_cli *cli, int argc, char **argv)
 {
 	struct vn_md_create_req req = { .level = -1 };
 	struct vn_md_create_result res = { 0 };
+	struct vn_md_journal_advice advice = { 0 };
 	struct vn_getopt g = { 0 };
+	json_t *tuning = NULL;
+	bool no_tune = false;
 	long ndev = 0;
 	char size[32];
 	int c;
@@ -126,7 +214,7 @@ static int cmd_raid_create(struct vn_cli *cli, int argc, char **argv)
 	while ((c = vn_getopt(cli, &g, argc, argv)) != -1) {
 		if (c == VN_GETOPT_STOP)
 			return cli->exit;
-		if (create_opt(cli, c, g.arg, &req, &ndev))
+		if (create_opt(cli, c, g.arg, &req, &ndev, &no_tune))
 			return VN_EXIT_USAGE;
 	}
 	if (argc - g.optind < 1)
@@ -145,16 +233,27 @@ static int cmd_raid_create(struct vn_cli *cli, int argc, char **argv)
 			vn_err(cli, "nothing was written");
 		return c;
 	}
-	if (cli->dry_run)
+	if (cli->dry_run) {
+		if (!no_tune)
+			vn_report_action(cli, true, "then apply vnvme's tuning (raid tune --defaults)");
 		return VN_EXIT_OK;
+	}
+	if (!no_tune)
+		tuning = tune_started(cli, res.md, &advice);
 	if (cli->json)
-		return vn_output_json(create_json(&res, &req));
+		return vn_output_json(create_json(&res, &req, tuning, &advice));
 	vn_info(cli, "/dev/%s: %s, %s, %u members%s, uuid %s", res.md,
 		vn_md_level_name(req.level), vn_size_format(res.size_bytes, size, sizeof(size)),
 		req.nmembers, req.journal ? " + journal" : "", res.uuid);
 	if (res.syncing)
 		vn_info(cli, "initial sync started: 'vnvme raid wait /dev/%s' waits for it",
 			res.md);
+	if (tuning)
+		vn_info(cli, "tuned: stripe_cache_size %lld, group_thread_cnt %lld",
+			json_integer_value(json_object_get(tuning, "stripe_cache_size")),
+			json_integer_value(json_object_get(tuning, "group_thread_cnt")));
+	print_advice(cli, res.md, &advice);
+	json_decref(tuning);
 	return VN_EXIT_OK;
 }
 
@@ -291,6 +390,7 @@ static const struct vn_opt assemble_opts[] = {
 	{ "run", OPT_RUN, NULL, "start the array even if degraded", 0 },
 	{ "journal-mode", OPT_JMODE, "MODE", "then set the journal to write-back or "
 	  "write-through", 0 },
+	{ "no-tune", OPT_NO_TUNE, NULL, "leave md's stripe cache defaults (see raid tune)", 0 },
 	{ NULL }
 };
 
@@ -299,6 +399,7 @@ struct assemble_args {
 	const char *md;
 	const char *jmode;
 	bool run;
+	bool no_tune;
 	int code;
 };
 
@@ -307,12 +408,19 @@ static int assemble_one(struct assemble_args *a, const char *const *devs, unsign
 	struct vn_md_assemble_req req = { .devices = devs, .ndevices = n, .run = a->run,
 					  .force = a->cli->force };
 	char md[VN_NAME_MAX], mode[32] = "";
+	struct vn_md_journal_advice advice;
 	struct vn_md_status st;
 
 	if (vn_md_assemble(a->cli->ctx, a->md, &req, md, sizeof(md)) < 0)
 		return vn_report(a->cli);
-	if (a->cli->dry_run)
+	if (a->cli->dry_run) {
+		if (!a->no_tune)
+			vn_report_action(a->cli, true, "then apply vnvme's tuning (raid tune "
+					 "--defaults)");
 		return VN_EXIT_OK;
+	}
+	if (!a->no_tune)
+		json_decref(tune_started(a->cli, md, &advice));
 	if (a->jmode && vn_md_journal_mode(a->cli->ctx, md, a->jmode, a->cli->force,
 					   mode, sizeof(mode)) < 0) {
 		vn_info(a->cli, "/dev/%s started", md);
@@ -360,6 +468,8 @@ static int cmd_raid_assemble(struct vn_cli *cli, int argc, char **argv)
 			a.run = true;
 		else if (c == OPT_JMODE)
 			a.jmode = g.arg;
+		else if (c == OPT_NO_TUNE)
+			a.no_tune = true;
 	}
 	if (a.jmode && strcmp(a.jmode, "write-back") && strcmp(a.jmode, "write-through"))
 		return vn_usage_error(cli, "--journal-mode: '%s' is not write-back or "
@@ -379,6 +489,117 @@ static int cmd_raid_assemble(struct vn_cli *cli, int argc, char **argv)
 	a.md = argv[g.optind];
 	return assemble_one(&a, (const char *const *)argv + g.optind + 1,
 			    (unsigned int)(argc - g.optind - 1));
+}
+
+/* ---- tune ---- */
+
+static const struct vn_opt tune_opts[] = {
+	{ "stripe-cache-size", OPT_SCS, "N", "stripes in md's stripe cache (17..32768)", 0 },
+	{ "group-thread-cnt", OPT_GTC, "N", "raid5 worker threads (0..8)", 0 },
+	{ "defaults", OPT_DEFAULTS, NULL, "vnvme's rule (what create and assemble apply)",
+	  0 },
+	{ NULL }
+};
+
+static int parse_uint(const struct vn_cli *cli, const char *opt, const char *arg,
+		      unsigned int *ret)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || !*arg || *end || *arg == '-' || v > UINT32_MAX)
+		return vn_usage_error(cli, "--%s: '%s' is not a number", opt, arg);
+	*ret = (unsigned int)v;
+	return 0;
+}
+
+static void print_tune(const struct vn_cli *cli, const char *md, const struct vn_md_tune *t,
+		       const struct vn_md_tune *def, const struct vn_md_tune_input *in,
+		       const struct vn_md_journal_advice *a)
+{
+	char mem[32];
+
+	printf("/dev/%s: stripe_cache_size %u (%s of RAM; vnvme's rule %u, md's default "
+	       "%u)\n", md, t->stripe_cache_size,
+	       vn_size_format((uint64_t)t->stripe_cache_size * 4096 * in->raid_disks, mem,
+			      sizeof(mem)),
+	       def->stripe_cache_size, (unsigned int)VN_MD_STRIPE_CACHE_DEFAULT);
+	printf("/dev/%s: group_thread_cnt %u (vnvme's rule %u)\n", md, t->group_thread_cnt,
+	       def->group_thread_cnt);
+	print_advice(cli, md, a);
+}
+
+static int tune_args(struct vn_cli *cli, int argc, char **argv, struct vn_md_tune *set,
+		     bool *ret_scs, bool *ret_gtc, bool *ret_def)
+{
+	struct vn_getopt g = { 0 };
+	int c;
+
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1) {
+		if (c == VN_GETOPT_STOP)
+			return -1;
+		if (c == OPT_SCS && parse_uint(cli, "stripe-cache-size", g.arg,
+					       &set->stripe_cache_size))
+			return -1;
+		if (c == OPT_GTC && parse_uint(cli, "group-thread-cnt", g.arg,
+					       &set->group_thread_cnt))
+			return -1;
+		*ret_scs |= c == OPT_SCS;
+		*ret_gtc |= c == OPT_GTC;
+		*ret_def |= c == OPT_DEFAULTS;
+	}
+	if (argc - g.optind != 1) {
+		vn_usage_error(cli, "needs one array (/dev/mdN)");
+		return -1;
+	}
+	return g.optind;
+}
+
+static int cmd_raid_tune(struct vn_cli *cli, int argc, char **argv)
+{
+	bool scs = false, gtc = false, def = false;
+	struct vn_md_tune set = { 0 }, cur, rule;
+	struct vn_md_journal_advice advice;
+	struct vn_md_tune_input in;
+	const char *md;
+	int i;
+
+	cli->exit = VN_EXIT_USAGE;
+	i = tune_args(cli, argc, argv, &set, &scs, &gtc, &def);
+	if (i < 0)
+		return cli->exit;
+	md = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
+	if (vn_md_tune_input(cli->ctx, argv[i], &in) < 0 ||
+	    vn_md_tune_rule(&in, &rule, &advice) < 0 ||
+	    vn_md_tune_get(cli->ctx, argv[i], &cur) < 0)
+		return vn_report(cli);
+	if (scs || gtc || def) {
+		struct vn_md_tune want = def ? rule : cur;
+
+		if (scs)
+			want.stripe_cache_size = set.stripe_cache_size;
+		if (gtc)
+			want.group_thread_cnt = set.group_thread_cnt;
+		if (vn_md_tune_apply(cli->ctx, argv[i], &want) < 0)
+			return vn_report(cli);
+		if (cli->dry_run)
+			return VN_EXIT_OK;
+		if (vn_md_tune_get(cli->ctx, argv[i], &cur) < 0)
+			return vn_report(cli);
+		if (cli->quiet)
+			return VN_EXIT_OK;
+	}
+	if (cli->json)
+		return vn_output_json(json_pack("{s:s, s:o, s:o, s:I, s:o, s:b}",
+			"array", md, "current", tune_json(&cur), "default", tune_json(&rule),
+			"stripe_cache_bytes",
+			(json_int_t)cur.stripe_cache_size * 4096 * in.raid_disks,
+			"journal_advice", advice_json(&advice),
+			"changed", scs || gtc || def));
+	print_tune(cli, md, &cur, &rule, &in, &advice);
+	return VN_EXIT_OK;
 }
 
 /* ---- fail, remove, add, replace ---- */
@@ -459,7 +680,8 @@ static const struct vn_cmd raid_create = {
 	.name = "create",
 	.fn = cmd_raid_create,
 	.usage = "/dev/mdN --level LEVEL [--journal|--write-journal DEV] [--chunk SIZE] "
-		 "[--assume-clean] [--name NAME] [--raid-devices N] [--bitmap none] MEMBER...",
+		 "[--assume-clean] [--name NAME] [--raid-devices N] [--bitmap none] "
+		 "[--no-tune] MEMBER...",
 	.summary = "write md v1.2 superblocks on the members and start the array",
 	.description =
 		"Every member (and the journal) is checked first: a block device that is\n"
@@ -468,7 +690,9 @@ static const struct vn_cmd raid_create = {
 		"Then vnvme writes the superblocks as mdadm 4.2 does and starts the array\n"
 		"through the md ioctls. raid4/5 start degraded and recover onto the last\n"
 		"member, which is quicker than a resync. If the kernel refuses, the array\n"
-		"is stopped and the superblocks erased.",
+		"is stopped and the superblocks erased. raid4/5/6 then get vnvme's tuning\n"
+		"(see raid tune) unless --no-tune; with a journal, create says how large a\n"
+		"hot set write-back can absorb.",
 	.opts = create_opts,
 	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN,
 	.args = VN_ARGS_BLOCKDEV,
@@ -513,15 +737,33 @@ static const struct vn_cmd raid_stop = {
 static const struct vn_cmd raid_assemble = {
 	.name = "assemble",
 	.fn = cmd_raid_assemble,
-	.usage = "[--run] [--journal-mode MODE] /dev/mdN DEVICE... | --scan [--run]",
+	.usage = "[--run] [--journal-mode MODE] [--no-tune] /dev/mdN DEVICE... | --scan [--run]",
 	.summary = "start an existing array from its members' superblocks",
 	.description =
 		"The devices (members and journal) must carry superblocks of one array.\n"
 		"Without --run every working member must be there; a journal array never\n"
 		"starts without its journal (--force starts it read-only). --scan finds\n"
 		"members with libblkid and starts every array it can. md starts journals\n"
-		"in write-through: --journal-mode sets the mode afterwards.",
+		"in write-through: --journal-mode sets the mode afterwards. md also forgets\n"
+		"the stripe cache size: vnvme's tuning is applied again unless --no-tune.",
 	.opts = assemble_opts,
+	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN,
+	.args = VN_ARGS_BLOCKDEV,
+};
+
+static const struct vn_cmd raid_tune = {
+	.name = "tune",
+	.fn = cmd_raid_tune,
+	.usage = "/dev/mdN [--stripe-cache-size N] [--group-thread-cnt N] [--defaults]",
+	.summary = "show or set md's stripe cache size and worker threads",
+	.description =
+		"Without options, shows the values md runs with, vnvme's rule for the array\n"
+		"and, with a journal, how large a hot set write-back absorbs. The rule:\n"
+		"a stripe cache twice the stripes the journal holds before md forces\n"
+		"flushes (journal / 28 KiB for raid5), 256..32768, at most 1/8 of the RAM\n"
+		"(cost: stripes x 4 KiB x raid disks); no worker threads. md forgets both\n"
+		"at every start.",
+	.opts = tune_opts,
 	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN,
 	.args = VN_ARGS_BLOCKDEV,
 };
@@ -568,7 +810,7 @@ static const struct vn_cmd raid_replace = {
 
 static const struct vn_cmd *const raid_cmds[] = {
 	&raid_create, &raid_status, &raid_wait, &raid_stop, &raid_assemble,
-	&raid_replace, &raid_fail, &raid_remove, &raid_add, NULL
+	&raid_tune, &raid_replace, &raid_fail, &raid_remove, &raid_add, NULL
 };
 
 const struct vn_cmd vn_cmd_raid = {

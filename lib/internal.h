@@ -55,6 +55,8 @@ int vn_read_str(const struct vn_ctx *ctx, char *buf, size_t len,
 int vn_read_u64(const struct vn_ctx *ctx, uint64_t *ret,
 		const char *fmt, ...) VN_PRINTF(3, 4);
 bool vn_exists(const struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
+/* A /proc/meminfo field ("MemTotal") in bytes. Return: 0, -ENOENT, -errno. */
+int vn_meminfo(const struct vn_ctx *ctx, const char *key, uint64_t *ret);
 /* Write @value to a sysfs/configfs attribute, as an action (dry-run aware). */
 int vn_write_str(struct vn_ctx *ctx, const char *value,
 		 const char *fmt, ...) VN_PRINTF(3, 4);
@@ -70,9 +72,6 @@ int vn_list_dir(const struct vn_ctx *ctx, const char *rel, vn_dir_filter filter,
 		const void *data, int (*cmp)(const void *, const void *),
 		char ***ret_names);
 void vn_free_names(char **names, int n);
-
-/* vn_meminfo() - a /proc/meminfo value ("MemAvailable") in bytes. Return: 0 or -errno. */
-int vn_meminfo(const struct vn_ctx *ctx, const char *key, uint64_t *ret);
 
 /* Bounded copy that always terminates; returns dst. */
 char *vn_strlcpy(char *dst, const char *src, size_t len);

@@ -206,3 +206,24 @@ oom:
 	vn_free_names(names, (int)n);
 	return -ENOMEM;
 }
+
+int vn_meminfo(const struct vn_ctx *ctx, const char *key, uint64_t *ret)
+{
+	char path[VN_PATH_MAX], line[256];
+	_cleanup_fclose_ FILE *f = NULL;
+	size_t klen = strlen(key);
+	unsigned long long kib;
+
+	if (vn_path(ctx, path, sizeof(path), "/proc/meminfo") < 0)
+		return -ENAMETOOLONG;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':' &&
+		    sscanf(line + klen + 1, "%llu", &kib) == 1) {
+			*ret = (uint64_t)kib * 1024;
+			return 0;
+		}
+	return -ENOENT;
+}

@@ -415,6 +415,77 @@ int vn_md_replace(struct vn_ctx *ctx, const char *md, const char *old,
 int vn_md_journal_mode(struct vn_ctx *ctx, const char *md, const char *mode,
 		       bool force, char *ret, size_t len);
 
+/* ---- md RAID-4/5/6 tuning and journal sizing (lib/md_tune.c) ---- */
+
+#define VN_MD_STRIPE_CACHE_DEFAULT 256	/* md's stripe_cache_size at every start */
+#define VN_MD_STRIPE_CACHE_MAX 32768	/* raid5_set_cache_size's limit */
+
+/* The md/ attributes vnvme tunes (md forgets them at every start). */
+struct vn_md_tune {
+	unsigned int stripe_cache_size;	/* stripes; memory: x 4 KiB x raid_disks */
+	unsigned int group_thread_cnt;	/* raid5 worker threads; 0: raid5d alone */
+};
+
+/* What the default rule reads. */
+struct vn_md_tune_input {
+	int level;			/* 4, 5, 6 */
+	unsigned int raid_disks;
+	unsigned int chunk_kib;
+	uint64_t component_bytes;	/* per member */
+	uint64_t journal_bytes;		/* the journal's log space; 0: no journal */
+	uint64_t mem_total;		/* MemTotal */
+};
+
+/* What a write-back journal can absorb with the default tuning. */
+struct vn_md_journal_advice {
+	uint64_t journal_bytes;
+	uint64_t array_bytes;
+	uint64_t journal_stripes;	/* stripes the log holds before it goes tight */
+	uint64_t cache_mem_bytes;	/* RAM of the tuned stripe cache */
+	uint64_t mem_bound_bytes;	/* the most the rule lets it take (MemTotal/8) */
+	bool mem_limited;		/* the bound cut stripe_cache_size */
+	uint64_t cache_hot_set_bytes;	/* hot set the stripe cache holds */
+	/* 4 KiB random writes over a hot set of at most this: one pass at NVMe speed */
+	uint64_t burst_hot_set_bytes;
+	/* ... at most this: write-back beats the bare array in the steady state */
+	uint64_t payoff_hot_set_bytes;
+	bool too_small;			/* pays off only below 1/100 of the array */
+};
+
+/*
+ * vn_md_tune_rule() - vnvme's default tuning from @in (pure): a stripe cache
+ * twice the stripes the journal holds before md's reclaim forces flushes,
+ * rounded up to 256, within 256..32768 and MemTotal/8; group_thread_cnt 0.
+ * No journal: md's defaults. @ret_advice may be NULL.
+ * Return: 0, or -EINVAL for a level without a stripe cache.
+ */
+int vn_md_tune_rule(const struct vn_md_tune_input *in, struct vn_md_tune *ret,
+		    struct vn_md_journal_advice *ret_advice);
+/*
+ * vn_md_journal_gain() - modelled steady gain of write-back over a bare
+ * array for 4 KiB random writes over @hot_set bytes (lib/md_tune.c).
+ * Return: the factor; 0 when the hot set leaves the journal no room.
+ */
+double vn_md_journal_gain(const struct vn_md_tune_input *in, uint64_t hot_set);
+/* vn_md_tune_input() - the rule's inputs for a running array. Return: 0/-errno. */
+int vn_md_tune_input(struct vn_ctx *ctx, const char *md, struct vn_md_tune_input *ret);
+/*
+ * vn_md_tune_default() - vnvme's tuning for a running raid4/5/6 array.
+ * Refuses (VN_ERR_UNSAFE, -EOPNOTSUPP) other levels. Return: 0 or -errno.
+ */
+int vn_md_tune_default(struct vn_ctx *ctx, const char *md, struct vn_md_tune *ret);
+/* vn_md_tune_get() - the values md runs with now. Return: 0 or -errno. */
+int vn_md_tune_get(struct vn_ctx *ctx, const char *md, struct vn_md_tune *ret);
+/*
+ * vn_md_tune_apply() - write the values that differ (stripe_cache_size
+ * 17..32768, group_thread_cnt 0..8). Return: 0 or -errno (-ENOMEM when the
+ * kernel cannot allocate the stripes).
+ */
+int vn_md_tune_apply(struct vn_ctx *ctx, const char *md, const struct vn_md_tune *t);
+/* vn_md_journal_advice() - vn_md_tune_rule()'s advice for a running array. */
+int vn_md_journal_advice(struct vn_ctx *ctx, const char *md,
+			 struct vn_md_journal_advice *ret);
+
 /* ---- RAM read cache (lib/dm.c, lib/rapiddisk.c, lib/cache*.c) ---- */
 
 /*

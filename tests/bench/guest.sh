@@ -1,0 +1,197 @@
+#!/bin/sh
+# One benchmark configuration, run inside the lab guest by tests/bench/run:
+#   guest.sh CONFIG RAMP RUNTIME WORKLOADS
+# CONFIG: nvme (the raw NVMe), bare (RAID-5, no journal), article (write-back
+# journal with md's defaults via --no-tune, RapidDisk write-around), vnvme
+# (write-back journal with vnvme's tuning, RapidDisk write-around).
+# WORKLOADS: a space-separated subset of
+#   hot_burst hot_steady large_steady sync seq read tcp
+# Every fio result is written as $VNVME_LAB_OUT/CONFIG-WORKLOAD.json.
+#
+# The method (fixed, so that runs compare):
+#  - fresh sparse images each boot; the NVMe is preconditioned with zeros
+#    (its first writes would otherwise allocate on the host);
+#  - the array's initial recovery has finished before anything is measured;
+#  - before each measurement: sync, page cache dropped and, with a
+#    write-back journal, the stripe cache drained (write-through until md's
+#    stripe_cache_active is 0, then write-back again);
+#  - 4 KiB random writes, QD16, direct, libaio, on a fixed hot set of 16 MiB
+#    at offset 0: "burst" is one pass over it (each block once), "steady" is
+#    RUNTIME seconds measured after a ramp of the same load that writes as
+#    much as the journal's log holds (twice the set without a journal),
+#    capped at RAMP s: a time-only ramp on a slow host ends before the
+#    journal has filled, and measures the burst again;
+#  - each row also records the HDD I/Os it caused (CONFIG-NAME.hdd), which
+#    do not depend on the host's speed;
+#  - large: the same on a 200 MiB set at offset 256 MiB (more than the
+#    journal holds); sync: 4 KiB random writes QD1 with O_SYNC; seq: 1 MiB
+#    sequential writes QD4 over 128 MiB at offset 512 MiB; read: 4 KiB random
+#    reads QD16 over 16 MiB at offset 64 MiB through the RAM cache, a cold
+#    pass then a warm one; tcp: hot_steady through NVMe/TCP on loopback.
+set -u
+
+CONFIG=$1
+RAMP=$2
+RUNTIME=$3
+WORKLOADS=$4
+OUT=${VNVME_LAB_OUT:?}
+HDDS="/dev/sda /dev/sdb /dev/sdc /dev/sdd"
+MEMBERS="/dev/sda1 /dev/sdb1 /dev/sdc1 /dev/sdd1"
+NQN=nqn.2026-11.io.vnvme:bench
+
+die() {
+	echo "bench: $CONFIG: $*" >&2
+	exit 1
+}
+
+step() {
+	echo "+ $*"
+	"$@" || die "'$*' failed"
+}
+
+wants() {
+	case " $WORKLOADS " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+md() { cat "/sys/block/md0/md/$1" 2>/dev/null; }
+
+# Quiesce: flush, drop the page cache, drain a write-back journal's stripes.
+drain() {
+	sync
+	echo 1 >/proc/sys/vm/drop_caches
+	# The oracles come from a 9p share whose 256 KiB messages need
+	# high-order pages; with a large stripe cache they ran out and execs
+	# failed ("fio: not found"): compact memory before each row.
+	[ ! -w /proc/sys/vm/compact_memory ] || echo 1 >/proc/sys/vm/compact_memory
+	[ -e /sys/block/md0/md ] || return 0
+	case $(md journal_mode) in
+	*"[write-back]"*)
+		echo write-through >/sys/block/md0/md/journal_mode
+		i=0
+		while [ "$(md stripe_cache_active)" != 0 ] && [ $i -lt 600 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		echo write-back >/sys/block/md0/md/journal_mode
+		;;
+	esac
+	echo "drained: stripe_cache_active $(md stripe_cache_active)"
+}
+
+# Reads + writes completed by the four HDDs (Documentation/block/stat.rst).
+hdd_ios() {
+	cat /sys/block/sd[a-d]/stat | awk '{ n += $1 + $5 } END { print n }'
+}
+
+# fio_job NAME DEV RW BS QD OFFSET SIZE [extra fio args]: one job, JSON out,
+# and the HDD I/Os it caused in CONFIG-NAME.hdd.
+fio_job() {
+	name=$1 dev=$2 rw=$3 bs=$4 qd=$5 off=$6 size=$7
+	shift 7
+	h0=$(hdd_ios)
+	fio --name="$name" --filename="$dev" --rw="$rw" --bs="$bs" --iodepth="$qd" \
+		--ioengine=libaio --direct=1 --offset="$off" --size="$size" --randrepeat=1 \
+		--output-format=json "$@" >"$OUT/$CONFIG-$name.json" ||
+		die "fio $name on $dev failed"
+	echo $(($(hdd_ios) - h0)) >"$OUT/$CONFIG-$name.hdd"
+	printf '%s %s: ' "$CONFIG" "$name"
+	jq -r --arg h "$(cat "$OUT/$CONFIG-$name.hdd")" '.jobs[0] |
+		if .write.io_bytes > 0 then "write \(.write.iops | floor) IOPS, \(.write.bw) KiB/s"
+		else "read \(.read.iops | floor) IOPS" end + ", \($h) HDD I/Os"' \
+		"$OUT/$CONFIG-$name.json"
+}
+
+# The ramp before a steady window: the same load until the journal's log
+# size (twice the set without a journal) is written, at most RAMP s.
+ramp_bytes() {	# ramp_bytes HOTSET_BYTES
+	j=$(cat /sys/block/md0/md/dev-nvme0n1p1/size 2>/dev/null || echo 0)
+	if [ "$j" -gt 0 ]; then echo $((j * 1024)); else echo $((2 * $1)); fi
+}
+
+steady() {	# steady NAME DEV OFFSET SIZE SIZE_BYTES
+	fio --name=ramp --filename="$2" --rw=randwrite --bs=4k --iodepth=16 \
+		--ioengine=libaio --direct=1 --offset="$3" --size="$4" --randrepeat=0 \
+		--io_size="$(ramp_bytes "$5")" --runtime="$RAMP" --output-format=terse \
+		--terse-version=3 >"$OUT/$CONFIG-$1.ramp" || die "fio ramp for $1 failed"
+	echo "$CONFIG $1: ramp wrote $(cut -d';' -f47 "$OUT/$CONFIG-$1.ramp") KiB"
+	fio_job "$1" "$2" randwrite 4k 16 "$3" "$4" --randrepeat=0 --time_based \
+		--runtime="$RUNTIME"
+}
+
+write_workloads() {	# write_workloads DEV
+	dev=$1
+	if wants hot_burst; then drain; fio_job hot_burst "$dev" randwrite 4k 16 0 16M; fi
+	if wants hot_steady; then drain; steady hot_steady "$dev" 0 16M 16777216; fi
+	if wants large_steady; then drain; steady large_steady "$dev" 256M 200M 209715200; fi
+	if wants sync; then
+		drain
+		fio_job sync "$dev" randwrite 4k 1 32M 16M --sync=1 --ioengine=psync \
+			--time_based --runtime="$RUNTIME"
+	fi
+	if wants seq; then drain; fio_job seq "$dev" write 1M 4 512M 128M; fi
+	return 0
+}
+
+read_workloads() {	# read_workloads DEV
+	wants read || return 0
+	drain
+	fio_job cold_read "$1" randread 4k 16 64M 16M
+	fio_job warm_read "$1" randread 4k 16 64M 16M
+}
+
+tcp_workload() {	# tcp_workload DEV
+	wants tcp || return 0
+	step vnvme export create "$1" --nqn "$NQN" --addr 127.0.0.1 --port 4420 \
+		--allow-host "$(cat /etc/nvme/hostnqn)"
+	step vnvme connect -t tcp -n "$NQN" -a 127.0.0.1 -s 4420
+	ns=$(vnvme list --json | jq -r --arg n "$NQN" '.devices[] | select(.nqn == $n) | .node')
+	[ -b "$ns" ] || die "no namespace for $NQN"
+	drain
+	steady tcp_steady "$ns" 0 16M 16777216
+	step vnvme disconnect "$NQN"
+	step vnvme export delete "$NQN"
+}
+
+# The array, built as the configuration says, recovered, journal as wanted.
+build_array() {	# build_array [--journal] [create options...]
+	journal=
+	if [ "${1:-}" = --journal ]; then
+		journal="--journal /dev/nvme0n1p1"
+		shift
+	fi
+	# shellcheck disable=SC2086
+	step vnvme partition $HDDS ${journal:+/dev/nvme0n1}
+	# shellcheck disable=SC2086
+	step vnvme raid create /dev/md0 --level 5 $journal "$@" $MEMBERS
+	step vnvme raid wait /dev/md0
+	[ -z "$journal" ] || step vnvme journal-mode /dev/md0 write-back
+	echo "md0: stripe_cache_size $(md stripe_cache_size), group_thread_cnt" \
+		"$(md group_thread_cnt), journal_mode $(md journal_mode)"
+}
+
+step dd if=/dev/zero of=/dev/nvme0n1 bs=1M oflag=direct status=none \
+	count=$(($(cat /sys/block/nvme0n1/size) / 2048))
+case $CONFIG in
+nvme)
+	write_workloads /dev/nvme0n1
+	;;
+bare)
+	build_array
+	write_workloads /dev/md0
+	;;
+article | vnvme)
+	if [ "$CONFIG" = article ]; then build_array --journal --no-tune; else build_array --journal; fi
+	step vnvme cache attach /dev/md0 --size 32M --mode wa
+	dev=/dev/mapper/rc-wa_md0
+	write_workloads "$dev"
+	read_workloads "$dev"
+	tcp_workload "$dev"
+	step vnvme cache detach rc-wa_md0
+	;;
+*)
+	die "unknown configuration (nvme, bare, article, vnvme)"
+	;;
+esac
+[ ! -e /sys/block/md0/md ] || step vnvme raid stop /dev/md0
+echo "bench: $CONFIG: done"
