@@ -55,7 +55,7 @@ CLIA := $(BUILD)/libvnvme-cli.a
 HEADERS := $(wildcard lib/*.h cmd/*.h)
 
 .PHONY: all deps check check-unit check-cli check-san check-lab demo install \
-	clean cppcheck
+	clean cppcheck check-verify soak
 
 all: $(VNVME)
 
@@ -82,6 +82,16 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(CLIA) $(LIBA) $(HEADERS)
 	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ilib -Icmd -o $@ $< $(CLIA) $(LIBA) \
 		$(PKG_LIBS) $(CHECK_LIBS)
 
+# The lab's data verifier (tests/verify): plain C, no library but libc.
+VERIFY := $(BUILD)/vnvme-verify
+$(VERIFY): tests/verify/vnvme-verify.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(WARN) $(SAN) -std=gnu11 -D_GNU_SOURCE -o $@ $<
+
+check-verify: $(VERIFY)
+	VERIFY=$(abspath $(VERIFY)) tests/verify/run
+
 # Installs every Debian package the build, the tests and the lab need.
 deps:
 	tests/deps
@@ -94,17 +104,17 @@ check-cli: $(VNVME)
 
 # Unit and CLI tests again under ASan+UBSan.
 check-san:
-	$(MAKE) SANITIZE=1 check-unit check-cli
+	$(MAKE) SANITIZE=1 check-unit check-cli check-verify
 
 # LAB=FILTER... runs only the scenarios whose names contain a FILTER.
 check-lab:
-	$(MAKE) SANITIZE= vnvme
+	$(MAKE) SANITIZE= vnvme build/vnvme-verify
 	tests/lab/check $(LAB)
 
 # Everything: unit, CLI, sanitizers, the lab (a real kernel in QEMU).
 check: deps
 	$(MAKE) cppcheck
-	$(MAKE) check-unit check-cli
+	$(MAKE) check-unit check-cli check-verify
 	$(MAKE) check-san
 	$(MAKE) check-lab
 
