@@ -118,6 +118,14 @@ check: deps
 	$(MAKE) check-san
 	$(MAKE) check-lab
 
+# SOAK_CUTS power cuts through the whole stack in one lab run (one boot per
+# cut, 30-90 s each), then the table of cuts: tests/lab/t-powercut.sh.
+SOAK_CUTS ?= 50
+soak:
+	$(MAKE) SANITIZE= vnvme build/vnvme-verify
+	tests/lab/run --hdd-size 64M --boots $$(($(SOAK_CUTS) + 1)) --timeout 400 \
+		tests/lab/t-powercut.sh $(SOAK_CUTS)
+
 # The article's whole flow, as far as vnvme implements it, in the lab.
 demo: deps
 	$(MAKE) SANITIZE= vnvme

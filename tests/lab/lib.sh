@@ -143,6 +143,18 @@ fio_iops() {
 		jq '.jobs[0].read.iops | floor'
 }
 
+# power_cut: end the guest at once, as a power failure would: the
+# isa-debug-exit port stops QEMU with no sync and no shutdown. The status so
+# far (1 if an assertion failed) goes first to /lab/powercut, which
+# tests/lab/run takes as this boot's status; the kernel log to
+# /lab/dmesg-cut-BOOT.log.
+power_cut() {
+	dmesg >"/lab/dmesg-cut-${VNVME_LAB_BOOT:-1}.log"
+	echo $((LAB_FAILED > 0)) >/lab/powercut.tmp && mv /lab/powercut.tmp /lab/powercut
+	printf '\000' | /bin/dd of=/dev/port bs=1 seek=244 count=1 conv=notrunc 2>/dev/null
+	sleep 60
+}
+
 # finish: the closing line test runners read; status 1 if anything failed.
 finish() {
 	echo "$LAB_PASSED passed, $LAB_FAILED failed"
