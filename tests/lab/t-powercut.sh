@@ -107,6 +107,9 @@ stack_up() {
 # before its cut, through the whole stack; append the row to the table.
 verify_last() {
 	local prev=$((BOOT - 1)) out acked blocks verified lost torn mism cut replayed
+	# The log on the host share kept at least what the guest read from it
+	# just before the cut (9p writes reach the host before they return).
+	check test "$(acked_batches "$STATE/log-$prev")" -ge "$(cat "$STATE/acked-at-cut-$prev")"
 	lab_run vnvme-verify verify "$NS" "$STATE/log-$prev"
 	out=$LAB_LAST_OUTPUT
 	printf '%s\n' "$out"
@@ -149,7 +152,7 @@ parity_check() {
 # once the writer's log shows that many acknowledged batches (or once the
 # writer has ended), plus a random 0-500 ms.
 write_and_cut() {
-	local at sync start now pid log=$STATE/log-$BOOT
+	local at sync start now pid n log=$STATE/log-$BOOT
 	at=$(cut_at "$BOOT")
 	# Odd boots acknowledge with flushes, even ones with FUA writes.
 	sync=flush
@@ -169,9 +172,11 @@ write_and_cut() {
 	fi
 	sleep "0.$(printf '%03d' "$(random_below 500)")"
 	now=$(uptime_ms)
+	n=$(acked_batches "$log")
 	echo "$((now - start)) $sync $(cat /sys/block/md0/md/stripe_cache_active)" >"$STATE/cut-$BOOT"
+	echo "$n" >"$STATE/acked-at-cut-$BOOT"
 	echo "powercut: cut $BOOT (target $at) at $((now - start)) ms ($sync):" \
-		"$(acked_batches "$log") batches acknowledged," \
+		"$n batches acknowledged," \
 		"$(cat /sys/block/md0/md/stripe_cache_active) stripes cached in md"
 	save_counts
 	power_cut
