@@ -82,14 +82,16 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(CLIA) $(LIBA) $(HEADERS)
 	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ilib -Icmd -o $@ $< $(CLIA) $(LIBA) \
 		$(PKG_LIBS) $(CHECK_LIBS)
 
-# The lab's data verifier (tests/verify): plain C, no library but libc.
+# The lab's data verifier and dm-log-writes replayer (tests/verify): plain
+# C, no library but libc.
 VERIFY := $(BUILD)/vnvme-verify
-$(VERIFY): tests/verify/vnvme-verify.c
+REPLAY := $(BUILD)/vnvme-replay
+$(BUILD)/vnvme-%: tests/verify/vnvme-%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(WARN) $(SAN) -std=gnu11 -D_GNU_SOURCE -o $@ $<
 
-check-verify: $(VERIFY)
+check-verify: $(VERIFY) $(REPLAY)
 	VERIFY=$(abspath $(VERIFY)) tests/verify/run
 
 # Installs every Debian package the build, the tests and the lab need.
@@ -108,7 +110,7 @@ check-san:
 
 # LAB=FILTER... runs only the scenarios whose names contain a FILTER.
 check-lab:
-	$(MAKE) SANITIZE= vnvme build/vnvme-verify
+	$(MAKE) SANITIZE= vnvme build/vnvme-verify build/vnvme-replay
 	tests/lab/check $(LAB)
 
 # Everything: unit, CLI, sanitizers, the lab (a real kernel in QEMU).
@@ -122,7 +124,7 @@ check: deps
 # cut, 30-90 s each), then the table of cuts: tests/lab/t-powercut.sh.
 SOAK_CUTS ?= 50
 soak:
-	$(MAKE) SANITIZE= vnvme build/vnvme-verify
+	$(MAKE) SANITIZE= vnvme build/vnvme-verify build/vnvme-replay
 	tests/lab/run --hdd-size 64M --boots $$(($(SOAK_CUTS) + 1)) --timeout 400 \
 		tests/lab/t-powercut.sh $(SOAK_CUTS)
 

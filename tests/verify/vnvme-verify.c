@@ -4,7 +4,8 @@
  *
  *   vnvme-verify write DEV LOG [--blocks N] [--batch K] [--sync flush|fua]
  *                              [--seconds S] [--batches N] [--offset BYTES]
- *   vnvme-verify verify DEV LOG
+ *                              [--on-ack CMD]
+ *   vnvme-verify verify DEV LOG [--upto SEQ]
  *
  * write: numbered 4 KiB blocks, each carrying its block number, a
  * generation (the batch's sequence number), the run id and a checksum, are
@@ -17,6 +18,8 @@
  *     W <seq> <block>...                   before a batch is written
  *     A <seq>                              once it is acknowledged
  * each line written with one write() and, unless --no-log-sync, fdatasync'ed.
+ * --on-ack runs CMD with sh after each acknowledged batch, its sequence
+ * number in $VNVME_VERIFY_SEQ (to put a mark in a dm-log-writes log).
  *
  * verify: every block of an acknowledged batch must hold a valid block of
  * this run (magic, run, block number, checksum) whose generation is at
@@ -27,7 +30,8 @@
  * device never promised anything about a write it did not acknowledge.
  * Prints one summary line and names the first bad block; exit 0 when no
  * acknowledged block was lost, 1 when one was, 2 on usage errors, 3 when
- * DEV or LOG cannot be read.
+ * DEV or LOG cannot be read. --upto SEQ takes batches after SEQ as not
+ * acknowledged (the state at a crash point replayed from a write log).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -182,7 +186,20 @@ struct wopts {
 	unsigned batch;
 	double seconds;
 	bool fua, buffered;
+	const char *on_ack;
 };
+
+static void run_on_ack(const char *cmd, uint64_t seq)
+{
+	char v[24];
+	int r;
+
+	snprintf(v, sizeof(v), "%" PRIu64, seq);
+	setenv("VNVME_VERIFY_SEQ", v, 1);
+	r = system(cmd);
+	if (r != 0)
+		die(EXIT_IO, "--on-ack command failed (status %d) after batch %" PRIu64, r, seq);
+}
 
 /* K distinct random blocks among N (K is small against N). */
 static void pick(uint64_t *out, unsigned k, uint64_t n, uint64_t *rng)
@@ -245,6 +262,8 @@ static int cmd_write(const char *dev, const char *logpath, const struct wopts *o
 		len = snprintf(line, sizeof(line), "A %" PRIu64 "\n", seq);
 		log_line(&l, line, len);
 		acked_writes += o->batch;
+		if (o->on_ack)
+			run_on_ack(o->on_ack, seq);
 	}
 	printf("write: run %" PRIu64 ": %" PRIu64 " batches, %" PRIu64
 	       " writes acknowledged in %.1f s (%s)\n",
@@ -281,7 +300,7 @@ static uint64_t parse_u64(const char **p, bool *ok)
  * Read LOG. A last line without its newline (power cut during the log
  * write) is ignored; any other malformed line is an error.
  */
-static void read_log(const char *path, struct expect *e)
+static void read_log(const char *path, uint64_t upto, struct expect *e)
 {
 	FILE *f = fopen(path, "r");
 	char *line = NULL, sync[8];
@@ -326,6 +345,8 @@ static void read_log(const char *path, struct expect *e)
 			if (ok && seq != cur)
 				die(EXIT_IO, "%s:%" PRIu64 ": acknowledges batch %" PRIu64
 				    " but %" PRIu64 " was written", path, lineno, seq, cur);
+			if (ok && seq > upto)
+				continue;
 			for (i = 0; ok && i < ncur; i++)
 				e->acked[cur_blk[i]] = seq;
 			e->acked_batches++;
@@ -343,7 +364,7 @@ static void read_log(const char *path, struct expect *e)
 	fclose(f);
 }
 
-static int cmd_verify(const char *dev, const char *logpath, bool buffered)
+static int cmd_verify(const char *dev, const char *logpath, bool buffered, uint64_t upto)
 {
 	struct expect e;
 	unsigned char *b = block_buf();
@@ -353,7 +374,7 @@ static int cmd_verify(const char *dev, const char *logpath, bool buffered)
 	char buf[96], first_why[96] = "";
 	int fd;
 
-	read_log(logpath, &e);
+	read_log(logpath, upto, &e);
 	fd = open_dev(dev, O_RDONLY, buffered);
 	for (blk = 0; blk < e.blocks; blk++) {
 		if (!e.acked[blk])
@@ -409,8 +430,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: vnvme-verify write DEV LOG [--blocks N] [--batch K] [--sync flush|fua]\n"
 	      "                          [--seconds S] [--batches N] [--offset BYTES]\n"
-	      "                          [--buffered] [--no-log-sync]\n"
-	      "       vnvme-verify verify DEV LOG [--buffered]\n", f);
+	      "                          [--buffered] [--no-log-sync] [--on-ack CMD]\n"
+	      "       vnvme-verify verify DEV LOG [--buffered] [--upto SEQ]\n", f);
 }
 
 static uint64_t num_arg(const char *opt, const char *s)
@@ -436,11 +457,14 @@ int main(int argc, char **argv)
 		{ "offset", required_argument, NULL, 'o' },
 		{ "buffered", no_argument, NULL, 'B' },
 		{ "no-log-sync", no_argument, NULL, 'L' },
+		{ "on-ack", required_argument, NULL, 'a' },
+		{ "upto", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct wopts o = { .blocks = 4096, .batch = 8 };
 	bool log_sync = true;
+	uint64_t upto = UINT64_MAX;
 	const char *mode;
 	char *end;
 	int c;
@@ -453,6 +477,8 @@ int main(int argc, char **argv)
 		case 'o': o.offset = num_arg("--offset", optarg); break;
 		case 'B': o.buffered = true; break;
 		case 'L': log_sync = false; break;
+		case 'a': o.on_ack = optarg; break;
+		case 'u': upto = num_arg("--upto", optarg); break;
 		case 's':
 			if (!strcmp(optarg, "fua") || !strcmp(optarg, "flush"))
 				o.fua = !strcmp(optarg, "fua");
@@ -479,7 +505,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "write"))
 		return cmd_write(argv[optind + 1], argv[optind + 2], &o, log_sync);
 	if (!strcmp(mode, "verify"))
-		return cmd_verify(argv[optind + 1], argv[optind + 2], o.buffered);
+		return cmd_verify(argv[optind + 1], argv[optind + 2], o.buffered, upto);
 	usage(stderr);
 	return EXIT_USAGE;
 }
