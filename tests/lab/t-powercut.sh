@@ -110,6 +110,8 @@ verify_last() {
 	# The log on the host share kept at least what the guest read from it
 	# just before the cut (9p writes reach the host before they return).
 	check test "$(acked_batches "$STATE/log-$prev")" -ge "$(cat "$STATE/acked-at-cut-$prev")"
+	# A cut before the writer created its log: nothing was acknowledged.
+	[ -e "$STATE/log-$prev" ] || : >"$STATE/log-$prev"
 	lab_run vnvme-verify verify "$NS" "$STATE/log-$prev"
 	out=$LAB_LAST_OUTPUT
 	printf '%s\n' "$out"
@@ -135,17 +137,10 @@ verify_last() {
 }
 
 # md's own parity check over the whole array; mismatch_cnt must stay 0.
+# (lib.sh's md_check polls sync_action: `vnvme raid wait /dev/md0` died with
+# SIGSEGV, exit 139, once in a soak run, during this check after a cut.)
 parity_check() {
-	check sh -c 'echo check >/sys/block/md0/md/sync_action'
-	# The check starts asynchronously: wait until it shows, then until it ends.
-	local i=0
-	while [ "$(cat /sys/block/md0/md/sync_action)" = idle ] && [ $i -lt 20 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	check vnvme raid wait /dev/md0
-	expect_output '^idle$' cat /sys/block/md0/md/sync_action
-	expect_output '^0$' cat /sys/block/md0/md/mismatch_cnt
+	expect_output '^0$' md_check md0
 }
 
 # write_and_cut: start the writer, cut the power at this boot's moment:
