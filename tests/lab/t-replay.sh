@@ -140,13 +140,14 @@ snapshots_down() {
 	done
 }
 
-points=0 failed_points=0 checks=0
+points=0 failed_points=0 checks=0 journal_replays=0
 # crash_point RUN SEQ: the array as a power cut right after batch SEQ of RUN
 # was acknowledged would leave it.
 crash_point() {
-	local run=$1 seq=$2 ok=1 out
+	local run=$1 seq=$2 ok=1 out seen
 	forward "$run-$seq" || { fail "replay to $run-$seq"; return; }
 	snapshots_up || { fail "snapshots at $run-$seq"; return; }
+	seen=$(dmesg | grep -c 'md0: recovering')
 	if vnvme raid assemble /dev/md0 /dev/mapper/s1 /dev/mapper/s2 /dev/mapper/s3 \
 		/dev/mapper/s4 /dev/mapper/s5 >"$WORK/assemble.log" 2>&1; then
 		# Run a is entirely acknowledged before any mark of run b.
@@ -158,6 +159,11 @@ crash_point() {
 $(vnvme-verify verify /dev/md0 "$WORK/log-b" --upto "$seq")"
 		fi || ok=0
 		printf '%s\n' "$out" | sed "s/^/  $run-$seq: /"
+		# Did md find stripes to replay in its journal?
+		if [ "$(dmesg | grep -c 'md0: recovering')" -gt "$seen" ]; then
+			journal_replays=$((journal_replays + 1))
+			dmesg | grep 'md0: recovering' | tail -n1 | sed "s/^.*md0: /  $run-$seq: md0: /"
+		fi
 		if [ $((points % 4)) -eq 3 ] || { [ "$run" = b ] && [ "$seq" -eq "$BATCHES" ]; }; then
 			checks=$((checks + 1))
 			[ "$(md_check md0)" = 0 ] || {
@@ -175,6 +181,15 @@ $(vnvme-verify verify /dev/md0 "$WORK/log-b" --upto "$seq")"
 	[ "$ok" -eq 1 ] || failed_points=$((failed_points + 1))
 }
 
+# The control: the bases as logging began, before any replay, lack every
+# block of run a, and the verification says so (it is not vacuous).
+check snapshots_up
+check vnvme raid assemble /dev/md0 /dev/mapper/s1 /dev/mapper/s2 /dev/mapper/s3 \
+	/dev/mapper/s4 /dev/mapper/s5
+expect_error 1 "verified=0 lost=[1-9]" vnvme-verify verify /dev/md0 "$WORK/log-a"
+check vnvme raid stop /dev/md0
+check snapshots_down
+
 for run in a b; do
 	seq=1
 	while [ "$seq" -le "$BATCHES" ]; do
@@ -183,7 +198,7 @@ for run in a b; do
 	done
 done
 echo "replay: $points crash points, $failed_points with a lost block or a bad array," \
-	"$checks parity checks"
+	"$checks parity checks, $journal_replays with a journal replay"
 check test "$points" -eq $((2 * BATCHES))
 check test "$failed_points" -eq 0
 
