@@ -65,7 +65,7 @@ HEADERS := $(wildcard lib/*.h cmd/*.h)
 DEPS := $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(BUILD)/cmd/vnvme.d
 
 .PHONY: all deps check check-unit check-cli check-san check-lab check-deb deb \
-	demo install clean cppcheck check-units bench
+	demo install clean cppcheck check-units bench check-verify soak
 
 all: $(VNVME)
 
@@ -94,6 +94,18 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(CLIA) $(LIBA) $(HEADERS)
 	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -Ilib -Icmd -o $@ $< \
 		$(CLIA) $(LIBA) $(PKG_LIBS) $(CHECK_LIBS)
 
+# The lab's data verifier and dm-log-writes replayer (tests/verify): plain
+# C, no library but libc.
+VERIFY := $(BUILD)/vnvme-verify
+REPLAY := $(BUILD)/vnvme-replay
+$(BUILD)/vnvme-%: tests/verify/vnvme-%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(WARN) $(SAN) -std=gnu11 -D_GNU_SOURCE -o $@ $<
+
+check-verify: $(VERIFY) $(REPLAY)
+	VERIFY=$(abspath $(VERIFY)) tests/verify/run
+
 # Installs every Debian package the build, the tests and the lab need.
 deps:
 	tests/deps
@@ -110,11 +122,11 @@ check-units: $(VNVME)
 
 # Unit and CLI tests again under ASan+UBSan.
 check-san:
-	$(MAKE) SANITIZE=1 check-unit check-cli
+	$(MAKE) SANITIZE=1 check-unit check-cli check-verify
 
 # LAB=FILTER... runs only the scenarios whose names contain a FILTER.
 check-lab:
-	$(MAKE) SANITIZE= vnvme
+	$(MAKE) SANITIZE= vnvme build/vnvme-verify build/vnvme-replay
 	tests/lab/check $(LAB)
 
 # The test targets build with -Werror (a clean tree stays clean).
@@ -123,10 +135,18 @@ check check-unit check-cli check-san check-lab demo: export WERROR := 1
 # Everything: unit, CLI, sanitizers, the lab (a real kernel in QEMU).
 check: deps
 	$(MAKE) cppcheck
-	$(MAKE) check-unit check-cli check-units
+	$(MAKE) check-unit check-cli check-units check-verify
 	$(MAKE) check-san
 	$(MAKE) check-deb
 	$(MAKE) check-lab
+
+# SOAK_CUTS power cuts through the whole stack in one lab run (one boot per
+# cut, 30-90 s each), then the table of cuts: tests/lab/t-powercut.sh.
+SOAK_CUTS ?= 50
+soak:
+	$(MAKE) SANITIZE= vnvme build/vnvme-verify build/vnvme-replay
+	tests/lab/run --hdd-size 64M --boots $$(($(SOAK_CUTS) + 1)) --timeout 400 \
+		tests/lab/t-powercut.sh $(SOAK_CUTS)
 
 # The article's whole flow, as far as vnvme implements it, in the lab.
 demo: deps

@@ -94,6 +94,7 @@ run_script() {
 	. /lab/args
 	cd /root || return
 	export HOME=/root VNVME_LAB_LIB=/lab/lib.sh VNVME_LAB_OUT=/lab/out
+	export VNVME_LAB_BOOT=${LAB_BOOT:-1}
 	say "running $LAB_SCRIPT"
 	sh "/lab/scripts/$LAB_SCRIPT" "$@" </dev/null >/lab/output 2>&1
 	rc=$?

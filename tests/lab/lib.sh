@@ -143,6 +143,34 @@ fio_iops() {
 		jq '.jobs[0].read.iops | floor'
 }
 
+# md_check MD: md's own parity check of /dev/MD (md/sync_action "check"),
+# waited for by polling md/sync_action; prints md/mismatch_cnt.
+md_check() {
+	local a=/sys/block/$1/md i=0
+	echo check >"$a/sync_action" || return
+	# It starts asynchronously: give it 2 s to show.
+	while [ "$(cat "$a/sync_action")" = idle ] && [ $i -lt 20 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	while [ "$(cat "$a/sync_action")" != idle ]; do
+		sleep 0.5
+	done
+	cat "$a/mismatch_cnt"
+}
+
+# power_cut: end the guest at once, as a power failure would: the
+# isa-debug-exit port stops QEMU with no sync and no shutdown. The status so
+# far (1 if an assertion failed) goes first to /lab/powercut, which
+# tests/lab/run takes as this boot's status; the kernel log to
+# /lab/dmesg-cut-BOOT.log.
+power_cut() {
+	dmesg >"/lab/dmesg-cut-${VNVME_LAB_BOOT:-1}.log"
+	echo $((LAB_FAILED > 0)) >/lab/powercut.tmp && mv /lab/powercut.tmp /lab/powercut
+	printf '\000' | /bin/dd of=/dev/port bs=1 seek=244 count=1 conv=notrunc 2>/dev/null
+	sleep 60
+}
+
 # finish: the closing line test runners read; status 1 if anything failed.
 finish() {
 	echo "$LAB_PASSED passed, $LAB_FAILED failed"

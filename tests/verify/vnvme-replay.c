@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * vnvme-replay: replay a dm-log-writes log onto a device, up to a mark.
+ *
+ *   vnvme-replay marks LOG                          list the marks: index name
+ *   vnvme-replay apply LOG TARGET --to-mark NAME [--from N]
+ *   vnvme-replay apply LOG TARGET --to-end [--from N]
+ *
+ * The log format is the kernel's (drivers/md/dm-log-writes.c,
+ * Documentation/admin-guide/device-mapper/log-writes.rst): a super block at
+ * byte 0 (magic, version, nr_entries, sectorsize), then nr_entries entries,
+ * each one sector (sectorsize bytes) of header {sector, nr_sectors, flags,
+ * data_len}, little-endian, followed by nr_sectors sectors of data (none for
+ * discards, flushes and marks; a mark's name follows its header). The target
+ * logs a write only once a flush issued after its completion has completed,
+ * and a FUA write when it completes: a prefix of the log ending at a mark is
+ * the device as a power cut at that mark would leave it, every write that
+ * was not yet durable dropped.
+ *
+ * apply writes the data of entries [N, mark) (N default 0) to TARGET, in
+ * order, syncs TARGET, and prints the mark's index: the next call passes it
+ * as --from, so successive marks are replayed incrementally on one target.
+ * Discards are replayed as zeroes. Exit 0, 1 if the mark is not in the log,
+ * 2 on usage errors, 3 on I/O errors.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define LOG_MAGIC 0x6a736677736872ull
+#define LOG_VERSION 1
+#define FLAG_FLUSH (1u << 0)
+#define FLAG_FUA (1u << 1)
+#define FLAG_DISCARD (1u << 2)
+#define FLAG_MARK (1u << 3)
+
+enum { EXIT_NOMARK = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
+
+struct entry {
+	uint64_t sector, nr_sectors, flags, data_len;
+};
+
+struct log {
+	int fd;
+	const char *path;
+	uint64_t nr_entries;
+	uint32_t sectorsize;
+	unsigned char *sec;	/* one sector */
+};
+
+static int die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vnvme-replay: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+static void read_at(int fd, const char *path, void *buf, size_t len, uint64_t off)
+{
+	ssize_t n = pread(fd, buf, len, (off_t)off);
+
+	if (n != (ssize_t)len)
+		die(EXIT_IO, "cannot read %zu bytes at %" PRIu64 " of %s: %s", len, off, path,
+		    n < 0 ? strerror(errno) : "short read");
+}
+
+static uint64_t le64_at(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
+}
+
+static void log_open(struct log *l, const char *path)
+{
+	unsigned char super[28];
+	uint32_t ss;
+
+	l->path = path;
+	l->fd = open(path, O_RDONLY);
+	if (l->fd < 0)
+		die(EXIT_IO, "cannot open %s: %s", path, strerror(errno));
+	read_at(l->fd, path, super, sizeof(super), 0);
+	if (le64_at(super) != LOG_MAGIC || le64_at(super + 8) != LOG_VERSION)
+		die(EXIT_IO, "%s: not a dm-log-writes log (magic/version)", path);
+	l->nr_entries = le64_at(super + 16);
+	memcpy(&ss, super + 24, sizeof(ss));
+	l->sectorsize = le32toh(ss);
+	if (l->sectorsize < 512 || l->sectorsize > 65536 || (l->sectorsize & (l->sectorsize - 1)))
+		die(EXIT_IO, "%s: bad sector size %u", path, l->sectorsize);
+	l->sec = malloc(l->sectorsize);
+	if (!l->sec)
+		die(EXIT_IO, "out of memory");
+}
+
+/* The entry whose header is at byte *pos; moves *pos to the next one. */
+static void next_entry(struct log *l, uint64_t *pos, struct entry *e, char *mark, size_t marklen)
+{
+	read_at(l->fd, l->path, l->sec, l->sectorsize, *pos);
+	e->sector = le64_at(l->sec);
+	e->nr_sectors = le64_at(l->sec + 8);
+	e->flags = le64_at(l->sec + 16);
+	e->data_len = le64_at(l->sec + 24);
+	if (mark) {
+		size_t n = 0;
+
+		if (e->flags & FLAG_MARK) {
+			n = e->data_len < marklen - 1 ? e->data_len : marklen - 1;
+			if (n > l->sectorsize - 32)
+				n = l->sectorsize - 32;
+			memcpy(mark, l->sec + 32, n);
+		}
+		mark[n] = '\0';
+	}
+	*pos += l->sectorsize;
+	if (!(e->flags & FLAG_DISCARD))
+		*pos += e->nr_sectors * l->sectorsize;
+}
+
+static int cmd_marks(const char *path)
+{
+	struct log l;
+	struct entry e;
+	uint64_t i, pos, writes = 0, flushes = 0, fuas = 0;
+	char mark[512];
+
+	log_open(&l, path);
+	pos = l.sectorsize;
+	for (i = 0; i < l.nr_entries; i++) {
+		next_entry(&l, &pos, &e, mark, sizeof(mark));
+		if (e.flags & FLAG_MARK)
+			printf("%" PRIu64 " %s\n", i, mark);
+		writes += e.nr_sectors > 0;
+		flushes += !!(e.flags & FLAG_FLUSH);
+		fuas += !!(e.flags & FLAG_FUA);
+	}
+	fprintf(stderr, "%s: %" PRIu64 " entries: %" PRIu64 " writes, %" PRIu64 " flushes, %" PRIu64
+		" FUA, sector size %u\n", path, l.nr_entries, writes, flushes, fuas, l.sectorsize);
+	free(l.sec);
+	close(l.fd);
+	return 0;
+}
+
+/* Copy one entry's data (at byte pos of the log) to the target. */
+static void replay_entry(struct log *l, uint64_t pos, const struct entry *e, int tfd,
+			 const char *target, unsigned char *buf, size_t bufsize)
+{
+	uint64_t left = e->nr_sectors * l->sectorsize, at = e->sector * l->sectorsize;
+	uint64_t from = pos + l->sectorsize;
+
+	if (e->flags & FLAG_DISCARD)
+		memset(buf, 0, bufsize);
+	while (left) {
+		size_t n = left < bufsize ? left : bufsize;
+
+		if (!(e->flags & FLAG_DISCARD))
+			read_at(l->fd, l->path, buf, n, from);
+		if (pwrite(tfd, buf, n, (off_t)at) != (ssize_t)n)
+			die(EXIT_IO, "cannot write %zu bytes at %" PRIu64 " of %s: %s", n, at, target,
+			    strerror(errno));
+		left -= n;
+		at += n;
+		from += n;
+	}
+}
+
+static int cmd_apply(const char *path, const char *target, const char *to_mark, uint64_t from)
+{
+	struct log l;
+	struct entry e;
+	uint64_t i, pos, here, replayed = 0;
+	size_t bufsize = 1 << 20;
+	unsigned char *buf = malloc(bufsize);
+	char mark[512];
+	int tfd;
+
+	if (!buf)
+		die(EXIT_IO, "out of memory");
+	log_open(&l, path);
+	tfd = open(target, O_WRONLY);
+	if (tfd < 0)
+		die(EXIT_IO, "cannot open %s: %s", target, strerror(errno));
+	pos = l.sectorsize;
+	for (i = 0; i < l.nr_entries; i++) {
+		here = pos;
+		next_entry(&l, &pos, &e, mark, sizeof(mark));
+		if (to_mark && (e.flags & FLAG_MARK) && !strcmp(mark, to_mark) && i >= from)
+			break;
+		if (i < from || !e.nr_sectors)
+			continue;
+		replay_entry(&l, here, &e, tfd, target, buf, bufsize);
+		replayed++;
+	}
+	if (to_mark && i == l.nr_entries)
+		die(EXIT_NOMARK, "%s: no mark '%s' at or after entry %" PRIu64, path, to_mark, from);
+	if (fsync(tfd))
+		die(EXIT_IO, "cannot sync %s: %s", target, strerror(errno));
+	close(tfd);
+	close(l.fd);
+	free(l.sec);
+	free(buf);
+	fprintf(stderr, "%s -> %s: %" PRIu64 " writes replayed, entries %" PRIu64 "..%" PRIu64 "\n",
+		path, target, replayed, from, i);
+	printf("%" PRIu64 "\n", i);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: vnvme-replay marks LOG\n"
+	      "       vnvme-replay apply LOG TARGET (--to-mark NAME | --to-end) [--from N]\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "to-mark", required_argument, NULL, 'm' },
+		{ "to-end", no_argument, NULL, 'e' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *to_mark = NULL;
+	bool to_end = false;
+	uint64_t from = 0;
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': to_mark = optarg; break;
+		case 'e': to_end = true; break;
+		case 'f':
+			errno = 0;
+			from = strtoull(optarg, &end, 10);
+			if (!*optarg || *end || errno || *optarg == '-')
+				die(EXIT_USAGE, "--from: not a number: %s", optarg);
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (argc - optind == 2 && !strcmp(argv[optind], "marks"))
+		return cmd_marks(argv[optind + 1]);
+	if (argc - optind == 3 && !strcmp(argv[optind], "apply") && !to_mark != !to_end)
+		return cmd_apply(argv[optind + 1], argv[optind + 2], to_mark, from);
+	usage(stderr);
+	return EXIT_USAGE;
+}
