@@ -96,7 +96,8 @@ check-cli: $(VNVME)
 check-san:
 	$(MAKE) SANITIZE=1 check-unit check-cli
 
-# LAB=FILTER... runs only the scenarios whose names contain a FILTER.
+# LAB=FILTER... runs only the scenarios whose names contain a FILTER;
+# LAB_KERNELS="6.1" (or "6.12") only on that kernel, default both side by side.
 check-lab:
 	$(MAKE) SANITIZE= vnvme
 	tests/lab/check $(LAB)
