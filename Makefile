@@ -11,7 +11,7 @@ DESTDIR ?=
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wmissing-prototypes
-PKGS := libparted blkid libnvme jansson libkmod
+PKGS := libparted blkid libnvme jansson libkmod libcrypto
 
 # SANITIZE=1 builds into build-san/ with ASan+UBSan; the normal build is
 # ./vnvme with objects in build/.

@@ -205,6 +205,7 @@ extern const struct vn_cmd vn_cmd_discover;
 extern const struct vn_cmd vn_cmd_connect;
 extern const struct vn_cmd vn_cmd_list;
 extern const struct vn_cmd vn_cmd_disconnect;
+extern const struct vn_cmd vn_cmd_gen_dhchap_key;
 
 /* main.c: the top-level table, for help and completion; NULL-terminated. */
 extern const struct vn_cmd *const vn_commands[];

@@ -28,6 +28,7 @@ const struct vn_cmd *const vn_commands[] = {
 	&vn_cmd_connect,
 	&vn_cmd_list,
 	&vn_cmd_disconnect,
+	&vn_cmd_gen_dhchap_key,
 	&help_cmd,
 	&vn_cmd_complete,
 	NULL

@@ -797,4 +797,22 @@ int vn_nvme_list(struct vn_ctx *ctx, struct vn_nvme_nsinfo **ret);
  */
 int vn_nvme_disconnect(struct vn_ctx *ctx, const char *what);
 
+/* ---- lib/dhchap.c: NVMe in-band authentication (DH-HMAC-CHAP) secrets ---- */
+
+#define VN_DHCHAP_SECRET_MAX 64
+/* "DHHC-1:03:" + base64 of 68 bytes + ":" + NUL */
+#define VN_DHCHAP_STR_SIZE 104
+
+/*
+ * vn_dhchap_key() - a DH-HMAC-CHAP key in its DHHC-1 form, as nvme-cli's
+ * gen-dhchap-key makes it: @secret (@len 32, 48 or 64 bytes; NULL: random),
+ * for @hmac 0 (none) as it is, for 1-3 (SHA-256/384/512, @len must be the
+ * digest's) transformed to HMAC(secret, @hostnqn || "NVMe-over-Fabrics").
+ * @out needs VN_DHCHAP_STR_SIZE. Return: 0 or -errno.
+ */
+int vn_dhchap_key(struct vn_ctx *ctx, const uint8_t *secret, size_t len, int hmac,
+		  const char *hostnqn, char *out, size_t outsz);
+/* vn_dhchap_check() - a well-formed DHHC-1 key? Return: its hmac id (0-3) or -EINVAL. */
+int vn_dhchap_check(struct vn_ctx *ctx, const char *key);
+
 #endif /* VNVME_H */
