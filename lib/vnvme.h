@@ -797,6 +797,30 @@ int vn_nvme_list(struct vn_ctx *ctx, struct vn_nvme_nsinfo **ret);
  */
 int vn_nvme_disconnect(struct vn_ctx *ctx, const char *what);
 
+/* ---- lib/nvmet.c: in-band authentication of an allowed host ---- */
+
+struct vn_nvmet_host_auth {
+	const char *hostnqn;
+	const char *key;		/* DHHC-1 key the host proves it holds */
+	const char *ctrl_key;		/* NULL: the host does not check the target */
+	const char *hash;		/* "sha256", "sha384", "sha512"; NULL: kernel's */
+	const char *dhgroup;		/* "null", "ffdhe2048".."ffdhe8192"; NULL: kernel's */
+};
+
+/*
+ * vn_nvmet_host_auth() - give host @a->hostnqn of the NVMe target its
+ * DH-HMAC-CHAP keys (configfs hosts/NQN/dhchap_*), creating the host if
+ * needed: call it before the export that allows the host links it, so the
+ * port never admits the host without authentication. Refuses a host that
+ * has other keys already; -EOPNOTSUPP (VN_ERR_NOSUPPORT, nothing created)
+ * without CONFIG_NVME_TARGET_AUTH. *@ret_created: the host was made here.
+ * Return: 0 or -errno.
+ */
+int vn_nvmet_host_auth(struct vn_ctx *ctx, const struct vn_nvmet_host_auth *a,
+		       bool *ret_created);
+/* vn_nvmet_host_forget() - remove an unlinked host, e.g. after a failed export. */
+int vn_nvmet_host_forget(struct vn_ctx *ctx, const char *hostnqn);
+
 /* ---- lib/dhchap.c: NVMe in-band authentication (DH-HMAC-CHAP) secrets ---- */
 
 #define VN_DHCHAP_SECRET_MAX 64
