@@ -50,12 +50,14 @@ lab_apt_lists() {
 		"$key" "$mirror" debian "$suite" \
 		"$key" "$mirror" debian "$suite-updates" \
 		"$key" "$mirror" debian-security "$suite-security" >"$d/sources.list"
-	if [ -z "$(find "$d/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null)" ]; then
+	# apt keeps an unchanged list's old date: a stamp tells the last update.
+	if [ -z "$(find "$d/updated" -mmin -1440 2>/dev/null)" ]; then
 		echo "lab: fetching Debian $suite's package lists" >&2
 		lab_apt "$suite" apt-get -q=2 update >&2 || {
 			echo "lab: apt-get update for $suite failed" >&2
 			return 1
 		}
+		touch "$d/updated"
 	fi
 }
 
