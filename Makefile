@@ -18,7 +18,7 @@ PKG_CONFIG ?= pkg-config
 # default so that a distribution's newer compiler does not fail its build.
 WERROR ?=
 WARN = -Wall -Wextra -Wmissing-prototypes $(if $(filter 1,$(WERROR)),-Werror)
-PKGS := libparted blkid libnvme jansson libkmod
+PKGS := libparted blkid libnvme jansson libkmod libcrypto
 
 # SANITIZE=1 builds into build-san/ with ASan+UBSan; the normal build is
 # ./vnvme with objects in build/.
@@ -124,7 +124,8 @@ check-units: $(VNVME)
 check-san:
 	$(MAKE) SANITIZE=1 check-unit check-cli check-verify
 
-# LAB=FILTER... runs only the scenarios whose names contain a FILTER.
+# LAB=FILTER... runs only the scenarios whose names contain a FILTER;
+# LAB_KERNELS="6.1" (or "6.12") only on that kernel, default both side by side.
 check-lab:
 	$(MAKE) SANITIZE= vnvme build/vnvme-verify build/vnvme-replay
 	tests/lab/check $(LAB)

@@ -242,6 +242,8 @@ json_t *vn_md_json(const struct vn_md_status *st, struct vn_health_report *rep);
 /* vn_print_notes() - a JSON notes array as text lines, each after @indent. */
 void vn_print_notes(json_t *notes, const char *indent);
 
+extern const struct vn_cmd vn_cmd_gen_dhchap_key;
+
 /* main.c: the top-level table, for help and completion; NULL-terminated. */
 extern const struct vn_cmd *const vn_commands[];
 /* Find a command by its exact name; NULL if none. */

@@ -21,6 +21,10 @@ enum {
 	OPT_ALLOW_ANY,
 	OPT_SERIAL,
 	OPT_MODEL,
+	OPT_DHCHAP_KEY,
+	OPT_DHCHAP_CTRL_KEY,
+	OPT_DHCHAP_HASH,
+	OPT_DHCHAP_DHGROUP,
 };
 
 #define MAX_HOSTS 32
@@ -38,13 +42,27 @@ static const struct vn_opt create_opts[] = {
 	  "control)", 0 },
 	{ "serial", OPT_SERIAL, "S", "serial number hosts see (1-20 characters)", 0 },
 	{ "model", OPT_MODEL, "M", "model hosts see (1-40 characters, default Linux)", 0 },
+	{ "dhchap-key", OPT_DHCHAP_KEY, "KEY", "the allowed host must authenticate with "
+	  "this DH-HMAC-CHAP key (vnvme gen-dhchap-key)", 0 },
+	{ "dhchap-ctrl-key", OPT_DHCHAP_CTRL_KEY, "KEY", "and the target with this one "
+	  "(bidirectional)", 0 },
+	{ "dhchap-hash", OPT_DHCHAP_HASH, "sha256|sha384|sha512", "authentication hash "
+	  "(default sha256)", 0 },
+	{ "dhchap-dhgroup", OPT_DHCHAP_DHGROUP, "null|ffdhe2048|ffdhe3072|ffdhe4096|"
+	  "ffdhe6144|ffdhe8192", "Diffie-Hellman group (default null: none)", 0 },
 	{ NULL }
 };
 
 struct create_args {
 	struct vn_nvmet_export e;
 	const char *hosts[MAX_HOSTS];
+	struct vn_nvmet_host_auth auth;
 };
+
+static int auth_opt(struct create_args *a, int c, const char *arg);
+static int auth_before_export(struct vn_cli *cli, struct create_args *a,
+			      bool *created);
+static void auth_undo(struct vn_cli *cli, const struct create_args *a, bool created);
 
 static int parse_uint(const struct vn_cli *cli, const char *opt, const char *s,
 		      unsigned long min, unsigned long max, unsigned long *ret)
@@ -105,7 +123,7 @@ static int create_opt(struct vn_cli *cli, struct create_args *a, int c, const ch
 		e->model = arg;
 		return 0;
 	default:
-		return VN_EXIT_USAGE;
+		return auth_opt(a, c, arg);
 	}
 }
 
@@ -146,6 +164,7 @@ static int cmd_export_create(struct vn_cli *cli, int argc, char **argv)
 	struct create_args a = { .e = { .nsid = 0 } };
 	struct vn_nvmet_created res;
 	struct vn_getopt g = { 0 };
+	bool auth_created = false;
 	int c, r;
 
 	while ((c = vn_getopt(cli, &g, argc, argv)) != -1) {
@@ -167,8 +186,12 @@ static int cmd_export_create(struct vn_cli *cli, int argc, char **argv)
 		vn_warn(cli, "'%s' is not in the standard form nqn.YYYY-MM.reverse.domain:name "
 			"(e.g. nqn.2014-08.org.example:%s)", a.e.nqn, a.e.nqn);
 	vn_ctx_clear_error(cli->ctx);
+	r = auth_before_export(cli, &a, &auth_created);
+	if (r != VN_EXIT_OK)
+		return r;
 	if (vn_nvmet_export_create(cli->ctx, &a.e, &res) < 0) {
 		r = vn_report(cli);
+		auth_undo(cli, &a, auth_created);
 		if (r != VN_EXIT_USAGE)
 			vn_err(cli, "nothing was created");
 		return r;
@@ -412,7 +435,8 @@ static const struct vn_cmd export_create = {
 	.fn = cmd_export_create,
 	.usage = "--nqn NQN --addr ADDR [--port PORT] [--transport tcp] "
 		 "[--family ipv4|ipv6] [--nsid N] [--allow-host HOSTNQN]... "
-		 "[--allow-any-host] [--serial S] [--model M] DEVICE",
+		 "[--allow-any-host] [--serial S] [--model M] [--dhchap-key KEY "
+		 "[--dhchap-ctrl-key KEY] [--dhchap-hash HASH] [--dhchap-dhgroup GROUP]] DEVICE",
 	.summary = "export a block device over NVMe/TCP",
 	.description =
 		"Loads nvmet and nvmet-tcp, mounts configfs if needed, and creates the\n"
@@ -508,3 +532,60 @@ const struct vn_cmd vn_cmd_export = {
 	.summary = "export a device with the kernel NVMe target over TCP",
 	.subs = export_cmds,
 };
+
+/* ---- create: in-band authentication (DH-HMAC-CHAP) of the allowed host ---- */
+
+static int auth_opt(struct create_args *a, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_DHCHAP_KEY:
+		a->auth.key = arg;
+		return 0;
+	case OPT_DHCHAP_CTRL_KEY:
+		a->auth.ctrl_key = arg;
+		return 0;
+	case OPT_DHCHAP_HASH:
+		a->auth.hash = arg;
+		return 0;
+	case OPT_DHCHAP_DHGROUP:
+		a->auth.dhgroup = arg;
+		return 0;
+	default:
+		return VN_EXIT_USAGE;
+	}
+}
+
+/*
+ * The allowed host gets its keys before the export links it to the port, so
+ * the target never admits it without authentication.
+ */
+static int auth_before_export(struct vn_cli *cli, struct create_args *a, bool *created)
+{
+	struct vn_nvmet_host_auth *au = &a->auth;
+
+	if (!au->key) {
+		if (au->ctrl_key || au->hash || au->dhgroup)
+			return vn_usage_error(cli, "--dhchap-ctrl-key, --dhchap-hash and "
+					      "--dhchap-dhgroup go with --dhchap-key");
+		return VN_EXIT_OK;
+	}
+	if (a->e.nhosts != 1 || a->e.allow_any_host)
+		return vn_usage_error(cli, "--dhchap-key is the key of one host: give "
+				      "exactly one --allow-host (and not --allow-any-host)");
+	au->hostnqn = a->e.hosts[0];
+	if (vn_nvmet_host_auth(cli->ctx, au, created) < 0) {
+		int r = vn_report(cli);
+
+		if (r != VN_EXIT_USAGE)
+			vn_err(cli, "nothing was created");
+		return r;
+	}
+	return VN_EXIT_OK;
+}
+
+static void auth_undo(struct vn_cli *cli, const struct create_args *a, bool created)
+{
+	if (created && vn_nvmet_host_forget(cli->ctx, a->auth.hostnqn) < 0)
+		vn_warn(cli, "host %s was left in the target: %s", a->auth.hostnqn,
+			vn_ctx_error(cli->ctx));
+}

@@ -1592,3 +1592,109 @@ int vn_nvmet_replace(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg)
 	vn_nvmet_config_free(snap);
 	return r;
 }
+
+/* ---- in-band authentication of an allowed host (DH-HMAC-CHAP) ---- */
+
+static const char *const auth_hashes[] = { "sha256", "sha384", "sha512", NULL };
+static const char *const auth_dhgroups[] = {
+	"null", "ffdhe2048", "ffdhe3072", "ffdhe4096", "ffdhe6144", "ffdhe8192", NULL
+};
+
+static bool in_list(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+static int check_host_auth(struct vn_ctx *ctx, const struct vn_nvmet_host_auth *a)
+{
+	if (!a->hostnqn || !a->hostnqn[0])
+		return vn_invalid(ctx, "authentication needs the host's NQN");
+	if (!a->key)
+		return vn_invalid(ctx, "authentication needs the host's DH-HMAC-CHAP key");
+	if (vn_dhchap_check(ctx, a->key) < 0)
+		return -EINVAL;
+	if (a->ctrl_key && vn_dhchap_check(ctx, a->ctrl_key) < 0)
+		return -EINVAL;
+	if (a->ctrl_key && strcmp(a->ctrl_key, a->key) == 0)
+		return vn_invalid(ctx, "the controller key must differ from the host key "
+				  "(else the host's proof proves the target too)");
+	if (a->hash && !in_list(auth_hashes, a->hash))
+		return vn_invalid(ctx, "DH-HMAC-CHAP hash '%s': it is sha256, sha384 or sha512",
+				  a->hash);
+	if (a->dhgroup && !in_list(auth_dhgroups, a->dhgroup))
+		return vn_invalid(ctx, "DH group '%s': it is null or ffdhe2048, 3072, 4096, "
+				  "6144, 8192", a->dhgroup);
+	return 0;
+}
+
+/* configfs shows a key with a newline, an unset one as an empty line. */
+static bool host_key_differs(struct vn_ctx *ctx, const char *dir, const char *attr,
+			     const char *want)
+{
+	char cur[VN_DHCHAP_STR_SIZE + 8];
+
+	if (vn_read_str(ctx, cur, sizeof(cur), "%s/%s", dir, attr) < 0)
+		return false;
+	return cur[0] && (!want || strcmp(cur, want) != 0);
+}
+
+int vn_nvmet_host_auth(struct vn_ctx *ctx, const struct vn_nvmet_host_auth *a,
+		       bool *ret_created)
+{
+	struct undo u = { 0 };
+	char dir[VN_PATH_MAX], hash[24];
+	bool created;
+	int r;
+
+	r = check_host_auth(ctx, a);
+	if (r < 0)
+		return r;
+	r = vn_nvmet_setup(ctx);
+	if (r < 0)
+		return r;
+	snprintf(dir, sizeof(dir), NVMET "/hosts/%s", a->hostnqn);
+	created = !vn_exists(ctx, "%s", dir);
+	if (!created && (host_key_differs(ctx, dir, "dhchap_key", a->key) ||
+			 host_key_differs(ctx, dir, "dhchap_ctrl_key", a->ctrl_key)))
+		return vn_refuse(ctx, -EEXIST, false, "host %s has other DH-HMAC-CHAP keys "
+				 "already (another export allows it)", a->hostnqn);
+	if (created) {
+		r = cfs_mkdir(ctx, &u, dir);
+		if (r < 0)
+			return r;
+	}
+	/* nvmet without CONFIG_NVME_TARGET_AUTH has no dhchap files */
+	if (!vn_ctx_dry_run(ctx) && !vn_exists(ctx, "%s/dhchap_key", dir)) {
+		undo_run(ctx, &u);
+		return vn_nosupport(ctx, -EOPNOTSUPP, "this kernel's NVMe target has no "
+				    "in-band authentication (CONFIG_NVME_TARGET_AUTH is not set)");
+	}
+	r = cfs_write(ctx, dir, "dhchap_key", a->key);
+	if (r == 0 && a->ctrl_key)
+		r = cfs_write(ctx, dir, "dhchap_ctrl_key", a->ctrl_key);
+	if (r == 0 && a->hash) {
+		snprintf(hash, sizeof(hash), "hmac(%s)", a->hash);
+		r = cfs_write(ctx, dir, "dhchap_hash", hash);
+	}
+	if (r == 0 && a->dhgroup)
+		r = cfs_write(ctx, dir, "dhchap_dhgroup", a->dhgroup);
+	if (r < 0) {
+		undo_run(ctx, &u);
+		return r;
+	}
+	undo_free(&u);
+	if (ret_created)
+		*ret_created = created;
+	return 0;
+}
+
+int vn_nvmet_host_forget(struct vn_ctx *ctx, const char *hostnqn)
+{
+	char dir[VN_PATH_MAX];
+
+	snprintf(dir, sizeof(dir), NVMET "/hosts/%s", hostnqn);
+	return cfs_rmdir(ctx, dir);
+}

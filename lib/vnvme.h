@@ -1226,5 +1226,46 @@ int vn_stack_kmsg_find(int fd, const char *needle, char *ret, size_t len);
 
 /* vn_md_examine() - the v1.2 superblock of a device (lib/md.c). */
 int vn_md_examine(struct vn_ctx *ctx, const char *dev, struct vn_md_sb *ret);
+/* ---- lib/nvmet.c: in-band authentication of an allowed host ---- */
+
+struct vn_nvmet_host_auth {
+	const char *hostnqn;
+	const char *key;		/* DHHC-1 key the host proves it holds */
+	const char *ctrl_key;		/* NULL: the host does not check the target */
+	const char *hash;		/* "sha256", "sha384", "sha512"; NULL: kernel's */
+	const char *dhgroup;		/* "null", "ffdhe2048".."ffdhe8192"; NULL: kernel's */
+};
+
+/*
+ * vn_nvmet_host_auth() - give host @a->hostnqn of the NVMe target its
+ * DH-HMAC-CHAP keys (configfs hosts/NQN/dhchap_*), creating the host if
+ * needed: call it before the export that allows the host links it, so the
+ * port never admits the host without authentication. Refuses a host that
+ * has other keys already; -EOPNOTSUPP (VN_ERR_NOSUPPORT, nothing created)
+ * without CONFIG_NVME_TARGET_AUTH. *@ret_created: the host was made here.
+ * Return: 0 or -errno.
+ */
+int vn_nvmet_host_auth(struct vn_ctx *ctx, const struct vn_nvmet_host_auth *a,
+		       bool *ret_created);
+/* vn_nvmet_host_forget() - remove an unlinked host, e.g. after a failed export. */
+int vn_nvmet_host_forget(struct vn_ctx *ctx, const char *hostnqn);
+
+/* ---- lib/dhchap.c: NVMe in-band authentication (DH-HMAC-CHAP) secrets ---- */
+
+#define VN_DHCHAP_SECRET_MAX 64
+/* "DHHC-1:03:" + base64 of 68 bytes + ":" + NUL */
+#define VN_DHCHAP_STR_SIZE 104
+
+/*
+ * vn_dhchap_key() - a DH-HMAC-CHAP key in its DHHC-1 form, as nvme-cli's
+ * gen-dhchap-key makes it: @secret (@len 32, 48 or 64 bytes; NULL: random),
+ * for @hmac 0 (none) as it is, for 1-3 (SHA-256/384/512, @len must be the
+ * digest's) transformed to HMAC(secret, @hostnqn || "NVMe-over-Fabrics").
+ * @out needs VN_DHCHAP_STR_SIZE. Return: 0 or -errno.
+ */
+int vn_dhchap_key(struct vn_ctx *ctx, const uint8_t *secret, size_t len, int hmac,
+		  const char *hostnqn, char *out, size_t outsz);
+/* vn_dhchap_check() - a well-formed DHHC-1 key? Return: its hmac id (0-3) or -EINVAL. */
+int vn_dhchap_check(struct vn_ctx *ctx, const char *key);
 
 #endif /* VNVME_H */

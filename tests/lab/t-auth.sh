@@ -1,0 +1,140 @@
+#!/bin/sh
+# NVMe in-band authentication (DH-HMAC-CHAP) on an export: vnvme gen-dhchap-key
+# makes the keys, vnvme export create --dhchap-key puts them on the allowed
+# host in configfs, and nvme-cli judges: the right secret connects, a wrong
+# one or none is refused and the kernel log names authentication; a wrong
+# controller key makes the host refuse the target. On a kernel without
+# CONFIG_NVME_TARGET_AUTH (Debian 12's 6.1) the option exits 4, nothing made.
+. "$VNVME_LAB_LIB"
+
+CFS=/sys/kernel/config/nvmet
+NQN=nqn.2024-01.io.vnvme:auth
+HOST=nqn.2014-08.org.nvmexpress:uuid:11111111-2222-4333-8444-555555555555
+OTHER=nqn.2014-08.org.nvmexpress:uuid:99999999-8888-4777-8666-555555555555
+
+KEY=$(vnvme gen-dhchap-key -m 1 -n "$HOST")
+CKEY=$(vnvme gen-dhchap-key -l 48)
+WRONG=$(vnvme gen-dhchap-key -m 1 -n "$HOST")
+case $KEY in DHHC-1:01:*:) ok "host key $KEY" ;; *) fail "gen-dhchap-key printed '$KEY'" ;; esac
+[ "$KEY" != "$WRONG" ] && ok "two random keys differ" || fail "two random keys are equal"
+
+# expect_failure CMD...: CMD must fail (any non-zero status).
+expect_failure() {
+	lab_run "$@"
+	if [ "$LAB_RC" -ne 0 ]; then
+		ok "$* (exit $LAB_RC)"
+	else
+		fail "$* succeeded"
+	fi
+}
+
+# expect_content FILE VALUE: FILE reads VALUE exactly (keys hold + and /).
+expect_content() {
+	if [ "$(cat "$1" 2>&1)" = "$2" ]; then
+		ok "$1 reads $2"
+	else
+		fail "$1 reads '$(cat "$1" 2>&1)', not '$2'"
+	fi
+}
+
+# The kernel log lines since mark_dmesg.
+mark_dmesg() { LAB_DMESG_MARK=$(dmesg | wc -l); }
+new_dmesg() { dmesg | tail -n +$((LAB_DMESG_MARK + 1)); }
+
+# --- refusals, before anything exists ---------------------------------------
+expect_error 2 'exactly one --allow-host' vnvme export create /dev/sda --nqn "$NQN" \
+	--addr 127.0.0.1 --allow-host "$HOST" --allow-host "$OTHER" --dhchap-key "$KEY"
+expect_error 2 'go with --dhchap-key' vnvme export create /dev/sda --nqn "$NQN" \
+	--addr 127.0.0.1 --allow-host "$HOST" --dhchap-ctrl-key "$CKEY"
+# one base64 character changed: the CRC no longer matches
+r=A
+[ "$(printf '%s' "$KEY" | cut -c13)" = A ] && r=B
+bad=$(printf '%s' "$KEY" | sed "s/^\(DHHC-1:01:..\)./\1$r/")
+expect_error 2 'CRC|base64' vnvme export create /dev/sda --nqn "$NQN" --addr 127.0.0.1 \
+	--allow-host "$HOST" --dhchap-key "$bad"
+expect_error 2 'sha256, sha384 or sha512' vnvme export create /dev/sda --nqn "$NQN" \
+	--addr 127.0.0.1 --allow-host "$HOST" --dhchap-key "$KEY" --dhchap-hash md5
+check test ! -e "$CFS/hosts/$HOST"
+
+case $(uname -r) in
+6.1.*)
+	# --- no CONFIG_NVME_TARGET_AUTH: exit 4, nothing created ------------
+	expect_error 4 'CONFIG_NVME_TARGET_AUTH' vnvme export create /dev/sda --nqn "$NQN" \
+		--addr 127.0.0.1 --allow-host "$HOST" --dhchap-key "$KEY"
+	said 'nothing was created'
+	check test ! -e "$CFS/subsystems/$NQN"
+	check test ! -e "$CFS/hosts/$HOST"
+	expect_output '^0$' sh -c "ls $CFS/ports | wc -l"
+	finish
+	exit
+	;;
+esac
+
+# --- the export: the allowed host must authenticate, both ways --------------
+dd if=/dev/urandom of=/tmp/pat bs=1M count=4 status=none
+check dd if=/tmp/pat of=/dev/sda bs=1M oflag=direct status=none
+expect_output "exported /dev/sda as $NQN" vnvme export create /dev/sda --nqn "$NQN" \
+	--addr 127.0.0.1 --allow-host "$HOST" --dhchap-key "$KEY" --dhchap-ctrl-key "$CKEY" \
+	--serial vnvme-auth
+expect_content "$CFS/hosts/$HOST/dhchap_key" "$KEY"
+expect_content "$CFS/hosts/$HOST/dhchap_ctrl_key" "$CKEY"
+expect_output '^hmac\(sha256\)$' cat "$CFS/hosts/$HOST/dhchap_hash"
+check test -L "$CFS/subsystems/$NQN/allowed_hosts/$HOST"
+
+# a failed export leaves no host behind (the keys come before the export)
+expect_failure vnvme export create /dev/nonexistent --nqn nqn.2024-01.io.vnvme:none \
+	--addr 127.0.0.1 --allow-host "$OTHER" --dhchap-key "$WRONG"
+check test ! -e "$CFS/hosts/$OTHER"
+check test ! -e "$CFS/subsystems/nqn.2024-01.io.vnvme:none"
+
+check modprobe nvme-tcp
+connect() {
+	nvme connect -t tcp -n "$NQN" -a 127.0.0.1 -s 4420 -q "$HOST" "$@"
+}
+
+# no secret: refused
+mark_dmesg
+expect_failure connect
+new_dmesg | grep -qi 'authentication' && ok "dmesg names authentication (no secret)" ||
+	{ fail "dmesg does not name authentication (no secret)"; new_dmesg | tail -5; }
+# a wrong secret: refused
+mark_dmesg
+expect_failure connect --dhchap-secret="$WRONG"
+new_dmesg | grep -qi 'authentication\|failed to authenticate\|response mismatch' &&
+	ok "dmesg names authentication (wrong secret)" ||
+	{ fail "dmesg does not name authentication (wrong secret)"; new_dmesg | tail -5; }
+new_dmesg | tail -n 4 | sed 's/^/    /'
+# the right secret with a wrong controller key: the host refuses the target
+mark_dmesg
+expect_failure connect --dhchap-secret="$KEY" --dhchap-ctrl-secret="$(vnvme gen-dhchap-key -l 48)"
+new_dmesg | tail -n 4 | sed 's/^/    /'
+if nvme list -o json | jq -e '.Devices[] | select(.SerialNumber == "vnvme-auth")' >/dev/null 2>&1; then
+	fail "a namespace appeared after refused connects"
+else
+	ok "no namespace after the refused connects"
+fi
+
+# the right secrets: connected, and the data is the device's
+mark_dmesg
+check connect --dhchap-secret="$KEY" --dhchap-ctrl-secret="$CKEY"
+new_dmesg | tail -n 4 | sed 's/^/    /'
+dev=
+i=0
+while [ $i -lt 100 ] && [ -z "$dev" ]; do
+	dev=$(nvme list -o json | jq -r '.Devices[] | select(.SerialNumber == "vnvme-auth") | .DevicePath' | head -n 1)
+	[ -n "$dev" ] || sleep 0.1
+	i=$((i + 1))
+done
+[ -n "$dev" ] && ok "authenticated connect: $dev" || fail "no namespace after the authenticated connect"
+if [ -n "$dev" ]; then
+	check sh -c "dd if=$dev bs=1M count=4 iflag=direct status=none | cmp - /tmp/pat"
+	ctrl=$(basename "$dev" | sed 's/n[0-9]*$//')
+	expect_content "/sys/class/nvme/$ctrl/dhchap_secret" "$KEY"
+fi
+expect_output 'disconnected 1 controller' nvme disconnect -n "$NQN"
+
+# --- delete takes the host and its keys away ----------------------------------
+check vnvme export delete "$NQN"
+check test ! -e "$CFS/subsystems/$NQN"
+check test ! -e "$CFS/hosts/$HOST"
+finish
