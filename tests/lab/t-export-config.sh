@@ -241,9 +241,9 @@ tree >/tmp/running.tree
 
 # Names from a file become configfs paths: checked, with the whole file,
 # before anything changes (exit 2, the field named).
-# (before: a symlink /tmp/pwned, made by root, outside configfs)
-jq '.subsystems[0].allowed_hosts = ["../../../../../../../../tmp/pwned"]' /tmp/running.json >/tmp/evil.json
-expect_error 2 'allowed_hosts\[0\].*contains' vnvme export restore --yes /tmp/evil.json
+# (before: the restore succeeded, with a root-owned symlink /tmp/pwned)
+jq '.subsystems[0].allowed_hosts += ["../../../../../../../../tmp/pwned"]' /tmp/nvmetcli.json >/tmp/evil.json
+expect_error 2 'allowed_hosts\[1\].*contains' vnvme export restore --yes /tmp/evil.json
 jq '.ports[0].subsystems = ["../../../../pwned"]' /tmp/running.json >/tmp/evil2.json
 expect_error 2 'port 1: subsystems\[0\].*contains' vnvme export restore --yes /tmp/evil2.json
 jq '.hosts = []' /tmp/running.json >/tmp/nohost.json
