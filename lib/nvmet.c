@@ -667,7 +667,7 @@ int vn_nvmet_name_check(struct vn_ctx *ctx, const char *what, const char *name,
 		if (*p == ' ' || *p == '\t')
 			return vn_invalid(ctx, "%s '%s' contains whitespace", what, name);
 		/* control bytes, DEL and anything not ASCII, never echoed */
-		if (*p < 0x20 || *p > 0x7e)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
 			return vn_invalid(ctx, "%s contains a control or non-ASCII byte "
 					  "(0x%02x at offset %zu)", what, (unsigned char)*p,
 					  (size_t)(p - name));
@@ -677,14 +677,9 @@ int vn_nvmet_name_check(struct vn_ctx *ctx, const char *what, const char *name,
 
 int vn_nvmet_nqn_check(struct vn_ctx *ctx, const char *nqn)
 {
-	int r;
+	/* the 6.1 host refuses 223 bytes and more */
+	int r = vn_nvmet_name_check(ctx, "NQN", nqn, VN_NQN_SIZE - 1);
 
-	if (!nqn[0])
-		return vn_invalid(ctx, "an NQN cannot be empty");
-	if (strlen(nqn) >= VN_NQN_SIZE)
-		return vn_invalid(ctx, "NQN '%.40s...' is %zu bytes long: hosts accept at "
-				  "most %d", nqn, strlen(nqn), VN_NQN_SIZE - 1);
-	r = vn_nvmet_name_check(ctx, "NQN", nqn, VN_NQN_SIZE - 1);
 	if (r < 0)
 		return r;
 	if (strcmp(nqn, VN_NQN_DISCOVERY) == 0)
@@ -1253,7 +1248,9 @@ static int check_port(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg,
 		if (cfg->ports[j].portid == p->portid)
 			return vn_invalid(ctx, "\"ports\" has port %u twice", p->portid);
 	r = check_links(ctx, cfg, where, "subsystems", p->subsys, p->nsubsys);
-	for (unsigned int j = 0; r == 0 && j < p->nrefs; j++) {
+	if (r < 0)
+		return r;
+	for (unsigned int j = 0; j < p->nrefs; j++) {
 		if (vn_nvmet_name_check(ctx, "name", p->refs[j].name,
 					sizeof(p->refs[j].name) - 1) < 0)
 			return invalid_at(ctx, "%s: referral %u", where, j);
@@ -1262,12 +1259,12 @@ static int check_port(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg,
 				return vn_invalid(ctx, "%s: referral %s twice", where,
 						  p->refs[j].name);
 	}
-	for (unsigned int j = 0; r == 0 && j < p->nana; j++)
+	for (unsigned int j = 0; j < p->nana; j++)
 		for (unsigned int k = 0; k < j; k++)
 			if (p->ana[k].grpid == p->ana[j].grpid)
 				return vn_invalid(ctx, "%s: ANA group %u twice", where,
 						  p->ana[j].grpid);
-	return r;
+	return 0;
 }
 
 int vn_nvmet_config_check(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg)
@@ -1541,7 +1538,7 @@ static int put_back(struct vn_ctx *ctx, const struct vn_nvmet_config *snap, int 
 	ctx->err_kind = kind;
 	ctx->err_forceable = forceable;
 	if (r2 == 0)
-		note(ctx, "the configuration was put back as it was");
+		note(ctx, "the running configuration was put back as it was");
 	else
 		add_failure(ctx, "the previous configuration was not put back "
 			    "completely: %s", why);
