@@ -167,9 +167,12 @@ static int cmd_export_create(struct vn_cli *cli, int argc, char **argv)
 		vn_warn(cli, "'%s' is not in the standard form nqn.YYYY-MM.reverse.domain:name "
 			"(e.g. nqn.2014-08.org.example:%s)", a.e.nqn, a.e.nqn);
 	vn_ctx_clear_error(cli->ctx);
-	if (vn_nvmet_export_create(cli->ctx, &a.e, &res) < 0) {
+	r = vn_nvmet_export_create(cli->ctx, &a.e, &res);
+	if (r < 0) {
+		bool left = r == -ENOTRECOVERABLE;
+
 		r = vn_report(cli);
-		if (r != VN_EXIT_USAGE)
+		if (r != VN_EXIT_USAGE && !left)
 			vn_err(cli, "nothing was created");
 		return r;
 	}

@@ -993,7 +993,8 @@ int vn_nvmet_export_create(struct vn_ctx *ctx, const struct vn_nvmet_export *e,
 	if (r == 0)
 		r = create_port(ctx, &u, (unsigned int)portid, reuse, res.family, e);
 	if (r < 0) {
-		(void)undo_run(ctx, &u);
+		if (undo_run(ctx, &u) < 0)
+			r = -ENOTRECOVERABLE;
 		goto out_free_cfg;
 	}
 	undo_free(&u);
@@ -1519,6 +1520,7 @@ static int apply_missing(struct vn_ctx *ctx, struct undo *u,
  * After failure @r: create what @snap (read before the call changed
  * anything) has and configfs lacks now, so the configuration is @snap
  * again. A step that fails is added to the context's error, never dropped.
+ * Return: @r, or -ENOTRECOVERABLE when a step failed.
  */
 static int put_back(struct vn_ctx *ctx, const struct vn_nvmet_config *snap, int r)
 {
@@ -1537,12 +1539,13 @@ static int put_back(struct vn_ctx *ctx, const struct vn_nvmet_config *snap, int 
 	vn_strlcpy(ctx->err_msg, msg, sizeof(ctx->err_msg));
 	ctx->err_kind = kind;
 	ctx->err_forceable = forceable;
-	if (r2 == 0)
+	if (r2 == 0) {
 		note(ctx, "the running configuration was put back as it was");
-	else
-		add_failure(ctx, "the previous configuration was not put back "
-			    "completely: %s", why);
-	return r;
+		return r;
+	}
+	add_failure(ctx, "the previous configuration was not put back completely: %s",
+		    why);
+	return -ENOTRECOVERABLE;
 }
 
 /* Create @cfg on an empty target; on failure remove what was created. */
@@ -1558,8 +1561,7 @@ static int apply_new(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg)
 	/* an EEXIST refusal inside a restore is a failure to apply */
 	if (vn_ctx_error_kind(ctx) == VN_ERR_UNSAFE)
 		r = refail(ctx, r);
-	(void)undo_run(ctx, &u);
-	return r;
+	return undo_run(ctx, &u) < 0 ? -ENOTRECOVERABLE : r;
 }
 
 int vn_nvmet_apply(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg)
