@@ -189,10 +189,13 @@ static int cmd_export_create(struct vn_cli *cli, int argc, char **argv)
 	r = auth_before_export(cli, &a, &auth_created);
 	if (r != VN_EXIT_OK)
 		return r;
-	if (vn_nvmet_export_create(cli->ctx, &a.e, &res) < 0) {
+	r = vn_nvmet_export_create(cli->ctx, &a.e, &res);
+	if (r < 0) {
+		bool left = r == -ENOTRECOVERABLE;
+
 		r = vn_report(cli);
 		auth_undo(cli, &a, auth_created);
-		if (r != VN_EXIT_USAGE)
+		if (r != VN_EXIT_USAGE && !left)
 			vn_err(cli, "nothing was created");
 		return r;
 	}

@@ -667,7 +667,7 @@ int vn_nvmet_name_check(struct vn_ctx *ctx, const char *what, const char *name,
 		if (*p == ' ' || *p == '\t')
 			return vn_invalid(ctx, "%s '%s' contains whitespace", what, name);
 		/* control bytes, DEL and anything not ASCII, never echoed */
-		if (*p < 0x20 || *p > 0x7e)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
 			return vn_invalid(ctx, "%s contains a control or non-ASCII byte "
 					  "(0x%02x at offset %zu)", what, (unsigned char)*p,
 					  (size_t)(p - name));
@@ -677,14 +677,9 @@ int vn_nvmet_name_check(struct vn_ctx *ctx, const char *what, const char *name,
 
 int vn_nvmet_nqn_check(struct vn_ctx *ctx, const char *nqn)
 {
-	int r;
+	/* the 6.1 host refuses 223 bytes and more */
+	int r = vn_nvmet_name_check(ctx, "NQN", nqn, VN_NQN_SIZE - 1);
 
-	if (!nqn[0])
-		return vn_invalid(ctx, "an NQN cannot be empty");
-	if (strlen(nqn) >= VN_NQN_SIZE)
-		return vn_invalid(ctx, "NQN '%.40s...' is %zu bytes long: hosts accept at "
-				  "most %d", nqn, strlen(nqn), VN_NQN_SIZE - 1);
-	r = vn_nvmet_name_check(ctx, "NQN", nqn, VN_NQN_SIZE - 1);
 	if (r < 0)
 		return r;
 	if (strcmp(nqn, VN_NQN_DISCOVERY) == 0)
@@ -998,7 +993,8 @@ int vn_nvmet_export_create(struct vn_ctx *ctx, const struct vn_nvmet_export *e,
 	if (r == 0)
 		r = create_port(ctx, &u, (unsigned int)portid, reuse, res.family, e);
 	if (r < 0) {
-		(void)undo_run(ctx, &u);
+		if (undo_run(ctx, &u) < 0)
+			r = -ENOTRECOVERABLE;
 		goto out_free_cfg;
 	}
 	undo_free(&u);
@@ -1253,7 +1249,9 @@ static int check_port(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg,
 		if (cfg->ports[j].portid == p->portid)
 			return vn_invalid(ctx, "\"ports\" has port %u twice", p->portid);
 	r = check_links(ctx, cfg, where, "subsystems", p->subsys, p->nsubsys);
-	for (unsigned int j = 0; r == 0 && j < p->nrefs; j++) {
+	if (r < 0)
+		return r;
+	for (unsigned int j = 0; j < p->nrefs; j++) {
 		if (vn_nvmet_name_check(ctx, "name", p->refs[j].name,
 					sizeof(p->refs[j].name) - 1) < 0)
 			return invalid_at(ctx, "%s: referral %u", where, j);
@@ -1262,12 +1260,12 @@ static int check_port(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg,
 				return vn_invalid(ctx, "%s: referral %s twice", where,
 						  p->refs[j].name);
 	}
-	for (unsigned int j = 0; r == 0 && j < p->nana; j++)
+	for (unsigned int j = 0; j < p->nana; j++)
 		for (unsigned int k = 0; k < j; k++)
 			if (p->ana[k].grpid == p->ana[j].grpid)
 				return vn_invalid(ctx, "%s: ANA group %u twice", where,
 						  p->ana[j].grpid);
-	return r;
+	return 0;
 }
 
 int vn_nvmet_config_check(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg)
@@ -1522,6 +1520,7 @@ static int apply_missing(struct vn_ctx *ctx, struct undo *u,
  * After failure @r: create what @snap (read before the call changed
  * anything) has and configfs lacks now, so the configuration is @snap
  * again. A step that fails is added to the context's error, never dropped.
+ * Return: @r, or -ENOTRECOVERABLE when a step failed.
  */
 static int put_back(struct vn_ctx *ctx, const struct vn_nvmet_config *snap, int r)
 {
@@ -1540,12 +1539,13 @@ static int put_back(struct vn_ctx *ctx, const struct vn_nvmet_config *snap, int 
 	vn_strlcpy(ctx->err_msg, msg, sizeof(ctx->err_msg));
 	ctx->err_kind = kind;
 	ctx->err_forceable = forceable;
-	if (r2 == 0)
-		note(ctx, "the configuration was put back as it was");
-	else
-		add_failure(ctx, "the previous configuration was not put back "
-			    "completely: %s", why);
-	return r;
+	if (r2 == 0) {
+		note(ctx, "the running configuration was put back as it was");
+		return r;
+	}
+	add_failure(ctx, "the previous configuration was not put back completely: %s",
+		    why);
+	return -ENOTRECOVERABLE;
 }
 
 /* Create @cfg on an empty target; on failure remove what was created. */
@@ -1561,8 +1561,7 @@ static int apply_new(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg)
 	/* an EEXIST refusal inside a restore is a failure to apply */
 	if (vn_ctx_error_kind(ctx) == VN_ERR_UNSAFE)
 		r = refail(ctx, r);
-	(void)undo_run(ctx, &u);
-	return r;
+	return undo_run(ctx, &u) < 0 ? -ENOTRECOVERABLE : r;
 }
 
 int vn_nvmet_apply(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg)

@@ -450,8 +450,8 @@ static int decode_referrals(struct vn_ctx *ctx, const json_t *arr, const char *w
 		int64_t en;
 		int r;
 
-		if (!json_is_string(name) || strchr(json_string_value(name), '/') ||
-		    strlen(json_string_value(name)) >= sizeof(ref->name))
+		/* the name itself is checked with the rest (vn_nvmet_config_check) */
+		if (!json_is_string(name) || strlen(json_string_value(name)) >= sizeof(ref->name))
 			return vn_fail(ctx, -EINVAL, "%s: a referral has no valid name", where);
 		vn_strlcpy(ref->name, json_string_value(name), sizeof(ref->name));
 		r = get_int(ctx, v, "enable", where, 0, 1, 0, &en);

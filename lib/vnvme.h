@@ -633,6 +633,12 @@ int vn_nvmet_name_check(struct vn_ctx *ctx, const char *what, const char *name,
  * accepted form (the caller may warn), -EINVAL (VN_ERR_INVALID) otherwise.
  */
 int vn_nvmet_nqn_check(struct vn_ctx *ctx, const char *nqn);
+/*
+ * The export calls that change configfs (create, delete, clear, apply,
+ * replace) undo a failure midway. When a step of that undo fails too, the
+ * context's error names it and they return -ENOTRECOVERABLE: something was
+ * left changed. Any other negative errno: nothing was.
+ */
 
 /* What `export create` builds: one subsystem, one namespace, one port. */
 struct vn_nvmet_export {

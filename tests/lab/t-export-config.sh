@@ -30,6 +30,19 @@ tree() {
 	done
 }
 
+# same_tree REF WHAT: the configfs tree is the one in REF, entry for entry.
+same_tree() {
+	ref=$1
+	shift
+	tree >/tmp/now.tree
+	if cmp -s "$ref" /tmp/now.tree; then
+		ok "the tree is the same ($*, $(wc -l </tmp/now.tree) entries)"
+	else
+		fail "the tree differs ($*)"
+		diff "$ref" /tmp/now.tree | head -20 | sed 's/^/    /'
+	fi
+}
+
 # --- refusals of export create (exit code, message, nothing created) -------
 LONG=nqn.2024-01.io.vnvme:$(printf "%0202d" 0)
 expect_error 3 'no host is allowed' vnvme export create /dev/sda --nqn "$A" --addr 127.0.0.1
@@ -85,13 +98,7 @@ check vnvme export clear --dry-run
 check vnvme export clear --yes
 empty "after clear"
 check vnvme export restore /tmp/a.json
-tree >/tmp/after.tree
-if cmp -s /tmp/before.tree /tmp/after.tree; then
-	ok "restore gives the same configfs tree ($(wc -l </tmp/after.tree) entries)"
-else
-	fail "the tree differs after restore"
-	diff /tmp/before.tree /tmp/after.tree | head -20 | sed 's/^/    /'
-fi
+same_tree /tmp/before.tree "after save, clear and restore"
 check vnvme export save /tmp/b.json
 check cmp /tmp/a.json /tmp/b.json
 # deleting one export keeps the shared port and host
@@ -201,29 +208,18 @@ tree >/tmp/running.tree
 check vnvme export save /tmp/running.json
 expect_output '^0$' jq '.subsystems[0].namespaces[1].enable' /tmp/running.json
 
-# same_tree WHAT: the configfs tree is the running one, entry for entry.
-same_tree() {
-	tree >/tmp/now.tree
-	if cmp -s /tmp/running.tree /tmp/now.tree; then
-		ok "the target is as it was ($*, $(wc -l </tmp/now.tree) entries)"
-	else
-		fail "the target changed ($*)"
-		diff /tmp/running.tree /tmp/now.tree | head -20 | sed 's/^/    /'
-	fi
-}
-
 # A restore the kernel refuses midway, after the running target was removed:
 # exit 1, the cause, and the running target back.
 jq '.subsystems[0].namespaces[0].device.path = "/dev/nosuch"' /tmp/nvmetcli.json >/tmp/bad.json
 expect_error 1 'enable.*does not exist.*put back as it was' vnvme export restore --yes /tmp/bad.json
-same_tree "after a restore with a missing device"
+same_tree /tmp/running.tree "after a restore with a missing device"
 jq '.ports[0].addr.traddr = "10.255.0.1"' /tmp/nvmetcli.json >/tmp/bad2.json
 expect_error 1 'not configured on this machine.*put back as it was' vnvme export restore --yes /tmp/bad2.json
-same_tree "after a restore that cannot bind"
+same_tree /tmp/running.tree "after a restore that cannot bind"
 # the last step fails: port 2 on the address port 1 listens on
 jq '.ports += [.ports[0] | .portid = 2]' /tmp/nvmetcli.json >/tmp/bad3.json
 expect_error 1 'ports/2/subsystems.*in use.*put back as it was' vnvme export restore --yes /tmp/bad3.json
-same_tree "after a restore whose second port is in use"
+same_tree /tmp/running.tree "after a restore whose second port is in use"
 
 # A clear or delete the kernel refuses midway: a mount on the referral
 # makes its rmdir fail (EBUSY) after the port was unlinked and stopped
@@ -231,19 +227,19 @@ same_tree "after a restore whose second port is in use"
 check mount -t tmpfs none "$CFS/ports/1/referrals/r1"
 tree >/tmp/running.tree
 expect_error 1 'referrals/r1.*busy.*put back as it was' vnvme export clear --yes
-same_tree "after a clear that failed midway"
+same_tree /tmp/running.tree "after a clear that failed midway"
 expect_error 1 'referrals/r1.*busy.*put back as it was' vnvme export delete "$A"
-same_tree "after a delete that failed midway"
+same_tree /tmp/running.tree "after a delete that failed midway"
 expect_error 1 'referrals/r1.*busy.*put back as it was' vnvme export restore --yes /tmp/running.json
-same_tree "after a restore whose clear failed midway"
+same_tree /tmp/running.tree "after a restore whose clear failed midway"
 check umount "$CFS/ports/1/referrals/r1"
 tree >/tmp/running.tree
 
 # Names from a file become configfs paths: checked, with the whole file,
 # before anything changes (exit 2, the field named).
-# (before: a symlink /tmp/pwned, made by root, outside configfs)
-jq '.subsystems[0].allowed_hosts = ["../../../../../../../../tmp/pwned"]' /tmp/running.json >/tmp/evil.json
-expect_error 2 'allowed_hosts\[0\].*contains' vnvme export restore --yes /tmp/evil.json
+# (before: the restore succeeded, with a root-owned symlink /tmp/pwned)
+jq '.subsystems[0].allowed_hosts += ["../../../../../../../../tmp/pwned"]' /tmp/nvmetcli.json >/tmp/evil.json
+expect_error 2 'allowed_hosts\[1\].*contains' vnvme export restore --yes /tmp/evil.json
 jq '.ports[0].subsystems = ["../../../../pwned"]' /tmp/running.json >/tmp/evil2.json
 expect_error 2 'port 1: subsystems\[0\].*contains' vnvme export restore --yes /tmp/evil2.json
 jq '.hosts = []' /tmp/running.json >/tmp/nohost.json
@@ -255,7 +251,7 @@ expect_error 2 'no valid "nqn"' vnvme export restore /tmp/bad4.json
 expect_error 2 "NQN '..' is not a name" vnvme export delete ..
 n=$(find /tmp /sys/kernel/config -name 'pwned*' | wc -l)
 [ "$n" = 0 ] && ok "nothing named pwned anywhere" || fail "$n entries named pwned"
-same_tree "after the refused files"
+same_tree /tmp/running.tree "after the refused files"
 
 # What a host sees of the target put back: nvme-cli discovers both
 # exports, connects to A as the allowed host and reads /dev/sda's bytes.

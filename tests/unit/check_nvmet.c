@@ -554,7 +554,7 @@ START_TEST(restore_reports_a_failed_rollback)
 	ctx = unit_ctx(root);
 	ck_assert_int_eq(vn_nvmet_json_decode(ctx, restore_file, &cfg), 0);
 	vn_ctx_set_action_cb(ctx, block_rollback, root);
-	ck_assert_int_lt(vn_nvmet_replace(ctx, cfg), 0);
+	ck_assert_int_eq(vn_nvmet_replace(ctx, cfg), -ENOTRECOVERABLE);
 	ck_assert_msg(strstr(vn_ctx_error(ctx), "namespaces/1") &&
 		      strstr(vn_ctx_error(ctx), "not put back") &&
 		      strstr(vn_ctx_error(ctx), OLD_HOST), "%s", vn_ctx_error(ctx));
