@@ -43,12 +43,12 @@ check sh -c 'echo "0 $(cat /sys/block/md0/size) linear /dev/md0 0" | dmsetup cre
 expect_exit 3 vnvme raid stop /dev/md0
 expect_output 'raid stop: md0 is in use: .*dm' printf '%s\n' "$LAB_LAST_OUTPUT"
 check dmsetup remove t-md0
-sh -c 'exec 3</dev/md0; sleep 8' &
-sleep 1
+# held open until released, however long the stop's drain takes under load
+exec 4</dev/md0
 expect_exit 3 vnvme raid stop /dev/md0
 expect_output 'md0 is open by another program.*journal back in write-back' \
 	printf '%s\n' "$LAB_LAST_OUTPUT"
-wait
+exec 4<&-
 expect_output '^write-through \[write-back\]$' cat /sys/block/md0/md/journal_mode
 expect_output '^md0 : active raid5' cat /proc/mdstat
 
