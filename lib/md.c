@@ -1315,8 +1315,8 @@ int vn_md_scan(struct vn_ctx *ctx,
 /* ---- stop ---- */
 
 /*
- * The raid5-cache stop hang (6.1, measured in the lab: tests/lab/t-raid-stop.sh): with the journal in
- * write-back and a large stripe cache full of dirty stripes, STOP_ARRAY
+ * The raid5-cache stop hang (6.1, measured in tests/lab/t-raid-stop.sh):
+ * with the journal in write-back and a large stripe cache full of dirty stripes, STOP_ARRAY
  * sleeps in raid5_quiesce() for good. Before stopping, vnvme switches the
  * journal to write-through (the kernel then writes cached stripes out),
  * flushes the device and waits, bounded, for the stripe cache to drain.
