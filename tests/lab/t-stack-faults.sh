@@ -1,5 +1,5 @@
 #!/bin/sh
-# lab-run: --hdd-size 64M --timeout 900
+# lab-run: --hdd-size 64M --timeout 1500
 # `vnvme up` when a layer cannot come up: a bad export address, a cache
 # larger than RAM, a member missing, the journal missing, a malformed file.
 # Each time up names the layer, undoes what it did and leaves the kernel

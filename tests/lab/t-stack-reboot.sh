@@ -1,5 +1,5 @@
 #!/bin/sh
-# lab-run: --hdd-size 64M --timeout 900 --reboot tests/lab/t-stack-reboot.sh
+# lab-run: --hdd-size 64M --timeout 1500 --reboot tests/lab/t-stack-reboot.sh
 # The drive across a reboot without `vnvme down`. Boot 1: build the
 # article's drive, save it, write a pattern over NVMe/TCP, end the guest
 # at once (no down, no sync). Boot 2 (this script again): `vnvme up` the
