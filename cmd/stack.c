@@ -870,7 +870,7 @@ static int cmp_slot(const void *a, const void *b)
 static int save_array(struct vn_ctx *ctx, const struct vn_md_status *st, struct vn_stack *s)
 {
 	struct vn_stack_array *a = &s->array;
-	struct vn_md_member m[VN_MD_MEMBERS_MAX];
+	struct vn_md_member m[VN_MD_MEMBERS_MAX] = { 0 };
 	unsigned int n = 0;
 
 	s->has_array = true;
