@@ -18,6 +18,7 @@ snapshot >"$OUT/down.txt"
 # kernel state is what it was.
 fault() {
 	expect_error "$2" "$3" vnvme up "$4"
+	lab_show_output
 	snapshot >"$OUT/after-$1.txt"
 	same_state "$OUT/down.txt" "$OUT/after-$1.txt" "after $1"
 }
