@@ -134,7 +134,10 @@ static struct undo *push(struct run *r, enum undo_kind kind, const char *arg)
 	return u;
 }
 
-/* Parse FILE and take the lock; exit code, or -1 to go on. */
+/*
+ * Take the lock, then read FILE under it (what is read is what is built).
+ * Return: an exit code, or -1 to go on.
+ */
 static int start(struct run *r, int argc, char **argv, bool lock, int *lock_fd)
 {
 	int i = vn_getopt_args(r->cli, argc, argv, 1, 1, "needs one stack file");
@@ -143,10 +146,6 @@ static int start(struct run *r, int argc, char **argv, bool lock, int *lock_fd)
 	if (i < 0)
 		return r->cli->exit;
 	r->file = argv[i];
-	if (vn_stack_load(r->cli->ctx, r->file, &r->s) < 0) {
-		vn_err(r->cli, "%s: %s", r->file, vn_ctx_error(r->cli->ctx));
-		return VN_EXIT_USAGE;
-	}
 	if (lock && !r->cli->dry_run) {
 		char what[sizeof(r->cli->cmdname) + 256];
 
@@ -154,6 +153,10 @@ static int start(struct run *r, int argc, char **argv, bool lock, int *lock_fd)
 		*lock_fd = vn_lock_take(r->cli->ctx, what, LOCK_TIMEOUT_MS);
 		if (*lock_fd < 0)
 			return vn_report(r->cli);
+	}
+	if (vn_stack_load(r->cli->ctx, r->file, &r->s) < 0) {
+		vn_err(r->cli, "%s: %s", r->file, vn_ctx_error(r->cli->ctx));
+		return VN_EXIT_USAGE;
 	}
 	return -1;
 }

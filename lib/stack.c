@@ -22,16 +22,41 @@ struct field {
 	char path[160];
 };
 
+static int vbad(struct field *f, const char *key, const char *fmt, va_list ap)
+	VN_PRINTF(3, 0);
+static int vbad(struct field *f, const char *key, const char *fmt, va_list ap)
+{
+	char msg[VN_ERR_MSG_MAX - 160];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	return vn_invalid(f->ctx, "%s%s%s: %s", f->path, key[0] && f->path[0] ? "." : "",
+			  key, msg);
+}
+
+/* The field is wrong: "array.level: 7 is not a RAID level". */
 static int bad(struct field *f, const char *fmt, ...) VN_PRINTF(2, 3);
 static int bad(struct field *f, const char *fmt, ...)
 {
-	char msg[VN_ERR_MSG_MAX - 160];
 	va_list ap;
+	int r;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	r = vbad(f, "", fmt, ap);
 	va_end(ap);
-	return vn_invalid(f->ctx, "%s: %s", f->path, msg);
+	return r;
+}
+
+/* The same for @key inside the current field: "array" + "level". */
+static int bad_at(struct field *f, const char *key, const char *fmt, ...) VN_PRINTF(3, 4);
+static int bad_at(struct field *f, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vbad(f, key, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 /* Descend into @key (".key" or "[n]" appended); restored by leave(). */
@@ -434,31 +459,19 @@ static int decode_array(struct field *f, const json_t *root, struct vn_stack *s)
 	if (r == 0)
 		r = get_string(f, arr, "name", true, a->name, sizeof(a->name));
 	if (r == 0 && (strncmp(a->name, "md", 2) || !a->name[2] ||
-		       strspn(a->name + 2, "0123456789") != strlen(a->name + 2))) {
-		size_t k = enter(f, ".name");
-
-		r = bad(f, "'%s' is not an md device name (md0, md1, ...)", a->name);
-		leave(f, k);
-	}
+		       strspn(a->name + 2, "0123456789") != strlen(a->name + 2)))
+		r = bad_at(f, "name", "'%s' is not an md device name (md0, md1, ...)", a->name);
 	if (r == 0)
 		r = get_string(f, arr, "uuid", false, a->uuid, sizeof(a->uuid));
-	if (r == 0 && a->uuid[0] && !uuid_valid(a->uuid)) {
-		size_t k = enter(f, ".uuid");
-
-		r = bad(f, "'%s' is not a UUID (8-4-4-4-12 hex digits)", a->uuid);
-		leave(f, k);
-	}
+	if (r == 0 && a->uuid[0] && !uuid_valid(a->uuid))
+		r = bad_at(f, "uuid", "'%s' is not a UUID (8-4-4-4-12 hex digits)", a->uuid);
 	if (r == 0)
 		r = decode_level(f, arr, &a->level);
 	if (r == 0 && json_object_get(arr, "chunk")) {
 		r = get_size(f, arr, "chunk", 1024, &chunk);
-		if (r == 0 && (chunk % 4096 || chunk / 1024 > (1u << 30))) {
-			size_t k = enter(f, ".chunk");
-
-			r = bad(f, "%llu bytes is not a multiple of 4 KiB",
-				(unsigned long long)chunk);
-			leave(f, k);
-		}
+		if (r == 0 && (chunk % 4096 || chunk / 1024 > (1u << 30)))
+			r = bad_at(f, "chunk", "%llu bytes is not a multiple of 4 KiB",
+				   (unsigned long long)chunk);
 		a->chunk_kib = (unsigned int)(chunk / 1024);
 	}
 	if (r == 0)
@@ -491,12 +504,8 @@ static int decode_cache(struct field *f, const json_t *root, struct vn_stack *s)
 	if (r == 0)
 		r = get_string(f, obj, "engine", false, c->engine, sizeof(c->engine));
 	if (r == 0 && c->engine[0] && strcmp(c->engine, "rapiddisk") &&
-	    strcmp(c->engine, "dm-cache")) {
-		size_t k = enter(f, ".engine");
-
-		r = bad(f, "'%s' is not rapiddisk or dm-cache", c->engine);
-		leave(f, k);
-	}
+	    strcmp(c->engine, "dm-cache"))
+		r = bad_at(f, "engine", "'%s' is not rapiddisk or dm-cache", c->engine);
 	if (r == 0)
 		r = get_size(f, obj, "size", 1ull << 20, &c->size_bytes);
 	if (r == 0)
@@ -511,12 +520,8 @@ static int decode_cache(struct field *f, const json_t *root, struct vn_stack *s)
 	}
 	if (r == 0)
 		r = get_string(f, obj, "name", false, c->name, sizeof(c->name));
-	if (r == 0 && c->name[0] && !vn_dm_valid_name(c->name)) {
-		size_t k = enter(f, ".name");
-
-		r = bad(f, "'%s' is not a device-mapper name", c->name);
-		leave(f, k);
-	}
+	if (r == 0 && c->name[0] && !vn_dm_valid_name(c->name))
+		r = bad_at(f, "name", "'%s' is not a device-mapper name", c->name);
 	leave(f, o);
 	return r;
 }
@@ -549,12 +554,9 @@ static int decode_addr(struct field *f, const json_t *obj, char *transport, char
 	uint64_t svc = VN_NVME_TCP_PORT;
 	int r = get_string(f, obj, "transport", false, transport, 8);
 
-	if (r == 0 && strcmp(transport, "tcp")) {
-		size_t k = enter(f, ".transport");
-
-		r = bad(f, "'%s' is not tcp (the only transport supported)", transport);
-		leave(f, k);
-	}
+	if (r == 0 && strcmp(transport, "tcp"))
+		r = bad_at(f, "transport", "'%s' is not tcp (the only transport supported)",
+			   transport);
 	if (r == 0)
 		r = get_string(f, obj, "address", true, address, 64);
 	if (r == 0)
@@ -615,12 +617,8 @@ static int decode_port(struct field *f, const json_t *obj, struct vn_stack_expor
 	if (r == 0 && !e->family[0])
 		vn_strlcpy(e->family, strchr(e->address, ':') ? "ipv6" : "ipv4",
 			   sizeof(e->family));
-	if (r == 0 && strcmp(e->family, "ipv4") && strcmp(e->family, "ipv6")) {
-		size_t k = enter(f, ".family");
-
-		r = bad(f, "'%s' is not ipv4 or ipv6", e->family);
-		leave(f, k);
-	}
+	if (r == 0 && strcmp(e->family, "ipv4") && strcmp(e->family, "ipv6"))
+		r = bad_at(f, "family", "'%s' is not ipv4 or ipv6", e->family);
 	leave(f, o);
 	return r;
 }

@@ -1,5 +1,5 @@
 #!/bin/sh
-# lab-run: --hdd-size 64M --timeout 900
+# lab-run: --hdd-size 64M --timeout 1500
 # `vnvme up` when a layer cannot come up: a bad export address, a cache
 # larger than RAM, a member missing, the journal missing, a malformed file.
 # Each time up names the layer, undoes what it did and leaves the kernel
@@ -18,6 +18,7 @@ snapshot >"$OUT/down.txt"
 # kernel state is what it was.
 fault() {
 	expect_error "$2" "$3" vnvme up "$4"
+	lab_show_output
 	snapshot >"$OUT/after-$1.txt"
 	same_state "$OUT/down.txt" "$OUT/after-$1.txt" "after $1"
 }
@@ -58,20 +59,32 @@ i=0; while [ $i -lt 50 ] && [ ! -b /dev/nvme0n1p1 ]; do sleep 0.2; i=$((i + 1));
 expect_output -e 'assembled md0' -e 'exported' -- vnvme up "$S"
 expect_output '\[write-back\]' cat /sys/block/md0/md/journal_mode
 
-# One change at a time: while down holds the lock, a second changer gives
-# up naming it (short timeout), and an up waits for it, then brings the
-# stack back.
-vnvme down "$S" >"$OUT/down-bg.txt" 2>&1 &
-DOWN=$!
-i=0; while [ $i -lt 100 ] && ! grep -q 'vnvme down' /run/lock/vnvme.lock 2>/dev/null; do
+# One change at a time: an up reading its file from a FIFO holds the lock
+# until the file comes; meanwhile another changer waits 1 s, then gives up
+# naming it; an up behind it waits and then finds nothing to do.
+mkfifo /tmp/stack.fifo
+vnvme up /tmp/stack.fifo >"$OUT/up-fifo.txt" 2>&1 &
+HOLDER=$!
+i=0; while [ $i -lt 600 ] && ! grep -q 'vnvme up /tmp/stack.fifo' /run/lock/vnvme.lock 2>/dev/null; do
 	sleep 0.05; i=$((i + 1)); done
+expect_output "^$HOLDER vnvme up /tmp/stack.fifo" cat /run/lock/vnvme.lock
 export VNVME_LOCK_TIMEOUT=1
-expect_error 1 "another vnvme is changing the system \(pid $DOWN vnvme down $S\); gave up after 1 s" \
+t0=$(ms)
+expect_error 1 "another vnvme is changing the system \(pid $HOLDER vnvme up /tmp/stack.fifo\); gave up after 1 s" \
 	vnvme journal-mode /dev/md0 write-through
+waited=$(($(ms) - t0))
+[ "$waited" -ge 1000 ] && ok "journal-mode waited ${waited} ms for the lock" ||
+	fail "journal-mode gave up after ${waited} ms"
+expect_error 1 "pid $HOLDER vnvme up" vnvme down "$S"
 unset VNVME_LOCK_TIMEOUT
-expect_output -e 'assembled md0' -e 'exported' -- vnvme up "$S"
-wait "$DOWN" && ok "down ran to its end first: $(tail -n 1 "$OUT/down-bg.txt")" ||
-	fail "down in the background failed: $(cat "$OUT/down-bg.txt")"
 expect_output '\[write-back\]' cat /sys/block/md0/md/journal_mode
-expect_output 'nothing changed' vnvme up "$S"
+vnvme up "$S" >"$OUT/up-second.txt" 2>&1 &
+SECOND=$!
+sleep 1
+cat "$S" >/tmp/stack.fifo
+wait "$HOLDER" && ok "the holder: $(tail -n 1 "$OUT/up-fifo.txt")" ||
+	fail "the holder failed: $(cat "$OUT/up-fifo.txt")"
+wait "$SECOND" && ok "the second up, after it: $(tail -n 1 "$OUT/up-second.txt")" ||
+	fail "the second up failed: $(cat "$OUT/up-second.txt")"
+check grep -q 'nothing changed' "$OUT/up-second.txt"
 finish

@@ -1,5 +1,5 @@
 #!/bin/sh
-# lab-run: --hdd-size 64M --timeout 900
+# lab-run: --hdd-size 64M --timeout 1500
 # The drive as one object: the article's stack built step by step, saved
 # with `vnvme save`; `vnvme up` on it changes nothing; `vnvme down` leaves
 # no array, dm device, RAM disk or nvmet entry but every superblock; `vnvme
