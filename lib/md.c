@@ -1328,6 +1328,9 @@ int vn_md_scan(struct vn_ctx *ctx,
  * rework) it no longer quiesces: cached stripes outlive the switch, and the
  * quiesce of a later STOP_ARRAY hits BUG_ON(!r5c_is_writeback) in
  * r5c_make_stripe_write_out (raid5-cache.c; seen on Debian 13's 6.12).
+ * There vnvme stops in write-back, as mdadm does: fine after light writes,
+ * but the 6.1 hang in raid5_quiesce (heavy writes, raised stripe cache)
+ * happens on 6.12 as well, and no userspace switch avoids it there.
  */
 static bool journal_switch_flushes(struct vn_ctx *ctx)
 {
