@@ -1321,6 +1321,28 @@ int vn_md_scan(struct vn_ctx *ctx,
  * journal to write-through (the kernel then writes cached stripes out),
  * flushes the device and waits, bounded, for the stripe cache to drain.
  */
+/*
+ * Does writing journal_mode flush the write-back cache first? Up to 6.6 the
+ * store suspended the array with the personality quiesced, which wrote the
+ * cached stripes out while still in write-back. From 6.7 (md's suspend
+ * rework) it no longer quiesces: cached stripes outlive the switch, and the
+ * quiesce of a later STOP_ARRAY hits BUG_ON(!r5c_is_writeback) in
+ * r5c_make_stripe_write_out (raid5-cache.c; seen on Debian 13's 6.12).
+ * There vnvme stops in write-back, as mdadm does: fine after light writes,
+ * but the 6.1 hang in raid5_quiesce (heavy writes, raised stripe cache)
+ * happens on 6.12 as well, and no userspace switch avoids it there.
+ */
+static bool journal_switch_flushes(struct vn_ctx *ctx)
+{
+	char rel[64];
+	unsigned int major = 0, minor = 0;
+
+	if (vn_read_str(ctx, rel, sizeof(rel), "/proc/sys/kernel/osrelease") <= 0 ||
+	    sscanf(rel, "%u.%u", &major, &minor) != 2)
+		return true;	/* unknown: as the kernels vnvme was built on */
+	return major < 6 || (major == 6 && minor < 7);
+}
+
 static int drain_journal(struct vn_ctx *ctx, const char *md, int fd, bool *ret_switched)
 {
 	char text[64], mode[16];
@@ -1331,6 +1353,12 @@ static int drain_journal(struct vn_ctx *ctx, const char *md, int fd, bool *ret_s
 	if (vn_read_str(ctx, text, sizeof(text), "/sys/block/%s/md/journal_mode", md) <= 0)
 		return 0;	/* no journal */
 	bracketed(text, mode, sizeof(mode));
+	if (strcmp(mode, "write-back") == 0 && !journal_switch_flushes(ctx)) {
+		/* stop in write-back: STOP_ARRAY's quiesce flushes the cache */
+		if (vn_action(ctx, "flush /dev/%s (journal stays in write-back)", md))
+			(void)fsync(fd);
+		return 0;
+	}
 	if (strcmp(mode, "write-back") == 0) {
 		r = vn_write_str(ctx, "write-through", "/sys/block/%s/md/journal_mode", md);
 		if (r < 0)
