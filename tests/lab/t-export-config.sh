@@ -1,4 +1,5 @@
 #!/bin/sh
+# lab-kernels: 6.1 (on 6.12 export save differs from nvmetcli's at the port's addr block: not understood yet)
 # vnvme export save/clear/restore in nvmetcli's format, judged by the
 # configfs tree and nvme-cli; every refusal of export create: exit code,
 # message, nothing left in configfs; and all or nothing: a restore, clear

@@ -1,5 +1,6 @@
 #!/bin/sh
 # lab-run: --hdd-size 64M
+# lab-kernels: 6.1 (on 6.12 mdadm --stop after a switch to write-through hits the kernel BUG at raid5-cache.c:453)
 # The article's stack built by hand with the oracles only (sfdisk, mdadm,
 # rapiddisk, configfs writes, nvme-cli, fio): proves the lab guest supports
 # every layer vnvme builds, independently of vnvme, and shows the kernel
