@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libnvme.h>
+#include <openssl/evp.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -172,6 +173,13 @@ static int write_new_file(struct vn_ctx *ctx, const char *rel, const char *value
 	return 0;
 }
 
+static void format_uuid(const unsigned char b[16], char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5], b[6],
+		 b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
 /* A random UUID (RFC 4122 version 4). */
 static int random_uuid(char *buf, size_t len)
 {
@@ -181,10 +189,38 @@ static int random_uuid(char *buf, size_t len)
 		return -EIO;
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		 "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5], b[6],
-		 b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	format_uuid(b, buf, len);
 	return 0;
+}
+
+/*
+ * The host ID that goes with a host NQN other than the saved one. Since
+ * Linux 6.5 the host refuses one ID with two NQNs ("found same hostid but
+ * different hostnqn"), so an NQN never borrows the saved ID: a
+ * nqn...:uuid:UUID NQN takes its UUID, any other a name-based UUID
+ * (RFC 4122 version 5) of the NQN, the same on every run.
+ */
+static void hostid_for(const char *hostnqn, char *buf, size_t len)
+{
+	/* vnvme's namespace for host IDs made from NQNs */
+	static const unsigned char ns[16] = { 0x3b, 0x6e, 0x1a, 0x52, 0x9c, 0x07,
+		0x4f, 0x2e, 0xa4, 0x61, 0x0d, 0x88, 0x5c, 0x93, 0xe2, 0x17 };
+	const char *uuid = strstr(hostnqn, ":uuid:");
+	unsigned char in[sizeof(ns) + VN_NQN_SIZE], md[EVP_MAX_MD_SIZE];
+	size_t n = strnlen(hostnqn, VN_NQN_SIZE);
+	unsigned int mdlen = 0;
+
+	if (uuid && strlen(uuid + strlen(":uuid:")) == 36) {
+		vn_strlcpy(buf, uuid + strlen(":uuid:"), len);
+		return;
+	}
+	memcpy(in, ns, sizeof(ns));
+	memcpy(in + sizeof(ns), hostnqn, n);
+	if (!EVP_Digest(in, sizeof(ns) + n, md, &mdlen, EVP_sha1(), NULL) || mdlen < 16)
+		memset(md, 0, sizeof(md));	/* cannot happen; still a valid ID */
+	md[6] = (unsigned char)((md[6] & 0x0f) | 0x50);
+	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80);
+	format_uuid(md, buf, len);
 }
 
 static int generate_identity(struct vn_ctx *ctx, struct vn_nvme_identity *id)
@@ -240,6 +276,8 @@ int vn_nvme_host_identity(struct vn_ctx *ctx, const char *hostnqn,
 	/* the saved host ID belongs to the saved NQN only */
 	else if (!id.hostid[0] && strcmp(id.hostnqn, saved) == 0)
 		(void)vn_read_str(ctx, id.hostid, sizeof(id.hostid), HOSTID_FILE);
+	if (!id.hostid[0])
+		hostid_for(id.hostnqn, id.hostid, sizeof(id.hostid));
 	*ret = id;
 	return 0;
 }
@@ -360,8 +398,8 @@ int vn_nvme_discover(struct vn_ctx *ctx, const struct vn_nvme_target *t,
 		r = vn_nvme_host_identity(ctx, t->hostnqn, t->hostid, &id);
 	if (r < 0)
 		return r;
-	if (!vn_action(ctx, "discover %s %s:%s as %s", t->transport, t->traddr, svc,
-		       id.hostnqn)) {
+	if (!vn_action(ctx, "discover %s %s:%s as %s (host ID %s)", t->transport,
+		       t->traddr, svc, id.hostnqn, id.hostid)) {
 		*ret_entries = NULL;
 		return 0;
 	}
@@ -509,8 +547,8 @@ int vn_nvme_connect(struct vn_ctx *ctx, const struct vn_nvme_target *t,
 		r = vn_nvme_host_identity(ctx, t->hostnqn, t->hostid, &id);
 	if (r < 0)
 		return r;
-	if (!vn_action(ctx, "connect %s %s:%s subsystem %s as %s", t->transport,
-		       t->traddr, svc, t->nqn, id.hostnqn)) {
+	if (!vn_action(ctx, "connect %s %s:%s subsystem %s as %s (host ID %s)",
+		       t->transport, t->traddr, svc, t->nqn, id.hostnqn, id.hostid)) {
 		*ret = res;
 		return 0;
 	}

@@ -1,5 +1,4 @@
 #!/bin/sh
-# lab-kernels: 6.1 (on 6.12, since 6.5, one host ID goes with one host NQN and vnvme's host side still sends the saved ID with another NQN)
 # vnvme export (nvmet over configfs) judged by nvme-cli, and the host side
 # (vnvme discover/connect/list/disconnect through libnvme) judged by nvme-cli
 # and by the data: all over 127.0.0.1 inside one guest.
