@@ -615,7 +615,9 @@ static int up_export(struct run *r)
 				     .addr = x->address, .port = x->service, .hosts = hosts,
 				     .nhosts = x->nhosts, .allow_any_host = x->allow_any_host,
 				     .serial = x->serial[0] ? x->serial : NULL,
-				     .model = x->model[0] ? x->model : NULL };
+				     .model = x->model[0] ? x->model : NULL,
+				     .ns_uuid = x->ns_uuid[0] ? x->ns_uuid : NULL,
+				     .ns_nguid = x->ns_nguid[0] ? x->ns_nguid : NULL };
 	struct vn_nvmet_created res;
 	char dev[512];
 
@@ -920,6 +922,12 @@ static void save_export(const struct vn_nvmet_config *cfg, const struct vn_nvmet
 	copy(e->serial, v ? v : "", sizeof(e->serial));
 	v = vn_nvmet_attr_get(sub->attrs, sub->nattrs, "attr_model");
 	copy(e->model, v ? v : "", sizeof(e->model));
+	v = sub->nns ? vn_nvmet_attr_get(sub->ns[0].attrs, sub->ns[0].nattrs,
+					 "device_uuid") : NULL;
+	copy(e->ns_uuid, v ? v : "", sizeof(e->ns_uuid));
+	v = sub->nns ? vn_nvmet_attr_get(sub->ns[0].attrs, sub->ns[0].nattrs,
+					 "device_nguid") : NULL;
+	copy(e->ns_nguid, v ? v : "", sizeof(e->ns_nguid));
 	for (unsigned int i = 0; i < cfg->nports; i++) {
 		const struct vn_nvmet_port *p = &cfg->ports[i];
 

@@ -73,6 +73,9 @@ int vn_list_dir(const struct vn_ctx *ctx, const char *rel, vn_dir_filter filter,
 		char ***ret_names);
 void vn_free_names(char **names, int n);
 
+/* Is @s a UUID in the 8-4-4-4-12 hex form? */
+bool vn_uuid_valid(const char *s);
+
 /* Bounded copy that always terminates; returns dst. */
 char *vn_strlcpy(char *dst, const char *src, size_t len);
 /* "/dev/sda" -> "sda"; "sda" stays. */

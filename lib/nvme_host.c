@@ -318,19 +318,6 @@ static bool valid_port(const char *s)
 	return p >= 1 && p <= 65535;
 }
 
-/* The 8-4-4-4-12 hex form nvme-cli writes to /etc/nvme/hostid. */
-static bool valid_uuid(const char *s)
-{
-	static const char form[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-
-	if (strlen(s) != sizeof(form) - 1)
-		return false;
-	for (size_t i = 0; form[i]; i++)
-		if (form[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
 int vn_nvme_target_check(struct vn_ctx *ctx, const struct vn_nvme_target *t)
 {
 	unsigned char addr[sizeof(struct in6_addr)];
@@ -352,7 +339,7 @@ int vn_nvme_target_check(struct vn_ctx *ctx, const struct vn_nvme_target *t)
 		return -EINVAL;
 	if (t->hostnqn && vn_nvmet_nqn_check(ctx, t->hostnqn) < 0)
 		return -EINVAL;
-	if (t->hostid && !valid_uuid(t->hostid))
+	if (t->hostid && !vn_uuid_valid(t->hostid))
 		return vn_invalid(ctx, "host ID '%s' is not a UUID "
 				  "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", t->hostid);
 	return 0;

@@ -781,6 +781,12 @@ static int check_export(struct vn_ctx *ctx, const struct vn_nvmet_export *e,
 		return r;
 	if (e->model && (r = check_ascii(ctx, "model", e->model, NVMET_MODEL_MAX)) < 0)
 		return r;
+	if ((e->ns_uuid && !vn_uuid_valid(e->ns_uuid)) ||
+	    (e->ns_nguid && !vn_uuid_valid(e->ns_nguid)))
+		return vn_invalid(ctx, "namespace UUID or NGUID '%s' is not in the form "
+				  "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+				  e->ns_uuid && !vn_uuid_valid(e->ns_uuid) ? e->ns_uuid :
+				  e->ns_nguid);
 	r = check_addr(ctx, e, family, len);
 	if (r < 0)
 		return r;
@@ -915,6 +921,11 @@ static int create_ns(struct vn_ctx *ctx, struct undo *u, const struct vn_nvmet_e
 	r = cfs_mkdir(ctx, u, dir);
 	if (r == 0)
 		r = cfs_write(ctx, dir, "device_path", e->device);
+	/* before enable: the kernel refuses them on an enabled namespace */
+	if (r == 0 && e->ns_uuid)
+		r = cfs_write(ctx, dir, "device_uuid", e->ns_uuid);
+	if (r == 0 && e->ns_nguid)
+		r = cfs_write(ctx, dir, "device_nguid", e->ns_nguid);
 	if (r == 0)
 		r = cfs_write(ctx, dir, "enable", "1");
 	return r;

@@ -626,7 +626,7 @@ static int decode_port(struct field *f, const json_t *obj, struct vn_stack_expor
 static int decode_export(struct field *f, const json_t *root, struct vn_stack *s)
 {
 	static const char *const keys[] = { "nqn", "namespace", "port", "hosts",
-		"allow_any_host", "serial", "model", NULL };
+		"allow_any_host", "serial", "model", "uuid", "nguid", NULL };
 	struct vn_stack_export *e = &s->export_;
 	uint64_t nsid = 1;
 	json_t *obj;
@@ -662,6 +662,15 @@ static int decode_export(struct field *f, const json_t *root, struct vn_stack *s
 		r = get_string(f, obj, "serial", false, e->serial, sizeof(e->serial));
 	if (r == 0)
 		r = get_string(f, obj, "model", false, e->model, sizeof(e->model));
+	if (r == 0)
+		r = get_string(f, obj, "uuid", false, e->ns_uuid, sizeof(e->ns_uuid));
+	if (r == 0 && e->ns_uuid[0] && !vn_uuid_valid(e->ns_uuid))
+		r = bad_at(f, "uuid", "'%s' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-"
+			   "xxxxxxxxxxxx)", e->ns_uuid);
+	if (r == 0)
+		r = get_string(f, obj, "nguid", false, e->ns_nguid, sizeof(e->ns_nguid));
+	if (r == 0 && e->ns_nguid[0] && !vn_uuid_valid(e->ns_nguid))
+		r = bad_at(f, "nguid", "'%s' is not an NGUID in UUID form", e->ns_nguid);
 	leave(f, o);
 	return r;
 }
@@ -850,6 +859,10 @@ static json_t *export_json(const struct vn_stack_export *e)
 		json_object_set_new(o, "serial", json_string(e->serial));
 	if (e->model[0])
 		json_object_set_new(o, "model", json_string(e->model));
+	if (e->ns_uuid[0])
+		json_object_set_new(o, "uuid", json_string(e->ns_uuid));
+	if (e->ns_nguid[0])
+		json_object_set_new(o, "nguid", json_string(e->ns_nguid));
 	return o;
 }
 

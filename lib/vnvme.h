@@ -654,6 +654,9 @@ struct vn_nvmet_export {
 	bool allow_any_host;		/* the only way to export with no hosts */
 	const char *serial;		/* NULL: the kernel's random one */
 	const char *model;		/* NULL: "Linux" */
+	/* the namespace's identity hosts see; NULL: the kernel's random ones */
+	const char *ns_uuid;		/* device_uuid, 8-4-4-4-12 */
+	const char *ns_nguid;		/* device_nguid, in the same form */
 };
 
 struct vn_nvmet_created {
@@ -1145,6 +1148,8 @@ struct vn_stack_export {
 	bool allow_any_host;
 	char serial[24];		/* "": the kernel's */
 	char model[48];			/* "": the kernel's */
+	char ns_uuid[40];		/* the namespace's UUID; "": the kernel's */
+	char ns_nguid[40];		/* and NGUID, so hosts see the same disk */
 };
 
 struct vn_stack_connect {

@@ -215,7 +215,7 @@ settle() {
 
 # The kernel state the oracles see: md, dm, RapidDisk, nvmet configfs.
 # With "stable", what must survive a down/up (no event counts, times,
-# device numbers or the namespace UUIDs the kernel draws anew).
+# device numbers; the namespace UUID and NGUID must survive: up sets them).
 snapshot() {
 	settle
 	if [ "${1:-}" = stable ]; then
@@ -235,7 +235,6 @@ snapshot() {
 	fi
 	ls /sys/kernel/rapiddisk/devices 2>/dev/null; ls -d /sys/block/rd* 2>/dev/null
 	find /sys/kernel/config/nvmet | sort | while read -r f; do
-		case $f in */device_uuid | */device_nguid) [ "${1:-}" = stable ] && continue ;; esac
 		if [ -L "$f" ]; then
 			echo "$f -> $(readlink "$f")"
 		elif [ -f "$f" ]; then

@@ -199,6 +199,10 @@ static const struct {
 	  "export.port.transport: 'rdma' is not tcp" },
 	{ "\"family\": \"ipv4\"", "\"family\": \"ipx\"", "export.port.family: 'ipx' is not" },
 	{ "\"hosts\": [\"" HOSTNQN "\"]", "\"hosts\": []", "export: no host may connect" },
+	{ "\"hosts\": [\"" HOSTNQN "\"]", "\"hosts\": [\"" HOSTNQN "\"], \"uuid\": \"1234\"",
+	  "export.uuid: '1234' is not a UUID" },
+	{ "\"hosts\": [\"" HOSTNQN "\"]", "\"hosts\": [\"" HOSTNQN "\"], \"nguid\": "
+	  "\"3b6e1a52-9c07-4f2e-a461-0d885c93e21\"", "export.nguid: '3b6e1a52" },
 	{ "\"hosts\": [\"" HOSTNQN "\"]", "\"hosts\": [\"a b\"]",
 	  "export.hosts[0]: NQN 'a b' contains whitespace" },
 	{ "\"nqn\": \"nqn.2014-08.org.example:vnvme\",\n    \"namespace\"", "\"namespace\"",
