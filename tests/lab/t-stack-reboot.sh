@@ -1,11 +1,13 @@
 #!/bin/sh
-# lab-run: --hdd-size 64M --timeout 1500 --reboot tests/lab/t-stack-reboot.sh
+# lab-run: --hdd-size 64M --timeout 1500 --boots 3
 # lab-kernels: 6.1 (not run on 6.12 yet: it stops arrays that were written in write-back, see t-raid-stop)
 # The drive across a reboot without `vnvme down`. Boot 1: build the
 # article's drive, save it, write a pattern over NVMe/TCP, end the guest
 # at once (no down, no sync). Boot 2 (this script again): `vnvme up` the
 # saved file: same array UUID, journal back in write-back, export served,
-# the namespace connected, the pattern read back identical.
+# the namespace connected, the pattern read back identical; then a clean
+# `vnvme down`. Boot 3: after that clean down and a reboot, `up` again: no
+# journal replay, the same namespace UUID, the pattern identical.
 . "$VNVME_LAB_LIB"
 
 OUT=$VNVME_LAB_OUT
@@ -20,6 +22,26 @@ if [ ! -e "$OUT/boot1-done" ]; then
 	mdadm --detail --export /dev/md0 | sed -n 's/^MD_UUID=//p' >"$OUT/uuid"
 	touch "$OUT/boot1-done"
 	echo "boot 1: built, saved, pattern written; ending without down"
+	finish
+	exit
+fi
+
+if [ -e "$OUT/boot2-done" ]; then
+	echo "boot 3, after a clean down: uptime $(cut -d' ' -f1 /proc/uptime) s"
+	check vnvme up "$S"
+	printf '%s\n' "$LAB_LAST_OUTPUT"
+	case $LAB_LAST_OUTPUT in
+	*"not shut down cleanly"*) fail "up after a clean down reported a journal replay" ;;
+	*) ok "up after a clean down: no journal replay" ;;
+	esac
+	expect_output "MD_UUID=$(cat "$OUT/uuid")" mdadm --detail --export /dev/md0
+	expect_output '\[write-back\]' cat /sys/block/md0/md/journal_mode
+	expect_output "^$(jq -r .export.uuid "$S")\$" \
+		cat "/sys/kernel/config/nvmet/subsystems/$STACK_NQN/namespaces/1/device_uuid"
+	NS=$(stack_ns)
+	check dd if="$NS" of=/tmp/back bs=1M count=8 iflag=direct status=none
+	check cmp "$OUT/pattern" /tmp/back
+	check vnvme down "$S"
 	finish
 	exit
 fi
@@ -56,4 +78,5 @@ check cmp /tmp/before.json /tmp/after.json
 t0=$(ms)
 check vnvme down "$S"
 echo "down took $(($(ms) - t0)) ms"
+touch "$OUT/boot2-done"
 finish
