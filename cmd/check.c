@@ -10,6 +10,7 @@ enum {
 	OPT_NEED = VN_OPT_LONG,
 	OPT_CACHE_SIZE,
 	OPT_JOURNAL,
+	OPT_STACK,
 };
 
 static const struct vn_opt check_opts[] = {
@@ -17,8 +18,56 @@ static const struct vn_opt check_opts[] = {
 	  "(default: all but auth)", 0 },
 	{ "cache-size", OPT_CACHE_SIZE, "SIZE", "RAM wanted for a cache (M if no unit)", 0 },
 	{ "journal", OPT_JOURNAL, "DEV", "the journal device, for the block size check", 0 },
+	{ "stack", OPT_STACK, "FILE", "what a stack file (vnvme-stack(5)) needs: its "
+	  "layers, cache size, members and journal", 0 },
 	{ NULL }
 };
+
+/* The stack file's devices as /dev paths, found as `up` finds them. */
+struct stack_devs {
+	char paths[VN_MD_MEMBERS_MAX + 1][VN_STACK_PATH_MAX + 8];
+	const char *ptrs[VN_MD_MEMBERS_MAX + 1];
+};
+
+static void stack_dev(struct vn_cli *cli, const struct vn_stack_dev *d, char *buf,
+		      size_t len)
+{
+	char name[VN_NAME_MAX];
+
+	if (vn_stack_resolve(cli->ctx, d, name, sizeof(name)) == 0)
+		snprintf(buf, len, "/dev/%s", name);
+	else
+		snprintf(buf, len, "%s", d->device);	/* reported missing */
+	vn_ctx_clear_error(cli->ctx);
+}
+
+/* Fill @req from stack file @path. Return: 0, or an exit code after the message. */
+static int stack_needs(struct vn_cli *cli, const char *path, struct vn_check_req *req,
+		       struct stack_devs *sd)
+{
+	struct vn_stack *s = NULL;
+	unsigned int n = 0;
+
+	if (vn_stack_load(cli->ctx, path, &s) < 0)
+		return vn_report(cli);
+	req->needs = (s->has_array ? VN_NEED_RAID : 0) | (s->has_cache ? VN_NEED_CACHE : 0) |
+		     (s->has_export ? VN_NEED_EXPORT : 0) | (s->nconnect ? VN_NEED_CONNECT : 0);
+	if (s->has_cache)
+		req->cache_bytes = s->cache.size_bytes;
+	for (unsigned int i = 0; s->has_array && i < s->array.nmembers; i++, n++) {
+		stack_dev(cli, &s->array.members[i], sd->paths[n], sizeof(sd->paths[n]));
+		sd->ptrs[n] = sd->paths[n];
+	}
+	if (s->has_array && s->array.has_journal) {
+		stack_dev(cli, &s->array.journal, sd->paths[n], sizeof(sd->paths[n]));
+		sd->ptrs[n] = sd->paths[n];
+		req->journal = sd->paths[n++];
+	}
+	req->devices = sd->ptrs;
+	req->ndevices = n;
+	free(s);
+	return 0;
+}
 
 static const struct {
 	const char *name;
@@ -177,6 +226,8 @@ static int cmd_check(struct vn_cli *cli, int argc, char **argv)
 	struct vn_check_req req = { .needs = VN_NEED_DEFAULT };
 	struct vn_getopt g = { 0 };
 	struct vn_check_report *r;
+	struct stack_devs sd;
+	const char *stack = NULL;
 	int c, code;
 
 	while ((c = vn_getopt(cli, &g, argc, argv)) != -1) {
@@ -189,9 +240,16 @@ static int cmd_check(struct vn_cli *cli, int argc, char **argv)
 			return VN_EXIT_USAGE;
 		if (c == OPT_JOURNAL)
 			req.journal = g.arg;
+		if (c == OPT_STACK)
+			stack = g.arg;
 	}
 	req.devices = (const char *const *)argv + g.optind;
 	req.ndevices = (unsigned int)(argc - g.optind);
+	if (stack && (req.ndevices || req.journal))
+		return vn_usage_error(cli, "--stack names the devices: give no DEVICE "
+				      "or --journal with it");
+	if (stack && (code = stack_needs(cli, stack, &req, &sd)) != 0)
+		return code;
 	r = malloc(sizeof(*r));
 	if (!r)
 		return VN_EXIT_FAILED;
@@ -214,7 +272,8 @@ static int cmd_check(struct vn_cli *cli, int argc, char **argv)
 const struct vn_cmd vn_cmd_check = {
 	.name = "check",
 	.fn = cmd_check,
-	.usage = "[--json] [--need LIST] [--cache-size SIZE] [--journal DEV] [DEVICE...]",
+	.usage = "[--json] [--need LIST] [--cache-size SIZE] [--journal DEV] [DEVICE...] | "
+		 "[--json] --stack FILE",
 	.summary = "what this machine can and cannot do for the stack (loads nothing)",
 	.description =
 		"Looks up, without loading them, the kernel modules each part needs\n"
@@ -222,7 +281,9 @@ const struct vn_cmd vn_cmd_check = {
 		"RAM for a cache, NVMe in-band authentication, and the block sizes of\n"
 		"DEVICEs (a 4Kn journal under 512-byte members is warned about); each\n"
 		"finding says which command it breaks. Exit: 0 all needed is there, 4 the\n"
-		"kernel lacks something needed, 1 a DEVICE or the RAM does not do.",
+		"kernel lacks something needed, 1 a DEVICE or the RAM does not do.\n"
+		"With --stack FILE, what that stack file needs: its layers, its cache's\n"
+		"RAM, its members and journal found as `vnvme up` finds them.",
 	.opts = check_opts,
 	.flags = VN_CMD_JSON,
 	.args = VN_ARGS_BLOCKDEV,

@@ -33,6 +33,11 @@ expect_output -e 'would disconnect' -e 'would remove the export' -e 'would stop 
 snapshot >"$OUT/down-dry.txt"
 same_state "$OUT/built.txt" "$OUT/down-dry.txt" "down --dry-run"
 snapshot stable >"$OUT/built-stable.txt"
+# the preflight of this very file: it can come up here; a cache larger than
+# RAM cannot
+expect_output -e 'md_mod' -e '/dev/nvme0n1p1' -- vnvme check --stack "$OUT/stack.json"
+jq '.cache.size = "64G"' "$OUT/stack.json" >/tmp/huge.json
+expect_exit 1 vnvme check --stack /tmp/huge.json
 
 # down: top down, the data stays.
 t0=$(ms)
