@@ -85,16 +85,18 @@ static json_t *tune_started(struct vn_cli *cli, const char *md,
 /* ---- create ---- */
 
 enum {
+	/* mdadm's letters */
 	OPT_LEVEL = 'l',
 	OPT_CHUNK = 'c',
 	OPT_NDEV = 'n',
+	OPT_NAME = 'N',
+	OPT_BITMAP = 'b',
+	OPT_METADATA = 'e',
+	OPT_RUN = 'R',
+	OPT_SCAN = 's',
 	OPT_JOURNAL = VN_OPT_LONG,
 	OPT_WJOURNAL,
 	OPT_ASSUME_CLEAN,
-	OPT_NAME,
-	OPT_BITMAP,
-	OPT_RUN,
-	OPT_SCAN,
 	OPT_JMODE,
 	OPT_NO_TUNE,
 	OPT_SCS,
@@ -111,6 +113,8 @@ static const struct vn_opt create_opts[] = {
 	{ "assume-clean", OPT_ASSUME_CLEAN, NULL, "skip the initial sync", 0 },
 	{ "name", OPT_NAME, "NAME", "array name (default: the md number)", 0 },
 	{ "bitmap", OPT_BITMAP, "none", "accepted for mdadm compatibility: no bitmap", 0 },
+	{ "metadata", OPT_METADATA, "1.2", "accepted for mdadm compatibility: v1.2 is "
+	  "what vnvme writes", 0 },
 	{ "no-tune", OPT_NO_TUNE, NULL, "leave md's stripe cache defaults (see raid tune)", 0 },
 	{ NULL }
 };
@@ -172,6 +176,11 @@ static int create_opt(const struct vn_cli *cli, int c, const char *arg,
 	case OPT_BITMAP:
 		if (strcmp(arg, "none") != 0)
 			return vn_usage_error(cli, "--bitmap: only 'none' is supported");
+		return 0;
+	case OPT_METADATA:
+		if (strcmp(arg, "1.2") != 0 && strcmp(arg, "default") != 0)
+			return vn_usage_error(cli, "--metadata: vnvme writes v1.2 superblocks "
+					      "only, not '%s'", arg);
 		return 0;
 	case OPT_NO_TUNE:
 		*no_tune = true;
@@ -681,7 +690,7 @@ static const struct vn_cmd raid_create = {
 	.fn = cmd_raid_create,
 	.usage = "/dev/mdN --level LEVEL [--journal|--write-journal DEV] [--chunk SIZE] "
 		 "[--assume-clean] [--name NAME] [--raid-devices N] [--bitmap none] "
-		 "[--no-tune] MEMBER...",
+		 "[--metadata 1.2] [--no-tune] MEMBER...",
 	.summary = "write md v1.2 superblocks on the members and start the array",
 	.description =
 		"Every member (and the journal) is checked first: a block device that is\n"

@@ -78,4 +78,13 @@ expect_output -e 'md0 started: raid5, \[4/4\] \[UUUU\], journal write-through' -
 	vnvme raid assemble --scan
 same_data "assembled by vnvme --scan"
 check vnvme raid stop /dev/md0
+# mdadm's spellings: -s -R for assemble, -e -N -b -l -n for create
+expect_output 'md0 started: raid5' vnvme raid assemble -s -R
+same_data "assembled by vnvme -s -R"
+check vnvme raid stop /dev/md0
+# shellcheck disable=SC2086
+expect_output -e 'would write md v1.2 superblock' -- vnvme --force --dry-run raid create \
+	/dev/md0 -l 5 -n 4 -e 1.2 -b none -N spelled --write-journal $J $MEMBERS
+# shellcheck disable=SC2086
+expect_error 2 'writes v1.2 superblocks only' vnvme raid create /dev/md0 -l 5 -e 0.90 $MEMBERS
 finish
