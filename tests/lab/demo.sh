@@ -65,16 +65,24 @@ NS=$(vnvme list --json | jq -r '.devices[] | select(.nqn == "nvmet-test") | .nod
 step fio --name=nvmf --filename="$NS" --rw=randwrite --bs=4k --size=8M --iodepth=16 \
 	--ioengine=libaio --direct=1 --verify=crc32c --do_verify=1
 
-# ---- more steps above this line; teardown below, in reverse order ----
+# 8. The drive as one object: every layer's health, saved as a stack file;
+#    down (top-down, superblocks kept) and up again (assembled, never
+#    re-created; the journal back in write-back), as after a reboot. The
+#    data written in step 7 reads back verified.
+step vnvme status
+step vnvme save /tmp/stack.json
+step cat /tmp/stack.json
+step vnvme check --stack /tmp/stack.json
+step vnvme down /tmp/stack.json
+step vnvme up /tmp/stack.json
+step vnvme status
+NS=$(vnvme list --json | jq -r '.devices[] | select(.nqn == "nvmet-test") | .node')
+step fio --name=nvmf --filename="$NS" --rw=randwrite --bs=4k --size=8M --iodepth=16 \
+	--ioengine=libaio --direct=1 --verify=crc32c --do_verify=1 --verify_only
 
-# Teardown of step 7 and 6: disconnect, then remove the export.
-step vnvme disconnect nvmet-test
-step vnvme export delete nvmet-test
-
-# Teardown: unmap the read cache (frees its RAM disk), then stop the array
-# (the journal is drained first, so it cannot hang).
-step vnvme cache detach rc-wa_md0
-step vnvme raid stop /dev/md0
+# Teardown, top-down: disconnect, the export, the cache and its RAM disk,
+# the array (its write-back journal drained first).
+step vnvme down /tmp/stack.json
 
 echo
 echo "demo: done"
