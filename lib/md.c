@@ -550,6 +550,11 @@ static int check_request(struct vn_ctx *ctx, const struct vn_md_create_req *req,
 
 	if (!vn_md_level_name(req->level))
 		return vn_invalid(ctx, "level %d is not one of 0, 1, 4, 5, 6, 10", req->level);
+	/* dev_roles vnvme writes: one per device, the journal included */
+	if (req->nmembers + (req->journal ? 1u : 0u) > MD_MAX_DEV_CREATE)
+		return vn_invalid(ctx, "%u members%s: vnvme creates arrays of at most %d "
+				  "devices", req->nmembers, req->journal ? " and a journal" : "",
+				  MD_MAX_DEV_CREATE);
 	if (req->nmembers < min_members(req->level))
 		return vn_refuse(ctx, -EINVAL, false, "%s needs at least %u members, "
 				 "%u given", vn_md_level_name(req->level),
@@ -741,8 +746,10 @@ static int zero_stale(int fd, uint64_t sectors)
 	for (size_t i = 0; i < VN_ARRAY_SIZE(offs); i++) {
 		if (bytes < 65536 * 2 || !md_magic_at(fd, offs[i]))
 			continue;
-		if (pwrite_full(fd, zero, sizeof(zero), offs[i]) < 0)
-			return -errno;
+		int r = pwrite_full(fd, zero, sizeof(zero), offs[i]);
+
+		if (r < 0)	/* a short write too: pwrite_full says -EIO */
+			return r;
 	}
 	return 0;
 }

@@ -77,7 +77,8 @@ int vn_ram_check(struct vn_ctx *ctx, uint64_t bytes, const char *what)
 	headroom = total / RAM_HEADROOM_DIV;
 	if (headroom < RAM_HEADROOM_MIN)
 		headroom = RAM_HEADROOM_MIN;
-	if (bytes + headroom <= avail)
+	/* no overflow: a size near 2^64 must not wrap into "fits" */
+	if (bytes <= avail && avail - bytes >= headroom)
 		return 0;
 	return vn_refuse(ctx, -ENOMEM, true, "%s needs more RAM than is free: %s "
 			 "available, %s kept for the system",

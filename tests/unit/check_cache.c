@@ -126,6 +126,9 @@ START_TEST(ram_budget)
 	/* headroom: max(128 MiB, MemTotal / 8 = 123.9 MiB) = 128 MiB */
 	ck_assert_int_eq(vn_ram_check(ctx, 668ull << 20, "a cache"), 0);
 	ck_assert_int_eq(vn_ram_check(ctx, 669ull << 20, "a cache"), -ENOMEM);
+	/* sizes near 2^64 do not wrap around into "fits" */
+	ck_assert_int_eq(vn_ram_check(ctx, UINT64_MAX, "a cache"), -ENOMEM);
+	ck_assert_int_eq(vn_ram_check(ctx, UINT64_MAX - (100ull << 20), "a cache"), -ENOMEM);
 	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_UNSAFE);
 	ck_assert(vn_ctx_error_forceable(ctx));
 	ck_assert_ptr_nonnull(strstr(vn_ctx_error(ctx), "a cache needs more RAM than is free"));

@@ -458,6 +458,19 @@ START_TEST(test_create_dry_run_plan)
 	char *root;
 	struct vn_ctx *ctx = lab_tree(&root);
 
+	/* more devices than the roles vnvme writes: refused before anything */
+	{
+		static const char *many[129];
+		struct vn_md_create_req big = { .level = 5, .members = many, .nmembers = 129 };
+
+		for (size_t i = 0; i < 129; i++)
+			many[i] = "/dev/sda1";
+		ck_assert_int_eq(vn_md_create(ctx, "/dev/md1", &big, &res), -EINVAL);
+		ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_INVALID);
+		ck_assert_ptr_nonnull(strstr(vn_ctx_error(ctx), "at most 128 devices"));
+		ck_assert_str_eq(actions, "");
+		vn_ctx_clear_error(ctx);
+	}
 	/* sdb1 is a member of md0 in the capture */
 	ck_assert_int_eq(vn_md_create(ctx, "/dev/md1", &req, &res), -EBUSY);
 	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_UNSAFE);
