@@ -113,7 +113,9 @@ check vnvme raid tune /dev/md0 --defaults
 expect_sysval stripe_cache_size "$want" "raid tune --defaults"
 expect_sysval group_thread_cnt 0 "raid tune --defaults"
 expect_error 2 'not within 17..32768' vnvme raid tune /dev/md0 --stripe-cache-size 40000
-expect_error 2 'not a number' vnvme raid tune /dev/md0 --stripe-cache-size -1
+expect_error 2 'not a number' vnvme raid tune /dev/md0 --stripe-cache-size=-1
+# written as the next word, -1 looks like an option and is refused as such
+expect_error 2 "needs a value, not '-1'" vnvme raid tune /dev/md0 --stripe-cache-size -1
 expect_sysval stripe_cache_size "$want" "refused values"
 expect_output -e 'State : clean *$' -e 'Active Devices : 4' -e 'journal' -- mdadm --detail /dev/md0
 
