@@ -206,6 +206,7 @@ int vn_gpt_partition(struct vn_ctx *ctx, const char *dev,
 /* ---- md RAID and its write journal (lib/md_super.c, lib/md.c) ---- */
 
 /* On-disk v1.2 superblock (include/uapi/linux/raid/md_p.h, mdp_superblock_1). */
+#define VN_MD_SB_MAGIC 0xa92b4efc	/* MD_SB_MAGIC */
 #define VN_MD_SB_OFFSET 4096		/* v1.2: 4 KiB from the device start */
 #define VN_MD_SB_BLOCK 4096		/* what vnvme reads and writes there */
 #define VN_MD_MAX_DEV 1920		/* the kernel rejects more dev_roles */
@@ -276,6 +277,28 @@ uint32_t vn_md_crc32c(uint32_t crc, const void *buf, size_t len);
 uint64_t vn_md_data_offset(uint64_t dev_sectors, unsigned int chunk_kib);
 /* vn_md_level_name() - Return: "raid5" for 5 (0, 1, 4, 5, 6, 10); NULL if unknown. */
 const char *vn_md_level_name(int level);
+
+/* What mdadm --examine derives from a v1.2 superblock (mdadm 4.2's examine_super1). */
+struct vn_md_sb_view {
+	uint64_t array_bytes;		/* the array's size; 0 for raid0 (mdadm shows none) */
+	bool unused_known;		/* space_before/after known and shown by mdadm */
+	int64_t space_before, space_after;	/* sectors unused around the data */
+	bool truncated;			/* the device is smaller than the data needs */
+	bool clean;			/* resync_offset is the max sector: "clean" */
+	unsigned int role;		/* dev_roles[dev_number]: slot or VN_MD_ROLE_* */
+	char role_text[32];		/* "Active device 0", "Journal", "spare" */
+	char array_state[VN_MD_MAX_DEV + 1];	/* a letter per slot: A, . (missing), R, ? */
+	char layout[32];		/* "left-symmetric", "near=2"; "" when mdadm shows none */
+	bool chunk_shown;		/* levels with a chunk: 0, 4, 5, 6, 10 */
+	bool csum_ok;
+	uint32_t csum_expected;
+};
+
+/*
+ * vn_md_sb_view() - derive what mdadm --examine shows from @sb on a device
+ * of @dev_sectors (0: unknown, then no unused space). Return: 0 or -EINVAL.
+ */
+int vn_md_sb_view(const struct vn_md_sb *sb, uint64_t dev_sectors, struct vn_md_sb_view *ret);
 
 /* One array as /proc/mdstat and md/ sysfs describe it. */
 struct vn_md_member {
@@ -1235,7 +1258,11 @@ void vn_lock_release(int fd);
 int vn_stack_kmsg_mark(struct vn_ctx *ctx);
 int vn_stack_kmsg_find(int fd, const char *needle, char *ret, size_t len);
 
-/* vn_md_examine() - the v1.2 superblock of a device (lib/md.c). */
+/*
+ * vn_md_examine() - the v1.2 superblock of a device (lib/md.c).
+ * Return: 0; -EBADMSG with *ret filled when only its checksum is wrong;
+ * another -errno (no superblock: -EINVAL).
+ */
 int vn_md_examine(struct vn_ctx *ctx, const char *dev, struct vn_md_sb *ret);
 /* ---- lib/nvmet.c: in-band authentication of an allowed host ---- */
 
