@@ -966,10 +966,10 @@ static const struct vn_cmd raid_examine = {
 	.name = "examine",
 	.fn = cmd_raid_examine,
 	.usage = "DEVICE",
-	.summary = "show a member's or journal's md superblock, as mdadm --examine",
+	.summary = "show a member's or journal's md superblock as mdadm -E does",
 	.description =
 		"Reads the v1.2 superblock 4 KiB into DEVICE and prints its fields in\n"
-		"mdadm --examine's words and order. JSON gives sizes and offsets in bytes,\n"
+		"the words and order of mdadm -E. JSON gives sizes and offsets in bytes,\n"
 		"times in seconds, UUIDs as 8-4-4-4-12, null where a value is unknown or\n"
 		"absent. Exit: 0 shown (also with a bad checksum, said in the Checksum\n"
 		"line), 1 no md v1.2 superblock on DEVICE, 2 not a block device.",

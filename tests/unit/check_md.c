@@ -134,6 +134,94 @@ START_TEST(test_r5l_empty)
 }
 END_TEST
 
+/* vn_md_sb_view against what mdadm --examine showed (r5j-*.examine.txt) */
+START_TEST(test_sb_view_raid5_journal)
+{
+	static struct vn_md_sb sb;
+	static struct vn_md_sb_view v;
+	uint8_t buf[VN_MD_SB_BLOCK];
+
+	load("r5j-sda1.sb", buf, sizeof(buf));
+	ck_assert_int_eq(vn_md_sb_decode(buf, sizeof(buf), &sb), 0);
+	ck_assert_int_eq(vn_md_sb_view(&sb, 520192, &v), 0);	/* the 254 MiB partition */
+	ck_assert_uint_eq(v.array_bytes, 774144ull * 1024);	/* Array Size : 774144 KiB */
+	ck_assert(v.unused_known);
+	ck_assert_int_eq(v.space_before, 4016);		/* before=4016 sectors */
+	ck_assert_int_eq(v.space_after, 0);
+	ck_assert(!v.truncated);
+	ck_assert(v.clean);
+	ck_assert_str_eq(v.role_text, "Active device 0");
+	ck_assert_str_eq(v.array_state, "AAAA");
+	ck_assert_str_eq(v.layout, "left-symmetric");
+	ck_assert(v.chunk_shown);
+	ck_assert(v.csum_ok);
+	ck_assert_uint_eq(v.csum_expected, 0xe08b1287);
+	/* a device size unknown: no unused space; a smaller device: truncated */
+	ck_assert_int_eq(vn_md_sb_view(&sb, 0, &v), 0);
+	ck_assert(!v.unused_known && !v.truncated);
+	ck_assert_int_eq(vn_md_sb_view(&sb, 516096, &v), 0);
+	ck_assert(v.truncated);
+	ck_assert_int_eq(v.space_after, -4096);
+	/* a bad checksum: decoded anyway, the expected sum is mdadm's */
+	buf[216] ^= 1;
+	ck_assert_int_eq(vn_md_sb_decode(buf, sizeof(buf), &sb), -EBADMSG);
+	ck_assert_int_eq(vn_md_sb_view(&sb, 520192, &v), 0);
+	ck_assert(!v.csum_ok);
+	ck_assert_uint_eq(v.csum_expected, 0xe08b1287);
+	/* the journal: its role, the 4 KiB blocks it uses to the end */
+	load("r5j-nvme0n1p1.sb", buf, sizeof(buf));
+	ck_assert_int_eq(vn_md_sb_decode(buf, sizeof(buf), &sb), 0);
+	ck_assert_int_eq(vn_md_sb_view(&sb, 126976, &v), 0);
+	ck_assert_str_eq(v.role_text, "Journal");
+	ck_assert_uint_eq(v.role, VN_MD_ROLE_JOURNAL);
+	ck_assert(v.unused_known && !v.truncated);
+	ck_assert_int_eq(v.space_before, 4016);
+	ck_assert_int_eq(v.space_after, 0);
+	ck_assert_str_eq(v.array_state, "AAAA");
+	ck_assert_uint_eq(v.csum_expected, 0x265f7f65);
+}
+END_TEST
+
+START_TEST(test_sb_view_levels)
+{
+	static struct vn_md_sb sb;
+	static struct vn_md_sb_view v;
+	uint8_t buf[VN_MD_SB_BLOCK];
+
+	load("r10-sdb.sb", buf, sizeof(buf));
+	ck_assert_int_eq(vn_md_sb_decode(buf, sizeof(buf), &sb), 0);
+	ck_assert_int_eq(vn_md_sb_view(&sb, 524288, &v), 0);
+	ck_assert_str_eq(v.layout, "near=2");
+	ck_assert_uint_eq(v.array_bytes, sb.size * 512 * 4 / 2);
+	ck_assert_str_eq(v.role_text, "Active device 1");
+	sb.layout = 0x10201;	/* offset=2 (1 near) */
+	ck_assert_int_eq(vn_md_sb_view(&sb, 524288, &v), 0);
+	ck_assert_str_eq(v.layout, "offset=2");
+	load("r6-sdd.sb", buf, sizeof(buf));
+	ck_assert_int_eq(vn_md_sb_decode(buf, sizeof(buf), &sb), 0);
+	ck_assert_int_eq(vn_md_sb_view(&sb, 524288, &v), 0);
+	ck_assert_str_eq(v.layout, "left-symmetric");
+	ck_assert_uint_eq(v.array_bytes, sb.size * 512 * 2);
+	ck_assert_str_eq(v.role_text, "Active device 3");
+	sb.dev_roles[sb.dev_number] = VN_MD_ROLE_FAULTY;	/* mdadm shows it as spare */
+	ck_assert_int_eq(vn_md_sb_view(&sb, 524288, &v), 0);
+	ck_assert_str_eq(v.role_text, "spare");
+	ck_assert_str_eq(v.array_state, "AAA.");
+	load("r1-sda.sb", buf, sizeof(buf));
+	ck_assert_int_eq(vn_md_sb_decode(buf, sizeof(buf), &sb), 0);
+	ck_assert_int_eq(vn_md_sb_view(&sb, 524288, &v), 0);
+	ck_assert_str_eq(v.layout, "");
+	ck_assert(!v.chunk_shown);
+	ck_assert_uint_eq(v.array_bytes, sb.size * 512);
+	ck_assert_str_eq(v.array_state, "AA");
+	load("r0-sdc.sb", buf, sizeof(buf));
+	ck_assert_int_eq(vn_md_sb_decode(buf, sizeof(buf), &sb), 0);
+	ck_assert_int_eq(vn_md_sb_view(&sb, 524288, &v), 0);
+	ck_assert_uint_eq(v.array_bytes, 0);	/* mdadm shows no Array Size for raid0 */
+	ck_assert(v.chunk_shown);
+}
+END_TEST
+
 START_TEST(test_data_offset)
 {
 	/* as mdadm chose in the lab: 254 MiB partitions raid5, whole 256 MiB raid1 */
@@ -536,6 +624,8 @@ static Suite *md_suite(void)
 	tcase_add_test(tc, test_sb_rejects);
 	tcase_add_test(tc, test_r5l_empty);
 	tcase_add_test(tc, test_data_offset);
+	tcase_add_test(tc, test_sb_view_raid5_journal);
+	tcase_add_test(tc, test_sb_view_levels);
 	tcase_add_test(tc, test_mdstat_recovery);
 	tcase_add_test(tc, test_mdstat_levels);
 	tcase_add_test(tc, test_mdstat_article);
