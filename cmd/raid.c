@@ -103,6 +103,7 @@ enum {
 	OPT_SCS,
 	OPT_GTC,
 	OPT_DEFAULTS,
+	OPT_TIMEOUT,
 };
 
 static const struct vn_opt create_opts[] = {
@@ -269,9 +270,34 @@ static int cmd_raid_create(struct vn_cli *cli, int argc, char **argv)
 
 /* ---- status ---- */
 
+/*
+ * "45.3% (1234/258048 KiB), 2700 KiB/s, about 4.5 min left": the progress
+ * of raid status and raid wait, with the time left from md's estimate.
+ */
+static char *sync_text(const struct vn_md_status *st, char *buf, size_t len)
+{
+	int64_t left = vn_md_sync_left(st);
+	int n = snprintf(buf, len, "%.1f%% (%llu/%llu KiB), %llu KiB/s",
+			 st->sync_percent < 0 ? 0.0 : st->sync_percent,
+			 (unsigned long long)st->sync_done_kib,
+			 (unsigned long long)st->sync_total_kib,
+			 (unsigned long long)st->sync_speed_kib);
+
+	if (n > 0 && (size_t)n < len && left >= 0)
+		snprintf(buf + n, len - (size_t)n, ", about %.1f min left", (double)left / 60);
+	else if (n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ", time left unknown");
+	return buf;
+}
+
+static const char *sync_action(const struct vn_md_status *st)
+{
+	return st->sync_action[0] ? st->sync_action : "resync";
+}
+
 static void print_status(const struct vn_cli *cli, json_t *doc, const struct vn_md_status *st)
 {
-	char size[32], chunk[32];
+	char size[32], chunk[32], line[192];
 
 	printf("/dev/%s: %s, %s, %s, %s chunk, [%u/%u] [%s]%s\n", st->name, st->level,
 	       st->array_state, vn_size_format(st->size_bytes, size, sizeof(size)),
@@ -282,12 +308,7 @@ static void print_status(const struct vn_cli *cli, json_t *doc, const struct vn_
 	       (unsigned long long)st->events, st->consistency_policy,
 	       st->journal_mode[0] ? ", journal mode " : "", st->journal_mode);
 	if (st->syncing)
-		printf("%s: %.1f%% (%llu/%llu KiB), %llu KiB/s, about %.1f min left\n",
-		       st->sync_action, st->sync_percent < 0 ? 0.0 : st->sync_percent,
-		       (unsigned long long)st->sync_done_kib,
-		       (unsigned long long)st->sync_total_kib,
-		       (unsigned long long)st->sync_speed_kib,
-		       st->sync_finish_min < 0 ? 0.0 : st->sync_finish_min);
+		printf("%s: %s\n", sync_action(st), sync_text(st, line, sizeof(line)));
 	(void)vn_output(cli, json_pack("{s:O}", "members", json_object_get(doc, "members")),
 			"members", members_cols);
 	vn_print_notes(json_object_get(doc, "notes"), "");
@@ -348,32 +369,116 @@ static int cmd_raid_status(struct vn_cli *cli, int argc, char **argv)
 
 /* ---- wait ---- */
 
+static const struct vn_opt wait_opts[] = {
+	{ "timeout", OPT_TIMEOUT, "SECONDS", "give up after SECONDS (exit 1)", 0 },
+	{ NULL }
+};
+
+struct wait_state {
+	struct vn_cli *cli;
+	bool tty;			/* stderr is a terminal: one updating line */
+	bool shown;			/* that line is on the screen */
+	unsigned int polls;
+	int last_pct;			/* the whole percent last printed as a line */
+	char action[16];		/* what ran: recovery, check, ... */
+	struct vn_md_status last;	/* the last poll's status */
+};
+
+static void wait_init(struct wait_state *w, struct vn_cli *cli)
+{
+	w->cli = cli;
+	w->tty = isatty(STDERR_FILENO);
+	w->last_pct = -2;
+}
+
+/*
+ * Progress on stderr: on a terminal one line rewritten every second; else
+ * a line each time the whole percent changes, for logs.
+ */
 static void wait_progress(void *data, const struct vn_md_status *st)
 {
-	const struct vn_cli *cli = data;
-	int bar;
+	struct wait_state *w = data;
+	char text[192];
+	int pct = st->sync_percent < 0 ? -1 : (int)st->sync_percent;
 
-	if (cli->quiet || cli->json || !isatty(2))
-		return;
-	if (!st->syncing) {
-		fprintf(stderr, "\r%-70s\r", "");
-		return;
+	w->last = *st;
+	if (st->syncing)
+		snprintf(w->action, sizeof(w->action), "%s", sync_action(st));
+	if (w->cli->quiet || w->cli->json || !st->syncing || st->sync_percent < 0)
+		return;		/* md shows no progress yet */
+	sync_text(st, text, sizeof(text));
+	if (w->tty) {
+		if (w->polls++ % 10 == 0)
+			fprintf(stderr, "\r/dev/%s %s: %s\033[K", st->name, sync_action(st),
+				text);
+		w->shown = true;
+	} else if (pct != w->last_pct) {
+		fprintf(stderr, "/dev/%s %s: %s\n", st->name, sync_action(st), text);
+		w->last_pct = pct;
 	}
-	bar = st->sync_percent > 0 ? (int)(st->sync_percent / 5) : 0;
-	fprintf(stderr, "\r%s: %s [%-20.*s] %5.1f%% %llu KiB/s ", st->name, st->sync_action,
-		bar, "====================", st->sync_percent < 0 ? 0.0 : st->sync_percent,
-		(unsigned long long)st->sync_speed_kib);
+}
+
+/* Wait (@timeout_ms < 0: no limit); the terminal's line ends with the wait. */
+static int wait_sync(struct wait_state *w, const char *md, long timeout_ms)
+{
+	int r = vn_md_wait_timeout(w->cli->ctx, md, timeout_ms, wait_progress, w);
+
+	if (w->shown)
+		fputc('\n', stderr);
+	return r;
+}
+
+static json_t *wait_json(const struct wait_state *w, bool timed_out, uint64_t secs)
+{
+	json_t *doc = vn_md_json(&w->last, NULL);
+
+	json_object_set_new(doc, "waited_for", w->action[0] ? json_string(w->action) :
+			    json_null());
+	json_object_set_new(doc, "waited_seconds", json_integer((json_int_t)secs));
+	json_object_set_new(doc, "timed_out", json_boolean(timed_out));
+	return doc;
 }
 
 static int cmd_raid_wait(struct vn_cli *cli, int argc, char **argv)
 {
-	int i = vn_getopt_args(cli, argc, argv, 1, 1, "needs one array (/dev/mdN)");
+	struct vn_getopt g = { 0 };
+	struct wait_state *w;
+	unsigned long secs = 0;
+	long timeout_ms = -1;
+	time_t t0 = time(NULL);
+	char text[192];
+	int c, r, code = VN_EXIT_OK;
 
-	if (i < 0)
-		return cli->exit;
-	if (vn_md_wait(cli->ctx, argv[i], wait_progress, cli) < 0)
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1) {
+		if (c == VN_GETOPT_STOP)
+			return cli->exit;
+		if (c == OPT_TIMEOUT && vn_opt_uint(cli, "timeout", g.arg, 0, 365ul * 86400, &secs))
+			return VN_EXIT_USAGE;
+		if (c == OPT_TIMEOUT)
+			timeout_ms = (long)secs * 1000;
+	}
+	if (argc - g.optind != 1)
+		return vn_usage_error(cli, "needs one array (/dev/mdN)");
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return VN_EXIT_FAILED;
+	wait_init(w, cli);
+	r = wait_sync(w, argv[g.optind], timeout_ms);
+	if (r == -ETIMEDOUT) {
+		vn_err(cli, "%s (%s)", vn_ctx_error(cli->ctx), sync_text(&w->last, text,
+									   sizeof(text)));
+		code = VN_EXIT_FAILED;
+	} else if (r < 0) {
+		free(w);
 		return vn_report(cli);
-	return VN_EXIT_OK;
+	} else if (w->action[0]) {
+		vn_info(cli, "/dev/%s: %s finished", w->last.name, w->action);
+	}
+	if (cli->json && vn_output_json(wait_json(w, r == -ETIMEDOUT,
+						  (uint64_t)(time(NULL) - t0))))
+		code = VN_EXIT_FAILED;
+	free(w);
+	return code;
 }
 
 /* ---- examine ---- */
@@ -893,6 +998,7 @@ static int cmd_raid_add(struct vn_cli *cli, int argc, char **argv)
 static int cmd_raid_replace(struct vn_cli *cli, int argc, char **argv)
 {
 	const char *md, *old, *new_dev;
+	struct wait_state *w;
 	int i = vn_getopt_args(cli, argc, argv, 3, 3,
 			       "needs an array, the old and the new device");
 
@@ -906,7 +1012,13 @@ static int cmd_raid_replace(struct vn_cli *cli, int argc, char **argv)
 	if (cli->dry_run)
 		return VN_EXIT_OK;
 	vn_info(cli, "%s: rebuilding onto %s", md, new_dev);
-	if (vn_md_wait(cli->ctx, md, wait_progress, cli) < 0)
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return VN_EXIT_FAILED;
+	wait_init(w, cli);
+	i = wait_sync(w, md, -1);
+	free(w);
+	if (i < 0)
 		return vn_report(cli);
 	/* after the copy the old device is faulty, or already gone */
 	if (vn_md_remove(cli->ctx, md, old) < 0)
@@ -956,9 +1068,17 @@ static const struct vn_cmd raid_status = {
 static const struct vn_cmd raid_wait = {
 	.name = "wait",
 	.fn = cmd_raid_wait,
-	.usage = "/dev/mdN",
-	.summary = "wait until the array's resync or recovery has finished",
-	.description = "Shows a progress line on a terminal, nothing otherwise.",
+	.usage = "[--timeout SECONDS] /dev/mdN",
+	.summary = "wait until the array's resync, recovery or check has finished",
+	.description =
+		"Progress goes to stderr, with the time left as raid status shows it: on a\n"
+		"terminal one line rewritten every second; otherwise a line each time the\n"
+		"whole percent changes. Exit: 0 when no sync runs (at once if none ran),\n"
+		"1 when --timeout passed first (the message says how far it got). JSON:\n"
+		"the array as raid status gives it, with waited_for, waited_seconds and\n"
+		"timed_out.",
+	.opts = wait_opts,
+	.flags = VN_CMD_JSON,
 	.args = VN_ARGS_BLOCKDEV,
 };
 

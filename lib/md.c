@@ -247,11 +247,20 @@ int vn_md_stop(struct vn_ctx *ctx, const char *md_arg)
 
 /* ---- wait ---- */
 
-int vn_md_wait(struct vn_ctx *ctx, const char *md_arg,
-	       void (*progress)(void *data, const struct vn_md_status *st), void *data)
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int vn_md_wait_timeout(struct vn_ctx *ctx, const char *md_arg, long timeout_ms,
+		       void (*progress)(void *data, const struct vn_md_status *st),
+		       void *data)
 {
 	struct vn_md_status *st = malloc(sizeof(*st));
-	unsigned int tick = 0;
+	uint64_t start = now_ms();
 	int r;
 
 	if (!st)
@@ -260,15 +269,26 @@ int vn_md_wait(struct vn_ctx *ctx, const char *md_arg,
 		r = vn_md_status(ctx, md_arg, st);
 		if (r < 0 || !st->syncing)
 			break;
-		if (progress && tick % 10 == 0)
+		if (progress)
 			progress(data, st);
-		tick++;
+		if (timeout_ms >= 0 && now_ms() - start >= (uint64_t)timeout_ms) {
+			r = vn_fail(ctx, -ETIMEDOUT, "%s: %s still running after %ld s",
+				    st->name, st->sync_action[0] ? st->sync_action : "sync",
+				    timeout_ms / 1000);
+			break;
+		}
 		vn_msleep(POLL_MS);
 	}
-	if (r == 0 && progress)
+	if ((r == 0 || r == -ETIMEDOUT) && progress)
 		progress(data, st);
 	free(st);
 	return r;
+}
+
+int vn_md_wait(struct vn_ctx *ctx, const char *md_arg,
+	       void (*progress)(void *data, const struct vn_md_status *st), void *data)
+{
+	return vn_md_wait_timeout(ctx, md_arg, -1, progress, data);
 }
 
 /* ---- members of a running array ---- */

@@ -415,12 +415,24 @@ int vn_md_scan(struct vn_ctx *ctx,
  */
 int vn_md_stop(struct vn_ctx *ctx, const char *md);
 /*
- * vn_md_wait() - wait until no resync/recovery runs; @progress (may be
- * NULL) about once a second and at the end. Return: 0 or a negative errno.
+ * vn_md_wait_timeout() - wait until no resync, recovery, reshape or check
+ * runs, polling every 100 ms; @progress (may be NULL) gets every poll's
+ * status and the last one (also on a timeout). @timeout_ms < 0: no limit.
+ * Return: 0; -ETIMEDOUT when it still ran after @timeout_ms; -errno.
  */
+int vn_md_wait_timeout(struct vn_ctx *ctx, const char *md, long timeout_ms,
+		       void (*progress)(void *data, const struct vn_md_status *st),
+		       void *data);
+/* vn_md_wait() - vn_md_wait_timeout() without a limit. */
 int vn_md_wait(struct vn_ctx *ctx, const char *md,
 	       void (*progress)(void *data, const struct vn_md_status *st),
 	       void *data);
+/*
+ * vn_md_sync_left() - seconds left of the running resync/recovery/check,
+ * from md's own estimate (mdstat's finish=), rounded. What raid status,
+ * raid wait and status show. Return: seconds, or -1 when md gives none.
+ */
+int64_t vn_md_sync_left(const struct vn_md_status *st);
 /* Member management on a running array. Return: 0 or a negative errno. */
 int vn_md_fail(struct vn_ctx *ctx, const char *md, const char *dev);
 int vn_md_remove(struct vn_ctx *ctx, const char *md, const char *dev);

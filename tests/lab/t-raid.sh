@@ -31,6 +31,46 @@ for d in $MEMBERS; do
 done
 expect_output -e 'Checksum : [0-9a-f]+ - correct' -e 'Device Role : Journal' -- \
 	mdadm --examine $J
+# raid examine against mdadm --examine, line for line, on every member and
+# the journal (same host, same time zone: even the names and times agree)
+for d in $MEMBERS $J; do
+	mdadm --examine "$d" >/tmp/examine.mdadm 2>&1
+	vnvme raid examine "$d" >/tmp/examine.vnvme 2>&1
+	if cmp -s /tmp/examine.mdadm /tmp/examine.vnvme; then
+		ok "raid examine $d: mdadm --examine's text, line for line"
+	else
+		fail "raid examine $d differs from mdadm --examine"
+		sed 's/^/    mdadm: /' /tmp/examine.mdadm
+		sed 's/^/    vnvme: /' /tmp/examine.vnvme
+	fi
+done
+ev=$(mdadm --examine $J | sed -n 's/^ *Events : //p')
+du=$(mdadm --examine $J | sed -n 's/^ *Device UUID : //p' | tr -d :)
+expect_output '^true$' sh -c "vnvme raid examine --json $J | jq '.events == $ev and
+	.role == \"journal\" and .slot == null and .device == \"$J\" and
+	(.device_uuid | gsub(\"-\"; \"\")) == \"$du\" and .data_offset_bytes == 4096 * 512'"
+expect_output -e '"role": "active [0-3]"' -e '"slot": [0-3],' -- vnvme raid examine --json /dev/sda1
+expect_error 1 'sda has no md v1.2 superblock' vnvme raid examine /dev/sda
+# raid wait on md's parity check (where a wait once died after a power cut):
+# a timeout exits 1, then off a terminal a line per whole percent, and JSON
+check sh -c 'echo check > /sys/block/md0/md/sync_action'
+expect_error 1 'md0: check still running after 0 s' vnvme raid wait --timeout 0 --json /dev/md0
+if printf '%s\n' "$LAB_LAST_OUTPUT" | grep -q '"waited_for": "check"' &&
+	printf '%s\n' "$LAB_LAST_OUTPUT" | grep -q '"timed_out": true'; then
+	ok "raid wait --timeout 0 --json: waited_for check, timed_out"
+else
+	fail "raid wait --timeout 0 --json"
+	lab_show_output
+fi
+expect_output -e '^/dev/md0 check: [0-9.]+% \([0-9]+/[0-9]+ KiB\), [0-9]+ KiB/s, ' \
+	-e 'md0: check finished' -- vnvme raid wait /dev/md0
+if printf '%s\n' "$LAB_LAST_OUTPUT" | grep -q "$(printf '\r')"; then
+	fail "raid wait wrote a carriage return off a terminal"
+else
+	ok "raid wait off a terminal: lines, no carriage return"
+fi
+printf '%s\n' "$LAB_LAST_OUTPUT" | grep '^/dev/md0 check' | sed -n '1p;$p'
+expect_output '^0$' cat /sys/block/md0/md/mismatch_cnt
 expect_output -e '"level": "raid5"' -e '"journal_mode": "write-back"' \
 	-e '"health": "UUUU"' -e '"role": "journal"' -- vnvme raid status --json /dev/md0
 vnvme raid status /dev/md0
