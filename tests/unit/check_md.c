@@ -345,6 +345,94 @@ START_TEST(test_status_tree)
 }
 END_TEST
 
+/*
+ * md's parity check right after a power cut, where `raid wait` once died
+ * with SIGSEGV (not reproduced): sync_action says "check" before mdstat
+ * shows progress (resync=PENDING/DELAYED), then the check's own line.
+ */
+static const char *const check_texts[] = {
+	"Personalities : [raid6] [raid5] [raid4] \n"
+	"md0 : active raid5 sda1[1] sdd1[4] sdc1[5] sdb1[2] nvme0n1p1[0](J)\n"
+	"      774144 blocks super 1.2 level 5, 512k chunk, algorithm 2 [4/4] [UUUU]\n"
+	"      [>....................]  check =  3.4% (8832/258048) finish=4.6min speed=8832K/sec\n"
+	"      \n"
+	"unused devices: <none>\n",
+	"Personalities : [raid6] [raid5] [raid4] \n"
+	"md0 : active raid5 sda1[1] sdd1[4] sdc1[5] sdb1[2] nvme0n1p1[0](J)\n"
+	"      774144 blocks super 1.2 level 5, 512k chunk, algorithm 2 [4/4] [UUUU]\n"
+	"      \tresync=PENDING\n"
+	"unused devices: <none>\n",
+	"md0 : active raid5 sda1[1] sdd1[4] sdc1[5] sdb1[2] nvme0n1p1[0](J)\n"
+	"      774144 blocks super 1.2 level 5, 512k chunk, algorithm 2 [4/4] [UUUU]\n"
+	"      \tresync=DELAYED\n",
+};
+
+static void no_progress(void *data, const struct vn_md_status *st)
+{
+	*(int *)data += st->syncing;
+}
+
+START_TEST(test_wait_check_after_cut)
+{
+	char *root = recovery_tree("[write-through] write-back\n", "0\n");
+	struct vn_ctx *ctx = unit_ctx(root);
+	static struct vn_md_status st[2];
+	char copy[512];
+	int calls = 0;
+
+	unit_write(root, "/proc/mdstat", check_texts[_i]);
+	unit_write(root, "/sys/block/md0/md/sync_action", "check\n");
+	ck_assert_int_eq(vn_md_status(ctx, "/dev/md0", &st[0]), 0);
+	ck_assert(st[0].syncing);
+	ck_assert_str_eq(st[0].sync_action, "check");
+	ck_assert_str_eq(st[0].health, "UUUU");
+	ck_assert_uint_eq(st[0].nmembers, 5);
+	if (_i == 0) {
+		ck_assert_double_eq_tol(st[0].sync_percent, 3.4, 0.01);
+		ck_assert_uint_eq(st[0].sync_done_kib, 8832);
+		ck_assert_uint_eq(st[0].sync_speed_kib, 8832);
+		ck_assert_int_eq(vn_md_sync_left(&st[0]), 276);	/* 4.6 min */
+	} else {
+		ck_assert(st[0].sync_percent < 0);
+		ck_assert_int_eq(vn_md_sync_left(&st[0]), -1);
+	}
+	/* a timeout of 0: one poll, then -ETIMEDOUT with the last status */
+	ck_assert_int_eq(vn_md_wait_timeout(ctx, "/dev/md0", 0, no_progress, &calls),
+			 -ETIMEDOUT);
+	ck_assert_int_eq(calls, 2);
+	ck_assert_str_eq(vn_ctx_error(ctx), "md0: check still running after 0 s");
+	unit_write(root, "/sys/block/md0/md/sync_action", "idle\n");
+	unit_write(root, "/proc/mdstat",
+		   "md0 : active raid5 sda1[1] sdd1[4] sdc1[5] sdb1[2] nvme0n1p1[0](J)\n"
+		   "      774144 blocks super 1.2 level 5, 512k chunk, algorithm 2 [4/4] [UUUU]\n");
+	ck_assert_int_eq(vn_md_wait_timeout(ctx, "/dev/md0", 0, no_progress, &calls), 0);
+	ck_assert_int_eq(calls, 2);	/* idle: the last call sees no sync */
+	/* every prefix of the text parses without reading past it */
+	for (size_t n = 0; n <= strlen(check_texts[_i]) && n < sizeof(copy); n++) {
+		memcpy(copy, check_texts[_i], n);
+		copy[n] = '\0';
+		ck_assert_int_le(vn_md_mdstat_parse(copy, st, 2), 1);
+	}
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+START_TEST(test_sync_left)
+{
+	struct vn_md_status st = { .syncing = true, .sync_finish_min = 268.7 };
+
+	ck_assert_int_eq(vn_md_sync_left(&st), 16122);
+	st.sync_finish_min = 0.04;	/* 2.4 s */
+	ck_assert_int_eq(vn_md_sync_left(&st), 2);
+	st.sync_finish_min = -1;
+	ck_assert_int_eq(vn_md_sync_left(&st), -1);
+	st = (struct vn_md_status){ .syncing = false, .sync_finish_min = 3 };
+	ck_assert_int_eq(vn_md_sync_left(&st), -1);
+}
+END_TEST
+
 START_TEST(test_journal_mode_refusals)
 {
 	char *root = recovery_tree("[write-through] write-back\n", "1\n");
@@ -630,6 +718,9 @@ static Suite *md_suite(void)
 	tcase_add_test(tc, test_mdstat_levels);
 	tcase_add_test(tc, test_mdstat_article);
 	tcase_add_test(tc, test_status_tree);
+	tcase_add_loop_test(tc, test_wait_check_after_cut, 0,
+			    (int)(sizeof(check_texts) / sizeof(check_texts[0])));
+	tcase_add_test(tc, test_sync_left);
 	tcase_add_test(tc, test_journal_mode_refusals);
 	tcase_add_test(tc, test_create_request_refusals);
 	tcase_add_test(tc, test_create_dry_run_plan);
