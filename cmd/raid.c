@@ -402,7 +402,7 @@ static void wait_progress(void *data, const struct vn_md_status *st)
 	int pct = st->sync_percent < 0 ? -1 : (int)st->sync_percent;
 
 	w->last = *st;
-	if (st->syncing)
+	if (st->syncing && strcmp(st->sync_action, "idle") != 0)
 		snprintf(w->action, sizeof(w->action), "%s", sync_action(st));
 	if (w->cli->quiet || w->cli->json || !st->syncing || st->sync_percent < 0)
 		return;		/* md shows no progress yet */
