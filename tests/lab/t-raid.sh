@@ -2,7 +2,8 @@
 # lab-kernels: 6.1 (on 6.12 a refused stop keeps the journal in write-back, md stopping in write-back from 6.7; the scenario still expects the 6.1 message)
 # vnvme raid: the article's array (RAID-5 over 4 HDD partitions, NVMe write
 # journal) created by vnvme, judged by mdadm and /proc/mdstat; data kept
-# across stop/assemble by vnvme and by mdadm, both ways; --scan.
+# across stop/assemble by vnvme and by mdadm, both ways; --scan; raid examine
+# against mdadm --examine line for line; raid wait on md's parity check.
 . "$VNVME_LAB_LIB"
 
 MEMBERS="/dev/sda1 /dev/sdb1 /dev/sdc1 /dev/sdd1"
