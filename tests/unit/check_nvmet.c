@@ -65,6 +65,34 @@ START_TEST(nqn_rules)
 }
 END_TEST
 
+/*
+ * The host ID of a host NQN other than the saved one: the UUID in a
+ * "...:uuid:UUID" NQN, else one made from the NQN; never 36 characters that
+ * only look placed like a UUID (found by tests/fuzz/target.c).
+ */
+START_TEST(host_id_is_always_a_uuid)
+{
+	char *root = unit_tmpdir();
+	struct vn_ctx *ctx = unit_ctx(root);
+	struct vn_nvme_identity id;
+
+	unit_write(root, "etc/nvme/hostnqn", NQN "\n");
+	unit_write(root, "etc/nvme/hostid", "11111111-2222-4333-8444-000000000000\n");
+	ck_assert_int_eq(vn_nvme_host_identity(ctx, HOST, NULL, &id), 0);
+	ck_assert_str_eq(id.hostid, "11111111-2222-4333-8444-555555555555");
+	ck_assert_int_eq(vn_nvme_host_identity(ctx, "nqn.2014-08.org.nvmexpress:uuid:"
+					       "11111111-2222-4333[8444-555555555555",
+					       NULL, &id), 0);
+	/* the name-based one: version 5, variant 10 */
+	ck_assert_int_eq(strlen(id.hostid), 36);
+	ck_assert_int_eq(strspn(id.hostid, "0123456789abcdef-"), 36);
+	ck_assert_int_eq(id.hostid[14], '5');
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
 /* ---- the codec ---- */
 
 START_TEST(json_decode_nvmetcli_file)
@@ -710,6 +738,7 @@ int main(void)
 	TCase *tc = tcase_create("nvmet");
 
 	tcase_add_test(tc, nqn_rules);
+	tcase_add_test(tc, host_id_is_always_a_uuid);
 	tcase_add_test(tc, json_decode_nvmetcli_file);
 	tcase_add_test(tc, json_round_trip_is_byte_exact);
 	tcase_add_test(tc, json_decode_v07_without_ana);
