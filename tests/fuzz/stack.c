@@ -4,7 +4,20 @@
  * vn_stack_decode(). A stack that decodes encodes (vn_stack_encode, what
  * `vnvme save` writes), and that text decodes and encodes to the same text.
  */
+#include <jansson.h>
+
 #include "fuzz.h"
+
+/* The level as written: an integer stays that integer, "raidN" that N. */
+static void same_level(const char *text, int level)
+{
+	json_t *root = json_loads(text, 0, NULL);
+	json_t *v = json_object_get(json_object_get(root, "array"), "level");
+
+	if (json_is_integer(v))
+		FUZZ_ASSERT(json_integer_value(v) == level);
+	json_decref(root);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -15,12 +28,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r;
 
 	r = vn_stack_decode(ctx, text, &s);
-	free(text);
 	if (r < 0) {
+		free(text);
 		FUZZ_ASSERT(r == -EINVAL || r == -ENOMEM);
 		FUZZ_ASSERT(vn_ctx_error(ctx)[0]);
 		return 0;
 	}
+	if (s->has_array)
+		same_level(text, s->array.level);
+	free(text);
 	if (s->has_array)
 		(void)vn_stack_cache_name(s, s->array.name, name, sizeof(name));
 	FUZZ_ASSERT(vn_stack_encode(s, &out) == 0);
