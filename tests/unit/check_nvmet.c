@@ -196,6 +196,30 @@ START_TEST(json_decode_errors)
 }
 END_TEST
 
+/* A value too long for configfs' buffer is refused, not cut: "/dev/sda/////"
+ * cut short could name another device than the file does. */
+START_TEST(json_decode_refuses_long_values)
+{
+	char path[600], text[800];
+	struct vn_ctx *ctx = vn_ctx_new();
+	struct vn_nvmet_config *cfg = NULL;
+
+	memset(path, '/', sizeof(path));
+	memcpy(path, "/dev/sda", 8);
+	path[511] = '\0';	/* the longest that fits */
+	snprintf(text, sizeof(text), "{\"subsystems\": [{\"nqn\": \"x\", \"namespaces\": "
+		 "[{\"nsid\": 1, \"device\": {\"path\": \"%sx\"}}]}]}", path);
+	ck_assert_int_eq(vn_nvmet_json_decode(ctx, text, &cfg), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(vn_ctx_error(ctx), "device.path is longer than 511"));
+	snprintf(text, sizeof(text), "{\"subsystems\": [{\"nqn\": \"x\", \"namespaces\": "
+		 "[{\"nsid\": 1, \"device\": {\"path\": \"%s\"}}]}]}", path);
+	ck_assert_int_eq(vn_nvmet_json_decode(ctx, text, &cfg), 0);
+	ck_assert_str_eq(cfg->subsys[0].ns[0].attrs[0].value, path);
+	vn_nvmet_config_free(cfg);
+	vn_ctx_free(ctx);
+}
+END_TEST
+
 /* The committed test data is what the lab restores (t-export-config.sh). */
 START_TEST(lab_scenario_restores_the_committed_file)
 {
@@ -739,6 +763,7 @@ int main(void)
 
 	tcase_add_test(tc, nqn_rules);
 	tcase_add_test(tc, host_id_is_always_a_uuid);
+	tcase_add_test(tc, json_decode_refuses_long_values);
 	tcase_add_test(tc, json_decode_nvmetcli_file);
 	tcase_add_test(tc, json_round_trip_is_byte_exact);
 	tcase_add_test(tc, json_decode_v07_without_ana);
