@@ -11,6 +11,8 @@
  *   6 /sys/block/sda/device/vpd_pg80, 7 /sys/block/sda/dev   vn_blk_get
  *   8 a /dev/kmsg stream             vn_stack_kmsg_find
  *   9 a configfs port's addr_trsvcid vn_nvmet_read
+ *   : /sys/class/nvme/nvme0/state, ; .../address   vn_nvme_ctrl_list and
+ *                                    vn_health_ctrl of a fake controller
  */
 #include "fuzz.h"
 
@@ -32,6 +34,13 @@ static void setup(void)
 	fuzz_write_str("/sys/block/sda/sda1/size", "2095104\n");
 	fuzz_write_str("/sys/block/sda/sda1/dev", "8:1\n");
 	fuzz_write_str("/sys/block/sda/sda1/partition", "1\n");
+	/* a host controller nvme0 with its namespace nvme0n1 */
+	fuzz_write_str("/sys/class/nvme/nvme0/state", "live\n");
+	fuzz_write_str("/sys/class/nvme/nvme0/transport", "tcp\n");
+	fuzz_write_str("/sys/class/nvme/nvme0/address",
+		       "traddr=127.0.0.1,trsvcid=4420,src_addr=127.0.0.1\n");
+	fuzz_write_str("/sys/class/nvme/nvme0/subsysnqn", "nqn.2014-08.org.x:a\n");
+	fuzz_mkdirs("/sys/class/nvme/nvme0/nvme0n1");
 	/* two nvmet ports, IPv4 and IPv6, each linked to a subsystem */
 	fuzz_write_str(NVMET "/ports/1/addr_traddr", "127.0.0.1\n");
 	fuzz_write_str(NVMET "/ports/1/addr_trsvcid", "4420\n");
@@ -76,10 +85,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		"/sys/kernel/rapiddisk/devices", "/proc/meminfo", "/proc/net/tcp",
 		"/proc/net/tcp6", "/proc/self/mountinfo", "/proc/swaps",
 		"/sys/block/sda/device/vpd_pg80", "/sys/block/sda/dev", "/kmsg",
-		NVMET "/ports/1/addr_trsvcid",
+		NVMET "/ports/1/addr_trsvcid", "/sys/class/nvme/nvme0/state",
+		"/sys/class/nvme/nvme0/address",
 	};
 	struct vn_ctx *ctx = fuzz_ctx();
 	struct vn_ramdisk *disks = NULL;
+	struct vn_nvme_ctrl *ctrls = NULL;
 	struct vn_blkdev dev;
 	unsigned int which;
 	char path[VN_PATH_MAX], found[256];
@@ -89,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	setup();
 	if (size < 1)
 		return 0;
-	which = (data[0] + 256u - '0') % VN_ARRAY_SIZE(files);	/* "0".."9" */
+	which = (data[0] + 256u - '0') % VN_ARRAY_SIZE(files);	/* "0".."9", ":", ";" */
 	fuzz_write(files[which], data + 1, size - 1);
 	switch (which) {
 	case 0:
@@ -126,6 +137,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 9:
 		tcp(ctx);
 		break;
+	case 10:
+	case 11:
+		n = vn_nvme_ctrl_list(ctx, &ctrls);
+		for (int i = 0; i < n; i++) {
+			struct vn_health_report rep = { 0 };
+
+			(void)vn_health_ctrl(&ctrls[i], &rep);
+			FUZZ_ASSERT(rep.n <= VN_HEALTH_NOTES_MAX);
+		}
+		free(ctrls);
+		break;
 	}
 	/* the next run starts from the same tree: every input stands alone */
 	if (which == 6)
@@ -134,6 +156,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_write_str(files[7], "8:0\n");
 	else if (which == 9)
 		fuzz_write_str(files[9], "4420\n");
+	else if (which == 10)
+		fuzz_write_str(files[10], "live\n");
+	else if (which == 11)
+		fuzz_write_str(files[11], "traddr=127.0.0.1,trsvcid=4420,src_addr=127.0.0.1\n");
 	else if (snprintf(path, sizeof(path), "%s%s", fuzz_root_dir, files[which]) <
 		 (int)sizeof(path))
 		FUZZ_ASSERT(unlink(path) == 0);

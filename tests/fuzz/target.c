@@ -3,7 +3,8 @@
  * Names and addresses from the command line and from files: a connect
  * target (vn_nvme_target_check: transport, address, port, NQNs, host ID),
  * configfs names (vn_nvmet_name_check), NQNs (vn_nvmet_nqn_check), UUIDs
- * (vn_uuid_valid), and the host identity from /etc/nvme/hostnqn and hostid
+ * (vn_uuid_valid), md array names (vn_md_status: /dev/mdN, mdN; no
+ * /proc/mdstat here), and the host identity from /etc/nvme/hostnqn and hostid
  * (vn_nvme_host_identity, dry run). The input is up to six lines: transport,
  * address, port, NQN, host NQN, host ID.
  */
@@ -13,6 +14,7 @@
 
 static void check_name(struct vn_ctx *ctx, const char *s)
 {
+	static struct vn_md_status st;
 	int r = vn_nvmet_name_check(ctx, "name", s, VN_NQN_SIZE - 1);
 
 	if (r == 0) {
@@ -26,6 +28,8 @@ static void check_name(struct vn_ctx *ctx, const char *s)
 	FUZZ_ASSERT(r == 0 || r == 1 || r == -EINVAL);
 	if (r >= 0)
 		FUZZ_ASSERT(strcmp(s, VN_NQN_DISCOVERY) != 0);
+	vn_ctx_clear_error(ctx);
+	(void)vn_md_status(ctx, s, &st);
 	vn_ctx_clear_error(ctx);
 	if (vn_uuid_valid(s))
 		FUZZ_ASSERT(strlen(s) == 36);
