@@ -3,7 +3,8 @@
  * The nvmetcli saved-config file `export restore` reads: vn_nvmet_json_decode()
  * then vn_nvmet_config_check(), as vn_nvmet_load() does. A configuration
  * that decodes encodes (vn_nvmet_json_encode, what `export save` writes),
- * and that text decodes and encodes again to the very same text.
+ * and that text decodes and encodes again to the very same text. Each
+ * subsystem is judged as `vnvme status` does (vn_health_export).
  */
 #include "fuzz.h"
 
@@ -22,6 +23,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	(void)vn_nvmet_config_check(ctx, cfg);
 	vn_ctx_clear_error(ctx);
+	for (unsigned int i = 0; i < cfg->nsubsys; i++) {
+		struct vn_health_report rep = { 0 };
+
+		(void)vn_health_export(ctx, cfg, &cfg->subsys[i], &rep);
+		FUZZ_ASSERT(rep.n <= VN_HEALTH_NOTES_MAX);
+	}
 	if (vn_nvmet_json_encode(ctx, cfg, &out) == 0) {
 		FUZZ_ASSERT(vn_nvmet_json_decode(ctx, out, &again) == 0);
 		FUZZ_ASSERT(vn_nvmet_json_encode(ctx, again, &out2) == 0);
