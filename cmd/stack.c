@@ -319,8 +319,10 @@ static int up_disks(struct run *r)
 
 	for (unsigned int i = 0; i < r->s->ndisks; i++) {
 		const char *disk = r->s->disks[i];
+		struct vn_gpt_claim claim;
 		struct vn_part_result res;
 		struct vn_blkdev b;
+		bool ok;
 
 		if (vn_blk_get(ctx, disk, &b) < 0)
 			return -1;
@@ -328,13 +330,16 @@ static int up_disks(struct run *r)
 			step(r, "disks", false, "%s is partitioned", disk);
 			continue;
 		}
-		if (vn_gpt_check(ctx, disk, false) < 0)
+		if (vn_gpt_check(ctx, disk, false, &claim) < 0)
 			return -1;
 		if (r->cli->dry_run) {
+			vn_gpt_release(&claim);
 			step(r, "disks", true, "partition %s", disk);
 			continue;
 		}
-		if (vn_gpt_partition(ctx, disk, VN_PART_RAID, false, &res) < 0)
+		ok = vn_gpt_partition(ctx, disk, VN_PART_RAID, false, &claim, &res) == 0;
+		vn_gpt_release(&claim);
+		if (!ok)
 			return -1;
 		push(r, UNDO_PARTITION, disk);
 		step(r, "disks", true, "partitioned %s: /dev/%s", disk, res.part);
