@@ -199,6 +199,27 @@ static int stop_checks(struct vn_ctx *ctx, const char *md)
 	return 0;
 }
 
+/*
+ * The stop failed after the journal was switched to write-through: give it
+ * write-back back, or say loudly (VN_ERR_PARTIAL) that it stays changed.
+ * Return: @r.
+ */
+static int stop_failed(struct vn_ctx *ctx, const char *md, bool switched, int r)
+{
+	struct vn_err_saved why;
+	char what[VN_NAME_MAX + 64];
+
+	if (!switched)
+		return r;
+	vn_err_save(ctx, &why);
+	snprintf(what, sizeof(what), "the journal of %s stays in write-through", md);
+	vn_err_restore(ctx, &why, vn_write_str(ctx, "write-back",
+					       "/sys/block/%s/md/journal_mode", md), what);
+	if (vn_ctx_error_kind(ctx) != VN_ERR_PARTIAL)
+		vn_note(ctx, false, "journal back in write-back");
+	return r;
+}
+
 int vn_md_stop(struct vn_ctx *ctx, const char *md_arg)
 {
 	_cleanup_close_ int fd = -1;
@@ -220,7 +241,7 @@ int vn_md_stop(struct vn_ctx *ctx, const char *md_arg)
 	if (vn_md_array_running(ctx, md)) {
 		r = drain_journal(ctx, md, fd, &switched);
 		if (r < 0)
-			return r;
+			return stop_failed(ctx, md, switched, r);
 	}
 	if (!vn_action(ctx, "ioctl STOP_ARRAY on /dev/%s", md))
 		return 0;
@@ -232,17 +253,12 @@ int vn_md_stop(struct vn_ctx *ctx, const char *md_arg)
 			break;
 		vn_msleep(STOP_RETRY_MS);
 	}
-	if (r == -EBUSY) {
-		/* not stopped after all: give the journal its mode back */
-		if (switched && vn_write_str(ctx, "write-back",
-					     "/sys/block/%s/md/journal_mode", md) == 0)
-			return vn_refuse(ctx, r, false, "%s is open by another program (the "
-					 "kernel refused to stop it; journal back in "
-					 "write-back)", md);
-		return vn_refuse(ctx, r, false, "%s is open by another program (the "
-				 "kernel refused to stop it)", md);
-	}
-	return vn_fail(ctx, r, "%s: STOP_ARRAY failed: %s", md, strerror(-r));
+	if (r == -EBUSY)
+		r = vn_refuse(ctx, r, false, "%s is open by another program (the kernel "
+			      "refused to stop it)", md);
+	else
+		r = vn_fail(ctx, r, "%s: STOP_ARRAY failed: %s", md, strerror(-r));
+	return stop_failed(ctx, md, switched, r);
 }
 
 /* ---- wait ---- */
