@@ -407,13 +407,14 @@ static int add_device(struct vn_ctx *ctx, const char *md, struct md_dev *d,
 		if (fd < 0)
 			return vn_fail(ctx, fd, "cannot open /dev/%s: %s", md, strerror(-fd));
 	}
+	vn_md_release(d, 1);	/* md claims it itself */
 	r = vn_md_ioctl(ctx, fd, md, ADD_NEW_DISK, "ADD_NEW_DISK", &disk);
 	if (r < 0) {
+		r = vn_fail(ctx, r, "%s: the kernel refused %s: %s", md, d->arg,
+			    strerror(-r));
 		(void)vn_md_erase_superblocks(ctx, d, 1);
-		return vn_fail(ctx, r, "%s: the kernel refused %s: %s", md, d->arg,
-			       strerror(-r));
 	}
-	return 0;
+	return r;
 }
 
 int vn_md_add(struct vn_ctx *ctx, const char *md_arg, const char *dev, bool force)
@@ -434,10 +435,35 @@ int vn_md_add(struct vn_ctx *ctx, const char *md_arg, const char *dev, bool forc
 	if (r < 0)
 		goto out;
 	r = add_device(ctx, st->name, d, st);
+	vn_md_release(d, 1);
 out:
 	free(st);
 	free(d);
 	return r;
+}
+
+/* Undo vn_md_add() of @dev: remove it from @md and erase its superblock. */
+static void take_out_spare(struct vn_ctx *ctx, const char *md, const char *dev)
+{
+	struct md_dev *d = calloc(1, sizeof(*d));
+	struct vn_err_saved why;
+	char what[VN_PATH_MAX];
+	int r;
+
+	vn_err_save(ctx, &why);
+	snprintf(what, sizeof(what), "%s stays in %s as a spare", dev, md);
+	r = d ? vn_md_remove(ctx, md, dev) : -ENOMEM;
+	if (r == 0) {
+		d->arg = dev;
+		d->written = true;
+		r = vn_blk_get(ctx, dev, &d->blk);
+		snprintf(what, sizeof(what), "%s was taken out of %s but keeps its md "
+			 "superblock", dev, md);
+	}
+	vn_err_restore(ctx, &why, r, what);
+	if (r == 0 && vn_md_erase_superblocks(ctx, d, 1) == 1)
+		vn_note(ctx, false, "%s taken out of %s again", dev, md);
+	free(d);
 }
 
 int vn_md_replace(struct vn_ctx *ctx, const char *md_arg, const char *old,
@@ -460,12 +486,17 @@ int vn_md_replace(struct vn_ctx *ctx, const char *md_arg, const char *old,
 	r = vn_md_add(ctx, md, new_dev, force);
 	if (r < 0)
 		return r;
-	r = vn_write_str(ctx, "want_replacement", "/sys/block/%s/md/dev-%s/state", md,
-			 blk.name);
+	r = vn_stop_point(ctx, "md-replace");
+	if (r == 0) {
+		r = vn_write_str(ctx, "want_replacement", "/sys/block/%s/md/dev-%s/state",
+				 md, blk.name);
+		if (r < 0)
+			r = vn_fail(ctx, r, "%s: cannot mark %s for replacement: %s", md,
+				    old, strerror(-r));
+	}
 	if (r < 0)
-		return vn_fail(ctx, r, "%s: cannot mark %s for replacement: %s", md, old,
-			       strerror(-r));
-	return 0;
+		take_out_spare(ctx, md, new_dev);
+	return r;
 }
 
 /* ---- journal mode ---- */
