@@ -191,8 +191,14 @@ static void catch_signals(struct vn_cli *cli, const struct vn_cmd *cmd)
 	if (!(cmd->flags & VN_CMD_DRYRUN))
 		return;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
+		/* ignored (nohup, a shell's background job): stays ignored */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
 		(void)sigaction(sigs[i], &sa, NULL);
+	}
 	vn_ctx_set_stop(cli->ctx, &vn_signal);
 }
 

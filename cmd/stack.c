@@ -689,12 +689,15 @@ static int up_failed(struct run *r, const char *layer, int ret)
 	int code = ret == -2 ? r->code : layer_report(r, layer);
 	unsigned int left;
 
+	vn_ctx_set_stop(r->cli->ctx, NULL);	/* a signal never stops the undo */
 	if (r->nundo)
 		vn_info(r->cli, "undoing what this run did:");
 	left = undo_all(r);
-	if (left)
+	if (left) {
 		vn_err(r->cli, "%u undo step%s failed: the system is not as it was", left,
 		       left == 1 ? "" : "s");
+		code = VN_EXIT_PARTIAL;
+	}
 	else if (!r->cli->dry_run)
 		vn_err(r->cli, "%s failed; the system is as it was before", layer);
 	if (r->cli->json)
@@ -726,7 +729,8 @@ static int cmd_up(struct vn_cli *cli, int argc, char **argv)
 
 		if (layers[i].has && !*(const bool *)((const char *)r.s + layers[i].has))
 			continue;
-		ret = layers[i].fn(&r);
+		/* SIGINT, SIGTERM: no further layer, this run's work undone */
+		ret = vn_stop_point(cli->ctx, layers[i].layer) < 0 ? -1 : layers[i].fn(&r);
 		if (ret < 0)
 			code = up_failed(&r, layers[i].layer, ret);
 	}
@@ -837,6 +841,9 @@ static int cmd_down(struct vn_cli *cli, int argc, char **argv)
 	double t0 = now_s();
 	int lock = -1, code;
 
+	/* down completes: a signal during it is not acted on (each layer's undo
+	 * would leave the stack half down) */
+	vn_ctx_set_stop(cli->ctx, NULL);
 	code = start(&r, argc, argv, true, &lock);
 	if (code == -1) {
 		copy(r.md, r.s->array.name, sizeof(r.md));

@@ -53,20 +53,6 @@ int vn_undo_note(struct vn_ctx *ctx, int r, const char *fmt, ...) VN_PRINTF(3, 4
 bool vn_action(struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
 
 /*
- * vn_stop_point() - between two steps of a change: has a signal asked to
- * stop (vn_ctx_set_stop)? Only the first call after the signal says so, and
- * none while an error is set or inside vn_err_save() .. vn_err_restore():
- * an undo always runs to its end. @step names the next step for the
- * message and the test hook. Return: 0 to go on, or -EINTR
- * (VN_ERR_INTERRUPTED) to undo and fail.
- *
- * Test hook: with VNVME_TEST_STOP_AT=STEP[:N] in the environment, the
- * process stops itself (SIGSTOP) at the Nth (default first) stop point
- * named STEP, so a test can act (send a signal, hold a device) at a known
- * step and then continue it (SIGCONT). Never set outside tests.
- */
-int vn_stop_point(struct vn_ctx *ctx, const char *step);
-/*
  * Append "; @fmt" to the context's error. With @undo_failed, @fmt says what
  * an undo could not put back, and the error becomes VN_ERR_PARTIAL.
  */

@@ -64,6 +64,22 @@ void vn_ctx_clear_error(struct vn_ctx *ctx);
 void vn_ctx_set_stop(struct vn_ctx *ctx, const volatile sig_atomic_t *flag);
 /* The signal that stopped a change (vn_ctx_set_stop's flag), or 0. */
 int vn_ctx_stop_signal(const struct vn_ctx *ctx);
+/*
+ * vn_stop_point() - between two steps of a change: has a signal asked to
+ * stop (vn_ctx_set_stop)? Only the first call after the signal says so, and
+ * none while an error is set or inside vn_err_save() .. vn_err_restore():
+ * an undo always runs to its end. @step names the next step for the
+ * message and the test hook. The library calls it inside its changes; a
+ * caller that chains several calls into one change calls it between them.
+ * Return: 0 to go on, or -EINTR
+ * (VN_ERR_INTERRUPTED) to undo and fail.
+ *
+ * Test hook: with VNVME_TEST_STOP_AT=STEP[:N] in the environment, the
+ * process stops itself (SIGSTOP) at the Nth (default first) stop point
+ * named STEP, so a test can act (send a signal, hold a device) at a known
+ * step and then continue it (SIGCONT). Never set outside tests.
+ */
+int vn_stop_point(struct vn_ctx *ctx, const char *step);
 
 /* ---- sizes (lib/size.c) ---- */
 
