@@ -132,6 +132,8 @@ else ok "sdd1 not in md0"; fi
 no_sb=$(mdadm --examine /dev/sdd1 2>&1 | grep -c 'Array UUID')
 [ "$no_sb" = 0 ] && ok "no superblock on sdd1" || fail "superblock left on sdd1"
 
+# the modules are loaded first: a module loaded is no half-built change
+check modprobe -a rapiddisk rapiddisk-cache nvmet nvmet-tcp
 snapshot >"$OUT/before.txt"
 same() {
 	snapshot >"$OUT/after.txt"
@@ -155,7 +157,7 @@ check vnvme export create /dev/md0 --nqn "$NQN" --addr 127.0.0.1 --port 4420 --a
 check vnvme export save "$OUT/one.json"
 sed "s/$NQN/$NQN2/; s/4420/4421/" "$OUT/one.json" >"$OUT/two.json"
 snapshot >"$OUT/before.txt"
-paused configfs:5 vnvme export restore "$OUT/two.json"
+paused configfs:5 vnvme export restore --yes "$OUT/two.json"
 resume TERM
 exited 143 "export restore interrupted midway"
 says 'put back as it was'
@@ -165,6 +167,13 @@ resume TERM
 exited 143 "export delete interrupted midway"
 same "export delete interrupted"
 
-check vnvme export delete "$NQN"
-check vnvme raid stop /dev/md0
+# ---- up: a signal between two layers undoes the layers already up ----
+check vnvme save "$OUT/stack.json"
+check vnvme down "$OUT/stack.json"
+snapshot >"$OUT/before.txt"
+paused export vnvme up "$OUT/stack.json"
+resume TERM
+exited 143 "up interrupted before its export layer"
+says 'undone: stopped md0'
+same "up interrupted"
 finish
