@@ -275,30 +275,6 @@ static int wait_node(struct vn_ctx *ctx, const char *disk, const char *part,
 
 #define SAVE_BYTES GPT_START_BYTES	/* the first and last MiB: both labels */
 
-static int read_all(int fd, unsigned char *buf, size_t len, uint64_t off)
-{
-	for (size_t done = 0; done < len;) {
-		ssize_t n = pread(fd, buf + done, len - done, (off_t)(off + done));
-
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-static int write_all(int fd, const unsigned char *buf, size_t len, uint64_t off)
-{
-	for (size_t done = 0; done < len;) {
-		ssize_t n = pwrite(fd, buf + done, len - done, (off_t)(off + done));
-
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
 /* Keep the bytes the label will replace, for vn_gpt_undo(). */
 static int save_labels(struct vn_ctx *ctx, struct vn_gpt_claim *claim, const char *path,
 		       uint64_t size)
@@ -318,9 +294,9 @@ static int save_labels(struct vn_ctx *ctx, struct vn_gpt_claim *claim, const cha
 	claim->tail = malloc(SAVE_BYTES);
 	if (!claim->head || !claim->tail)
 		return vn_fail(ctx, -ENOMEM, "out of memory");
-	r = read_all(fd, claim->head, claim->head_len, 0);
+	r = vn_pread_full(fd, claim->head, claim->head_len, 0);
 	if (r == 0)
-		r = read_all(fd, claim->tail, claim->tail_len, claim->tail_off);
+		r = vn_pread_full(fd, claim->tail, claim->tail_len, claim->tail_off);
 	if (r < 0)
 		return vn_fail(ctx, r, "cannot read %s: %s", path, strerror(-r));
 	claim->saved = true;
@@ -341,9 +317,9 @@ int vn_gpt_undo(struct vn_ctx *ctx, struct vn_gpt_claim *claim)
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return vn_fail(ctx, -errno, "cannot open %s: %s", path, strerror(errno));
-	r = write_all(fd, claim->head, claim->head_len, 0);
+	r = vn_pwrite_full(fd, claim->head, claim->head_len, 0);
 	if (r == 0)
-		r = write_all(fd, claim->tail, claim->tail_len, claim->tail_off);
+		r = vn_pwrite_full(fd, claim->tail, claim->tail_len, claim->tail_off);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	(void)close(fd);
