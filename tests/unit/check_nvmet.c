@@ -610,7 +610,71 @@ START_TEST(restore_reports_a_failed_rollback)
 	ck_assert_msg(strstr(vn_ctx_error(ctx), "namespaces/1") &&
 		      strstr(vn_ctx_error(ctx), "not put back") &&
 		      strstr(vn_ctx_error(ctx), OLD_HOST), "%s", vn_ctx_error(ctx));
-	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_FAILED);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_PARTIAL);
+	vn_nvmet_config_free(cfg);
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+/* A signal that arrives with the first action that starts with @data. */
+static volatile sig_atomic_t fake_signal;
+
+static void signal_at(void *data, bool dry_run, const char *action)
+{
+	(void)dry_run;
+	if (strncmp(action, data, strlen(data)) == 0)
+		fake_signal = SIGTERM;
+}
+
+/* Interrupted after its first step, clear puts back what it removed. */
+START_TEST(clear_interrupted_puts_everything_back)
+{
+	char *root = unit_tmpdir(), *before, *after;
+	struct vn_ctx *ctx;
+
+	make_tree(root);
+	before = saved_form(root);
+	ctx = unit_ctx(root);
+	fake_signal = 0;
+	vn_ctx_set_stop(ctx, &fake_signal);
+	vn_ctx_set_action_cb(ctx, signal_at, (void *)"unlink");
+	ck_assert_int_eq(vn_nvmet_clear(ctx), -EINTR);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_INTERRUPTED);
+	ck_assert_msg(strstr(vn_ctx_error(ctx), "interrupted by SIGTERM") &&
+		      strstr(vn_ctx_error(ctx), "put back as it was"), "%s", vn_ctx_error(ctx));
+	after = saved_form(root);
+	ck_assert_str_eq(after, before);
+	free(before);
+	free(after);
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+/* Interrupted after it made its first directory, restore undoes it all. */
+START_TEST(restore_interrupted_puts_back_the_running_one)
+{
+	char *root = unit_tmpdir(), *before, *after;
+	struct vn_nvmet_config *cfg = NULL;
+	struct vn_ctx *ctx;
+
+	make_host_tree(root);
+	before = saved_form(root);
+	ctx = unit_ctx(root);
+	ck_assert_int_eq(vn_nvmet_json_decode(ctx, restore_file, &cfg), 0);
+	fake_signal = 0;
+	vn_ctx_set_stop(ctx, &fake_signal);
+	vn_ctx_set_action_cb(ctx, signal_at, (void *)"mkdir");
+	ck_assert_int_eq(vn_nvmet_replace(ctx, cfg), -EINTR);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_INTERRUPTED);
+	ck_assert(!exists(root, CFS "/hosts/" HOST));
+	after = saved_form(root);
+	ck_assert_str_eq(after, before);
+	free(before);
+	free(after);
 	vn_nvmet_config_free(cfg);
 	vn_ctx_free(ctx);
 	unit_rmtree(root);
@@ -777,6 +841,8 @@ int main(void)
 	tcase_add_test(tc, delete_failure_puts_everything_back);
 	tcase_add_test(tc, restore_failure_puts_back_the_running_one);
 	tcase_add_test(tc, restore_reports_a_failed_rollback);
+	tcase_add_test(tc, clear_interrupted_puts_everything_back);
+	tcase_add_test(tc, restore_interrupted_puts_back_the_running_one);
 	tcase_add_test(tc, apply_writes_no_empty_value);
 	tcase_add_test(tc, restore_checks_every_name_first);
 	tcase_add_test(tc, save_refuses_what_json_cannot_hold);
