@@ -98,19 +98,14 @@ static int zram_add(struct vn_ctx *ctx, uint64_t bytes, char *ret, size_t len)
 /* Undo after a failure, keeping the first error message. */
 static void undo_zram(struct vn_ctx *ctx, const char *name)
 {
-	char err[VN_ERR_MSG_MAX];
-	enum vn_err_kind kind = vn_ctx_error_kind(ctx);
-	bool forceable = vn_ctx_error_forceable(ctx);
+	struct vn_err_saved why;
+	char what[VN_NAME_MAX + 32];
 
 	if (vn_ctx_dry_run(ctx))
 		return;
-	vn_strlcpy(err, vn_ctx_error(ctx), sizeof(err));
-	(void)zram_remove(ctx, name);
-	vn_ctx_clear_error(ctx);
-	if (kind == VN_ERR_UNSAFE)
-		(void)vn_refuse(ctx, -EIO, forceable, "%s", err);
-	else if (kind != VN_ERR_NONE)
-		(void)vn_fail(ctx, -EIO, "%s", err);
+	vn_err_save(ctx, &why);
+	snprintf(what, sizeof(what), "zram device %s left", name);
+	vn_err_restore(ctx, &why, zram_remove(ctx, name), what);
 }
 
 static int dc_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,
@@ -130,7 +125,9 @@ static int dc_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,
 	r = zram_add(ctx, meta_bytes, meta, sizeof(meta));
 	if (r < 0)
 		return r;
-	r = zram_add(ctx, cache_bytes, cache, sizeof(cache));
+	r = vn_stop_point(ctx, "cache-ram");
+	if (r == 0)
+		r = zram_add(ctx, cache_bytes, cache, sizeof(cache));
 	if (r < 0)
 		goto out_remove_meta;
 	snprintf(params, sizeof(params), "/dev/%s /dev/%s /dev/%s %d 1 writethrough smq 0",
@@ -142,7 +139,9 @@ static int dc_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,
 		.params = params,
 	};
 	vn_cache_uuid("dm-cache", name, uuid, sizeof(uuid));
-	r = vn_dm_create(ctx, name, uuid, &t, 1, NULL);
+	r = vn_stop_point(ctx, "cache-map");
+	if (r == 0)
+		r = vn_dm_create(ctx, name, uuid, &t, 1, NULL);
 	if (r < 0)
 		goto out_remove_cache;
 	return 0;

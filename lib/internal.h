@@ -22,6 +22,10 @@ struct vn_ctx {
 	char err_msg[VN_ERR_MSG_MAX];
 	enum vn_err_kind err_kind;
 	bool err_forceable;
+	const volatile sig_atomic_t *stop;	/* vn_ctx_set_stop() */
+	int stopped;		/* the signal vn_stop_point() stopped at, or 0 */
+	unsigned int hook_seen;	/* stop points that matched the test hook */
+	unsigned int undoing;	/* inside vn_err_save() .. vn_err_restore() */
 };
 
 #define VN_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -47,6 +51,27 @@ int vn_undo_note(struct vn_ctx *ctx, int r, const char *fmt, ...) VN_PRINTF(3, 4
 
 /* Record a change; returns true when it must really be done (not dry-run). */
 bool vn_action(struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
+
+/*
+ * Append "; @fmt" to the context's error. With @undo_failed, @fmt says what
+ * an undo could not put back, and the error becomes VN_ERR_PARTIAL.
+ */
+void vn_note(struct vn_ctx *ctx, bool undo_failed, const char *fmt, ...) VN_PRINTF(3, 4);
+void vn_vnote(struct vn_ctx *ctx, bool undo_failed, const char *fmt, va_list ap)
+	VN_PRINTF(3, 0);
+/*
+ * An undo step keeps the error that caused it: save it (which clears it)
+ * before the step, then put it back, adding "not undone: @what: <the step's error>" when
+ * @undo_r is negative.
+ */
+struct vn_err_saved {
+	char msg[VN_ERR_MSG_MAX];
+	enum vn_err_kind kind;
+	bool forceable;
+};
+void vn_err_save(struct vn_ctx *ctx, struct vn_err_saved *s);
+void vn_err_restore(struct vn_ctx *ctx, const struct vn_err_saved *s, int undo_r,
+		    const char *what);
 
 /*
  * Paths. vn_path() joins the context root and a printf-formatted absolute

@@ -70,38 +70,25 @@ static void undo_free(struct undo *u)
 	*u = (struct undo){ 0 };
 }
 
-/* Append "; @fmt" to the context's error, keeping its kind. */
-static void vnote(struct vn_ctx *ctx, const char *fmt, va_list ap)
-{
-	size_t len = strlen(ctx->err_msg);
-
-	if (len + 3 >= sizeof(ctx->err_msg))
-		return;
-	memcpy(ctx->err_msg + len, "; ", 3);
-	vsnprintf(ctx->err_msg + len + 2, sizeof(ctx->err_msg) - len - 2, fmt, ap);
-}
-
 static void note(struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
 static void note(struct vn_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vnote(ctx, fmt, ap);
+	vn_vnote(ctx, false, fmt, ap);
 	va_end(ap);
 }
 
-/* A failed undo step, noted after the first failure: the call failed. */
+/* A failed undo step, noted after the first failure: something is left. */
 static void add_failure(struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
 static void add_failure(struct vn_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vnote(ctx, fmt, ap);
+	vn_vnote(ctx, true, fmt, ap);
 	va_end(ap);
-	ctx->err_kind = VN_ERR_FAILED;
-	ctx->err_forceable = false;
 }
 
 /*
@@ -141,6 +128,9 @@ static int cfs_mkdir(struct vn_ctx *ctx, struct undo *u, const char *rel)
 
 	if (r < 0)
 		return vn_fail(ctx, r, "%s: path too long", rel);
+	/* a change (not the put-back of one, @u NULL) may stop here */
+	if (u && vn_stop_point(ctx, "configfs") < 0)
+		return -EINTR;
 	if (vn_action(ctx, "mkdir %s", path) && mkdir(path, 0755) < 0) {
 		r = -errno;
 		if (r == -EEXIST)
@@ -158,6 +148,8 @@ static int cfs_rmdir(struct vn_ctx *ctx, const char *rel)
 
 	if (r < 0)
 		return vn_fail(ctx, r, "%s: path too long", rel);
+	if (vn_stop_point(ctx, "configfs") < 0)
+		return -EINTR;
 	if (vn_action(ctx, "rmdir %s", path) && rmdir(path) < 0 && errno != ENOENT) {
 		r = -errno;
 		return vn_fail(ctx, r, "cannot remove %s: %s%s", rel, strerror(-r),
@@ -177,6 +169,8 @@ static int cfs_link(struct vn_ctx *ctx, struct undo *u, const char *target_rel,
 	if (vn_path(ctx, target, sizeof(target), "%s", target_rel) < 0 ||
 	    vn_path(ctx, link, sizeof(link), "%s", link_rel) < 0)
 		return vn_fail(ctx, -ENAMETOOLONG, "%s: path too long", link_rel);
+	if (u && vn_stop_point(ctx, "configfs") < 0)
+		return -EINTR;
 	if (vn_action(ctx, "link %s -> %s", link, target) && symlink(target, link) < 0) {
 		const char *h;
 
@@ -196,6 +190,8 @@ static int cfs_unlink(struct vn_ctx *ctx, const char *rel)
 
 	if (r < 0)
 		return vn_fail(ctx, r, "%s: path too long", rel);
+	if (vn_stop_point(ctx, "configfs") < 0)
+		return -EINTR;
 	if (vn_action(ctx, "unlink %s", path) && unlink(path) < 0 && errno != ENOENT) {
 		r = -errno;
 		return vn_fail(ctx, r, "cannot unlink %s: %s", rel, strerror(-r));

@@ -53,14 +53,10 @@ void vn_uuid_text(const uint8_t u[16], char *buf, size_t len)
  */
 int vn_undo_note(struct vn_ctx *ctx, int r, const char *fmt, ...)
 {
-	size_t len = strlen(ctx->err_msg);
 	va_list ap;
 
-	if (len + 3 < sizeof(ctx->err_msg)) {
-		memcpy(ctx->err_msg + len, "; ", 3);
-		va_start(ap, fmt);
-		vsnprintf(ctx->err_msg + len + 2, sizeof(ctx->err_msg) - len - 2, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	vn_vnote(ctx, false, fmt, ap);
+	va_end(ap);
 	return r;
 }
