@@ -99,6 +99,8 @@ struct vn_cli {
 	char cmdname[64];		/* "partition", "raid create", "cache ramdisk add" */
 	int exit;			/* set when vn_getopt() returns VN_GETOPT_STOP */
 	int actions;			/* changes recorded so far */
+	bool parsed;			/* the command line was accepted: the command runs */
+	json_t *changes;		/* with --json: each change made (or, dry, planned) */
 };
 
 /* ---- cmd/opts.c ---- */
@@ -203,7 +205,20 @@ struct vn_col {
  */
 int vn_output(const struct vn_cli *cli, json_t *doc, const char *key,
 	      const struct vn_col *cols);
+/*
+ * vn_output_json() - print the command's one JSON document (a second one is
+ * refused: one document per invocation). In a command that changes the
+ * system, "dry_run" and "changes" (each change made, or planned) are added.
+ */
 int vn_output_json(json_t *doc);
+/* A device as a /dev path ("md0" -> "/dev/md0"); null for none or "". */
+json_t *vn_json_dev(const char *name);
+/* A string, or null for none or "" (JSON says null where unknown). */
+json_t *vn_json_str(const char *s);
+/* main.c: before the command runs, and after: a command that changes the
+ * system and printed no document of its own gets {"dry_run", "changes"}. */
+void vn_output_begin(struct vn_cli *cli);
+int vn_output_end(struct vn_cli *cli, int code);
 
 /* ---- command groups ---- */
 extern const struct vn_cmd vn_cmd_disks;

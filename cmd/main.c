@@ -227,7 +227,9 @@ int vn_main(int argc, char **argv)
 		return VN_EXIT_FAILED;
 	}
 	lock = lock_command(&cli, cmd);
+	vn_output_begin(&cli);
 	code = lock == -2 ? cli.exit : cmd->fn(&cli, argc - i, argv + i);
+	code = vn_output_end(&cli, code);
 	vn_lock_release(lock);
 	vn_ctx_free(cli.ctx);
 	return close_stdout(code);
