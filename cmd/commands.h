@@ -42,6 +42,8 @@ enum vn_exit {
 /* vn_opt.flags */
 #define VN_OPT_NOCOMPLETE (1u << 0)	/* never offered by completion (--force) */
 #define VN_OPT_MULTI (1u << 1)		/* may be given more than once */
+#define VN_OPT_CONNECTED_NQN (1u << 2)	/* completion: a connected subsystem's NQN */
+#define VN_OPT_CONNECTED_DEV (1u << 3)	/* completion: a connected namespace's node */
 
 struct vn_opt {
 	const char *name;	/* long name, without "--" */
@@ -63,12 +65,20 @@ struct vn_opt {
 #define VN_CMD_HOSTQ (1u << 3)	/* -q is --hostnqn (nvme-cli), quiet is --quiet */
 #define VN_CMD_HIDDEN (1u << 4)	/* not listed in help or completion */
 
-/* What a command's positional arguments are, for completion. */
+/* What a command's positional arguments are, for completion (cmd/complete.c
+ * offers the live names: what is running now). */
 enum vn_args_kind {
 	VN_ARGS_NONE,
 	VN_ARGS_BLOCKDEV,
 	VN_ARGS_FILE,
 	VN_ARGS_COMMAND,
+	VN_ARGS_ARRAY,		/* a running md array, then block devices */
+	VN_ARGS_ARRAYS,		/* running md arrays */
+	VN_ARGS_JOURNAL,	/* a running md array, then write-back|write-through */
+	VN_ARGS_CACHE,		/* cache mappings */
+	VN_ARGS_RAMDISK,	/* RapidDisk RAM disks */
+	VN_ARGS_EXPORT,		/* the NQNs exported by the NVMe target */
+	VN_ARGS_CONNECTED,	/* connected NVMe-oF subsystems: NQNs and nodes */
 };
 
 struct vn_cli;

@@ -467,7 +467,7 @@ static const struct vn_cmd export_delete = {
 		"established (connected hosts), unless --force. All or nothing: a failure\n"
 		"midway puts back what was removed.",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
-	.args = VN_ARGS_NONE,
+	.args = VN_ARGS_EXPORT,
 };
 
 static const struct vn_cmd export_list = {

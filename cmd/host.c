@@ -116,9 +116,10 @@ static int connect_setting(struct vn_cli *cli, int c, const char *arg,
 }
 
 static const struct vn_opt disconnect_opts[] = {
-	{ "nqn", OPT_NQN, "NQN", "disconnect every controller of this subsystem", 0 },
+	{ "nqn", OPT_NQN, "NQN", "disconnect every controller of this subsystem",
+	  VN_OPT_CONNECTED_NQN },
 	{ "device", OPT_DEVICE, "DEV", "disconnect the subsystem of /dev/nvmeXnY or "
-	  "controller nvmeX", 0 },
+	  "controller nvmeX", VN_OPT_CONNECTED_DEV },
 	{ NULL }
 };
 
@@ -403,5 +404,5 @@ const struct vn_cmd vn_cmd_disconnect = {
 		"nvme-cli, work too. A local PCIe drive is refused.",
 	.opts = disconnect_opts,
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN | VN_CMD_HOSTQ,
-	.args = VN_ARGS_NONE,
+	.args = VN_ARGS_CONNECTED,
 };

@@ -735,7 +735,7 @@ static const struct vn_cmd raid_status = {
 		"kernel's state, and \"sync\" (null when idle). Exit: 0 healthy, 10\n"
 		"degraded, 11 failed, 12 the array is not running (see vnvme status).",
 	.flags = VN_CMD_JSON,
-	.args = VN_ARGS_BLOCKDEV,
+	.args = VN_ARGS_ARRAYS,
 };
 
 static const struct vn_cmd raid_wait = {
@@ -744,7 +744,7 @@ static const struct vn_cmd raid_wait = {
 	.usage = "/dev/mdN",
 	.summary = "wait until the array's resync or recovery has finished",
 	.description = "Shows a progress line on a terminal, nothing otherwise.",
-	.args = VN_ARGS_BLOCKDEV,
+	.args = VN_ARGS_ARRAYS,
 };
 
 static const struct vn_cmd raid_stop = {
@@ -757,7 +757,7 @@ static const struct vn_cmd raid_stop = {
 		"A write-back journal is switched to write-through and the stripe cache\n"
 		"drained first: stopping with dirty cached stripes hangs md on Linux 6.1.",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
-	.args = VN_ARGS_BLOCKDEV,
+	.args = VN_ARGS_ARRAYS,
 };
 
 static const struct vn_cmd raid_assemble = {
@@ -791,7 +791,7 @@ static const struct vn_cmd raid_tune = {
 		"at every start.",
 	.opts = tune_opts,
 	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN,
-	.args = VN_ARGS_BLOCKDEV,
+	.args = VN_ARGS_ARRAYS,
 };
 
 static const struct vn_cmd raid_fail = {
@@ -800,7 +800,7 @@ static const struct vn_cmd raid_fail = {
 	.usage = "/dev/mdN DEVICE...",
 	.summary = "mark members faulty",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
-	.args = VN_ARGS_BLOCKDEV,
+	.args = VN_ARGS_ARRAY,
 };
 
 static const struct vn_cmd raid_remove = {
@@ -809,7 +809,7 @@ static const struct vn_cmd raid_remove = {
 	.usage = "/dev/mdN DEVICE...",
 	.summary = "remove faulty or spare members",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
-	.args = VN_ARGS_BLOCKDEV,
+	.args = VN_ARGS_ARRAY,
 };
 
 static const struct vn_cmd raid_add = {
@@ -818,7 +818,7 @@ static const struct vn_cmd raid_add = {
 	.usage = "/dev/mdN DEVICE...",
 	.summary = "add devices as spares (recovery starts when degraded)",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
-	.args = VN_ARGS_BLOCKDEV,
+	.args = VN_ARGS_ARRAY,
 };
 
 static const struct vn_cmd raid_replace = {
@@ -831,7 +831,7 @@ static const struct vn_cmd raid_replace = {
 		"want_replacement), a failed OLD is removed and NEW recovered. Waits for\n"
 		"the rebuild, then removes OLD.",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
-	.args = VN_ARGS_BLOCKDEV,
+	.args = VN_ARGS_ARRAY,
 };
 
 static const struct vn_cmd *const raid_cmds[] = {

@@ -245,10 +245,11 @@ static json_t *ctrl_json(const struct vn_nvme_ctrl *c, struct vn_health_report *
 	unsigned int n0 = rep->n;
 	enum vn_health h = vn_health_ctrl(c, rep);
 
-	return json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}",
+	return json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"controller", vn_json_dev(c->name), "status", vn_health_name(h),
-		"transport", c->transport, "state", c->state, "address", c->address,
-		"subsysnqn", c->subsysnqn, "hostnqn", c->hostnqn, "device", vn_json_dev(c->dev),
+		"transport", vn_json_str(c->transport), "state", vn_json_str(c->state),
+		"address", vn_json_str(c->address), "subsysnqn", vn_json_str(c->subsysnqn),
+		"hostnqn", vn_json_str(c->hostnqn), "device", vn_json_dev(c->dev),
 		"notes", notes_json(rep, n0, NULL));
 }
 
