@@ -46,11 +46,11 @@ static json_int_t hit_ratio_percent(const struct vn_cache_stats *s)
 
 static json_t *info_json(const struct vn_cache_info *c)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}",
-		"name", c->name, "path", c->path, "dm", c->dm_dev,
+	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:s}",
+		"name", c->name, "path", c->path, "dm", vn_json_dev(c->dm_dev),
 		"engine", c->engine, "mode", vn_cache_mode_name(c->mode),
-		"target", c->target, "cache_device", c->cache_dev,
-		"metadata_device", c->meta_dev,
+		"target", vn_json_dev(c->target), "cache_device", vn_json_dev(c->cache_dev),
+		"metadata_device", vn_json_dev(c->meta_dev),
 		"size_bytes", (json_int_t)c->size_bytes,
 		"cache_bytes", (json_int_t)c->cache_bytes,
 		"cache_used_bytes", (json_int_t)c->cache_used_bytes,

@@ -21,9 +21,9 @@ static json_t *sigs_json(struct vn_cli *cli, const char *name, bool *denied)
 		return json_null();
 	arr = json_array();
 	for (int i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:I}",
-			"type", sigs[i].type, "usage", sigs[i].usage,
-			"label", sigs[i].label, "uuid", sigs[i].uuid,
+		json_array_append_new(arr, json_pack("{s:s, s:o, s:o, s:o, s:I}",
+			"type", sigs[i].type, "usage", vn_json_str(sigs[i].usage),
+			"label", vn_json_str(sigs[i].label), "uuid", vn_json_str(sigs[i].uuid),
 			"offset", (json_int_t)sigs[i].offset));
 	return arr;
 }
