@@ -12,9 +12,13 @@
  *  3. Library calls only through lib/vnvme.h; report failures with
  *     vn_report(), which picks the exit code.
  *  4. Document it in man/vnvme-<group>.8 (its SYNOPSIS line must equal the
- *     usage line of --help: tests/cli checks), and test it: tests/unit for
+ *     usage line of --help, wrapped at 80 columns onto indented lines:
+ *     tests/cli checks), and test it: tests/unit for
  *     logic, tests/cli for the command line, tests/lab for the kernel.
- *  Completion needs nothing: completions/vnvme asks `vnvme __complete`.
+ *  Completion needs nothing: completions/vnvme asks `vnvme __complete`;
+ *     .args (and VN_OPT_CONNECTED_*) say which live names it offers.
+ *  --json: its one document keeps vnvme(8)'s JSON rules (tests/json-contract
+ *     judges every command's in tests/cli: add it to json_args there).
  */
 #ifndef VNVME_COMMANDS_H
 #define VNVME_COMMANDS_H
