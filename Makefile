@@ -219,7 +219,12 @@ cppcheck:
 install: $(VNVME)
 	install -D -m 0755 $(VNVME) $(DESTDIR)$(SBINDIR)/vnvme
 	install -d $(DESTDIR)$(MANDIR)/man8
-	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	# a page that is another's (vnvme-up.8 is vnvme-stack.8) is a symlink,
+	# as Debian's policy prefers to .so, and works from the source tree too
+	for m in man/*.8; do \
+		if [ -L $$m ]; then ln -sf $$(readlink $$m) $(DESTDIR)$(MANDIR)/man8/$${m#man/}; \
+		else install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/; fi; \
+	done
 	install -d $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -D -m 0644 completions/vnvme $(DESTDIR)$(BASHCOMPDIR)/vnvme

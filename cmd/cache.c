@@ -46,11 +46,11 @@ static json_int_t hit_ratio_percent(const struct vn_cache_stats *s)
 
 static json_t *info_json(const struct vn_cache_info *c)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}",
-		"name", c->name, "path", c->path, "dm", c->dm_dev,
+	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:s}",
+		"name", c->name, "path", c->path, "dm", vn_json_dev(c->dm_dev),
 		"engine", c->engine, "mode", vn_cache_mode_name(c->mode),
-		"target", c->target, "cache_device", c->cache_dev,
-		"metadata_device", c->meta_dev,
+		"target", vn_json_dev(c->target), "cache_device", vn_json_dev(c->cache_dev),
+		"metadata_device", vn_json_dev(c->meta_dev),
 		"size_bytes", (json_int_t)c->size_bytes,
 		"cache_bytes", (json_int_t)c->cache_bytes,
 		"cache_used_bytes", (json_int_t)c->cache_used_bytes,
@@ -226,7 +226,7 @@ static const struct vn_cmd cache_detach = {
 		"--force its removal is deferred to its last close (the RAM stays\n"
 		"allocated until then).",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
-	.args = VN_ARGS_NONE,
+	.args = VN_ARGS_CACHE,
 };
 
 /* ---- list ---- */
@@ -251,11 +251,11 @@ static json_t *ramdisks_json(struct vn_cli *cli)
 	int n = vn_rapiddisk_list(cli->ctx, &disks);
 
 	for (int i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:I, s:s}",
+		json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:I, s:o}",
 			"name", disks[i].name, "size_bytes", (json_int_t)disks[i].size_bytes,
 			"used_bytes", (json_int_t)disks[i].used_bytes,
 			"errors", (json_int_t)disks[i].errors,
-			"mapped_by", disks[i].mapped_by));
+			"mapped_by", vn_json_str(disks[i].mapped_by)));
 	free(disks);
 	return arr;
 }
@@ -358,7 +358,7 @@ static const struct vn_cmd cache_stats = {
 		"raw counter of the engine under \"counters\". RapidDisk counts 4 KiB\n"
 		"pieces, dm-cache counts requests.",
 	.flags = VN_CMD_ROOT | VN_CMD_JSON,
-	.args = VN_ARGS_NONE,
+	.args = VN_ARGS_CACHE,
 };
 
 /* ---- ramdisk add|remove|list ---- */
@@ -433,7 +433,7 @@ static const struct vn_cmd ramdisk_remove = {
 	.summary = "free a RapidDisk RAM disk",
 	.description = "Refused while a mapping uses it or it is open.",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
-	.args = VN_ARGS_NONE,
+	.args = VN_ARGS_RAMDISK,
 };
 
 static const struct vn_cmd ramdisk_list = {

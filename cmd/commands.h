@@ -12,9 +12,13 @@
  *  3. Library calls only through lib/vnvme.h; report failures with
  *     vn_report(), which picks the exit code.
  *  4. Document it in man/vnvme-<group>.8 (its SYNOPSIS line must equal the
- *     usage line of --help: tests/cli checks), and test it: tests/unit for
+ *     usage line of --help, wrapped at 80 columns onto indented lines:
+ *     tests/cli checks), and test it: tests/unit for
  *     logic, tests/cli for the command line, tests/lab for the kernel.
- *  Completion needs nothing: completions/vnvme asks `vnvme __complete`.
+ *  Completion needs nothing: completions/vnvme asks `vnvme __complete`;
+ *     .args (and VN_OPT_CONNECTED_*) say which live names it offers.
+ *  --json: its one document keeps vnvme(8)'s JSON rules (tests/json-contract
+ *     judges every command's in tests/cli: add it to json_args there).
  */
 #ifndef VNVME_COMMANDS_H
 #define VNVME_COMMANDS_H
@@ -46,6 +50,8 @@ enum vn_exit {
 /* vn_opt.flags */
 #define VN_OPT_NOCOMPLETE (1u << 0)	/* never offered by completion (--force) */
 #define VN_OPT_MULTI (1u << 1)		/* may be given more than once */
+#define VN_OPT_CONNECTED_NQN (1u << 2)	/* completion: a connected subsystem's NQN */
+#define VN_OPT_CONNECTED_DEV (1u << 3)	/* completion: a connected namespace's node */
 
 struct vn_opt {
 	const char *name;	/* long name, without "--" */
@@ -67,12 +73,20 @@ struct vn_opt {
 #define VN_CMD_HOSTQ (1u << 3)	/* -q is --hostnqn (nvme-cli), quiet is --quiet */
 #define VN_CMD_HIDDEN (1u << 4)	/* not listed in help or completion */
 
-/* What a command's positional arguments are, for completion. */
+/* What a command's positional arguments are, for completion (cmd/complete.c
+ * offers the live names: what is running now). */
 enum vn_args_kind {
 	VN_ARGS_NONE,
 	VN_ARGS_BLOCKDEV,
 	VN_ARGS_FILE,
 	VN_ARGS_COMMAND,
+	VN_ARGS_ARRAY,		/* a running md array, then block devices */
+	VN_ARGS_ARRAYS,		/* running md arrays */
+	VN_ARGS_JOURNAL,	/* a running md array, then write-back|write-through */
+	VN_ARGS_CACHE,		/* cache mappings */
+	VN_ARGS_RAMDISK,	/* RapidDisk RAM disks */
+	VN_ARGS_EXPORT,		/* the NQNs exported by the NVMe target */
+	VN_ARGS_CONNECTED,	/* connected NVMe-oF subsystems: NQNs and nodes */
 };
 
 struct vn_cli;
@@ -103,6 +117,8 @@ struct vn_cli {
 	char cmdname[64];		/* "partition", "raid create", "cache ramdisk add" */
 	int exit;			/* set when vn_getopt() returns VN_GETOPT_STOP */
 	int actions;			/* changes recorded so far */
+	bool parsed;			/* the command line was accepted: the command runs */
+	json_t *changes;		/* with --json: each change made (or, dry, planned) */
 };
 
 /* ---- cmd/opts.c ---- */
@@ -214,7 +230,20 @@ struct vn_col {
  */
 int vn_output(const struct vn_cli *cli, json_t *doc, const char *key,
 	      const struct vn_col *cols);
+/*
+ * vn_output_json() - print the command's one JSON document (a second one is
+ * refused: one document per invocation). In a command that changes the
+ * system, "dry_run" and "changes" (each change made, or planned) are added.
+ */
 int vn_output_json(json_t *doc);
+/* A device as a /dev path ("md0" -> "/dev/md0"); null for none or "". */
+json_t *vn_json_dev(const char *name);
+/* A string, or null for none or "" (JSON says null where unknown). */
+json_t *vn_json_str(const char *s);
+/* main.c: before the command runs, and after: a command that changes the
+ * system and printed no document of its own gets {"dry_run", "changes"}. */
+void vn_output_begin(struct vn_cli *cli);
+int vn_output_end(struct vn_cli *cli, int code);
 
 /* ---- command groups ---- */
 extern const struct vn_cmd vn_cmd_disks;

@@ -2,9 +2,13 @@
 /*
  * vnvme __complete WORD...: the candidates for the next word, straight from
  * the command table (completions/vnvme asks this, so the two cannot drift).
- * Markers: __devices__ (block devices), __files__ (paths).
+ * Markers: __devices__ (block devices), __files__ (paths). Live names
+ * (arrays, mappings, RAM disks, NQNs) are read from the system (or from
+ * --sysroot); what cannot be read (not root) is just not offered.
  */
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -31,11 +35,82 @@ static const struct vn_opt *option_of(const struct vn_cmd *cmd, const char *word
 	return o;
 }
 
-static void print_value_hint(const char *arg)
+static void print_arrays(struct vn_ctx *ctx)
 {
+	struct vn_md_status *all = NULL;
+	int n = vn_md_list(ctx, &all);
+
+	for (int i = 0; i < n; i++)
+		printf("/dev/%s\n", all[i].name);
+	free(all);
+}
+
+static void print_caches(struct vn_ctx *ctx)
+{
+	struct vn_cache_info *all = NULL;
+	int n = vn_cache_list(ctx, &all);
+
+	for (int i = 0; i < n; i++)
+		printf("%s\n", all[i].name);
+	free(all);
+}
+
+static void print_ramdisks(struct vn_ctx *ctx)
+{
+	struct vn_ramdisk *all = NULL;
+	int n = vn_rapiddisk_list(ctx, &all);
+
+	for (int i = 0; i < n; i++)
+		printf("%s\n", all[i].name);
+	free(all);
+}
+
+static void print_exports(struct vn_ctx *ctx)
+{
+	struct vn_nvmet_config *cfg = NULL;
+
+	if (vn_nvmet_read(ctx, &cfg) < 0)
+		return;
+	for (unsigned int i = 0; i < cfg->nsubsys; i++)
+		printf("%s\n", cfg->subsys[i].nqn);
+	vn_nvmet_config_free(cfg);
+}
+
+/* The NQNs (@nqns) and/or the namespace nodes of the fabric controllers. */
+static void print_connected(struct vn_ctx *ctx, bool nqns, bool devs)
+{
+	struct vn_nvme_ctrl *all = NULL;
+	int n = vn_nvme_ctrl_list(ctx, &all);
+
+	for (int i = 0; i < n; i++) {
+		if (strcmp(all[i].transport, "pcie") == 0)
+			continue;
+		if (nqns && all[i].subsysnqn[0])
+			printf("%s\n", all[i].subsysnqn);
+		if (devs && all[i].dev[0])
+			printf("/dev/%s\n", all[i].dev);
+	}
+	free(all);
+}
+
+/* A lower-case word ("tcp", "none", "1.2") is the only value there is. */
+static bool literal(const char *arg)
+{
+	for (const char *p = arg; *p; p++)
+		if (isupper((unsigned char)*p) || *p == ' ')
+			return false;
+	return arg[0] != '\0';
+}
+
+static void print_value_hint(struct vn_ctx *ctx, const struct vn_opt *o)
+{
+	const char *arg = o->arg;
 	char buf[128], *save = NULL;
 
-	if (strchr(arg, '|')) {
+	if (o->flags & (VN_OPT_CONNECTED_NQN | VN_OPT_CONNECTED_DEV)) {
+		print_connected(ctx, o->flags & VN_OPT_CONNECTED_NQN,
+				o->flags & VN_OPT_CONNECTED_DEV);
+	} else if (strchr(arg, '|')) {
 		snprintf(buf, sizeof(buf), "%s", arg);
 		for (char *t = strtok_r(buf, "|", &save); t; t = strtok_r(NULL, "|", &save))
 			printf("%s\n", t);
@@ -43,6 +118,50 @@ static void print_value_hint(const char *arg)
 		printf("__devices__\n");
 	} else if (strstr(arg, "FILE") || strstr(arg, "DIR")) {
 		printf("__files__\n");
+	} else if (literal(arg)) {
+		printf("%s\n", arg);
+	}
+}
+
+/* The candidates for the positional argument after @npos others. */
+static void print_args(struct vn_ctx *ctx, enum vn_args_kind kind, int npos)
+{
+	switch (kind) {
+	case VN_ARGS_BLOCKDEV:
+		printf("__devices__\n");
+		break;
+	case VN_ARGS_FILE:
+		printf("__files__\n");
+		break;
+	case VN_ARGS_ARRAY:
+		if (npos == 0)
+			print_arrays(ctx);
+		else
+			printf("__devices__\n");
+		break;
+	case VN_ARGS_ARRAYS:
+		print_arrays(ctx);
+		break;
+	case VN_ARGS_JOURNAL:
+		if (npos == 0)
+			print_arrays(ctx);
+		else if (npos == 1)
+			printf("write-back\nwrite-through\n");
+		break;
+	case VN_ARGS_CACHE:
+		print_caches(ctx);
+		break;
+	case VN_ARGS_RAMDISK:
+		print_ramdisks(ctx);
+		break;
+	case VN_ARGS_EXPORT:
+		print_exports(ctx);
+		break;
+	case VN_ARGS_CONNECTED:
+		print_connected(ctx, true, true);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -69,19 +188,24 @@ static int cmd_complete(struct vn_cli *cli, int argc, char **argv)
 {
 	const struct vn_cmd *cmd = NULL, *group = NULL, *target = NULL;
 	const struct vn_opt *pending = NULL;
+	const char *sysroot = cli->sysroot;
+	int npos = 0;
 
-	(void)cli;
 	for (int i = 1; i < argc; i++) {
 		const char *w = argv[i];
 
 		if (pending) {		/* the value of the option before */
+			if (strcmp(pending->name, "sysroot") == 0)
+				sysroot = w;
 			pending = NULL;
 			continue;
 		}
 		if (w[0] == '-') {
 			const struct vn_opt *o = option_of(cmd, w);
 
-			if (o && o->arg && !strchr(w, '='))
+			if (strncmp(w, "--sysroot=", 10) == 0)
+				sysroot = w + 10;
+			else if (o && o->arg && !strchr(w, '='))
 				pending = o;
 			continue;
 		}
@@ -102,10 +226,15 @@ static int cmd_complete(struct vn_cli *cli, int argc, char **argv)
 			if (!t)
 				return VN_EXIT_OK;
 			target = t;
+		} else {
+			npos++;
 		}
 	}
+	/* live names are read where the command would read them */
+	if (vn_ctx_set_root(cli->ctx, sysroot) < 0)
+		return VN_EXIT_OK;
 	if (pending) {
-		print_value_hint(pending->arg);
+		print_value_hint(cli->ctx, pending);
 		return VN_EXIT_OK;
 	}
 	if (group && !cmd) {
@@ -122,21 +251,13 @@ static int cmd_complete(struct vn_cli *cli, int argc, char **argv)
 	print_opts(cmd, vn_global_opts(), true);
 	if (cmd->flags & VN_CMD_HOSTQ)
 		printf("--quiet\n");
-	switch (cmd->args) {
-	case VN_ARGS_BLOCKDEV:
-		printf("__devices__\n");
-		break;
-	case VN_ARGS_FILE:
-		printf("__files__\n");
-		break;
-	case VN_ARGS_COMMAND:
+	if (cmd->args == VN_ARGS_COMMAND) {
 		if (target && target->subs)
 			print_cmds(target->subs);
 		else if (!target)
 			print_cmds(vn_commands);
-		break;
-	default:
-		break;
+	} else {
+		print_args(cli->ctx, cmd->args, npos);
 	}
 	return VN_EXIT_OK;
 }

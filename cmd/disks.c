@@ -6,21 +6,25 @@
 
 #include "commands.h"
 
+/* The device's signatures; null when they could not be read (not []). */
 static json_t *sigs_json(struct vn_cli *cli, const char *name, bool *denied)
 {
 	struct vn_sig sigs[VN_SIGS_MAX];
-	json_t *arr = json_array();
+	json_t *arr;
 	int n;
 
 	n = vn_probe_signatures(cli->ctx, name, sigs, VN_SIGS_MAX);
+	vn_ctx_clear_error(cli->ctx);
 	if (n == -EACCES || n == -EPERM)
 		*denied = true;
+	if (n < 0)
+		return json_null();
+	arr = json_array();
 	for (int i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:I}",
-			"type", sigs[i].type, "usage", sigs[i].usage,
-			"label", sigs[i].label, "uuid", sigs[i].uuid,
+		json_array_append_new(arr, json_pack("{s:s, s:o, s:o, s:o, s:I}",
+			"type", sigs[i].type, "usage", vn_json_str(sigs[i].usage),
+			"label", vn_json_str(sigs[i].label), "uuid", vn_json_str(sigs[i].uuid),
 			"offset", (json_int_t)sigs[i].offset));
-	vn_ctx_clear_error(cli->ctx);
 	return arr;
 }
 
@@ -33,10 +37,14 @@ static json_t *holds_json(struct vn_cli *cli, const struct vn_blkdev *d)
 
 	n = vn_blk_holds(cli->ctx, d->name, holds, VN_HOLDS_MAX);
 	for (int i = 0; i < n; i++) {
+		/* md and other sysfs holders are devices: /dev paths */
+		bool dev = holds[i].kind == VN_HOLD_MD || holds[i].kind == VN_HOLD_OTHER;
+
 		if (strcmp(holds[i].dev, d->name) != 0)
 			continue;
-		json_array_append_new(arr, json_pack("{s:s, s:s}",
-			"kind", vn_hold_kind_name(holds[i].kind), "by", holds[i].by));
+		json_array_append_new(arr, json_pack("{s:s, s:o}",
+			"kind", vn_hold_kind_name(holds[i].kind),
+			"by", dev ? vn_json_dev(holds[i].by) : json_string(holds[i].by)));
 	}
 	vn_ctx_clear_error(cli->ctx);
 	return arr;
@@ -90,17 +98,18 @@ static int cmd_disks(struct vn_cli *cli, int argc, char **argv)
 		char path[VN_NAME_MAX + 16];
 
 		json_array_append_new(rows, json_pack(
-			"{s:s, s:s, s:s, s:I, s:s, s:b, s:s, s:I, s:b, s:b, s:s, s:s, s:s,"
+			"{s:s, s:s, s:s, s:I, s:s, s:b, s:o, s:I, s:b, s:b, s:o, s:o, s:o,"
 			" s:o, s:o}",
 			"name", d->name, "path", vn_blk_devpath(d, path, sizeof(path)),
 			"kind", vn_blk_kind_name(d->kind),
 			"size_bytes", (json_int_t)d->size_bytes,
 			"type", d->partno ? "part" : "disk",
 			"partition", d->partno != 0,
-			"parent", d->partno ? d->disk : "",
+			"parent", vn_json_dev(d->partno ? d->disk : NULL),
 			"logical_block_size", (json_int_t)d->logical_block_size,
 			"rotational", d->rotational, "readonly", d->readonly,
-			"transport", d->transport, "model", d->model, "serial", d->serial,
+			"transport", vn_json_str(d->transport), "model", vn_json_str(d->model),
+			"serial", vn_json_str(d->serial),
 			"signatures", sigs_json(cli, d->name, &denied),
 			"holders", holds_json(cli, d)));
 	}

@@ -137,13 +137,13 @@ static int print_created(const struct vn_cli *cli, const struct vn_nvmet_export 
 		json_array_append_new(hosts, json_string(e->hosts[i]));
 	if (cli->json)
 		return vn_output_json(json_pack("{s:b, s:s, s:s, s:I, s:s, s:s, s:s, s:I,"
-			" s:I, s:b, s:o, s:b, s:s, s:s}",
+			" s:I, s:b, s:o, s:b, s:o, s:o}",
 			"dry_run", cli->dry_run, "nqn", e->nqn, "device", e->device,
 			"nsid", (json_int_t)(e->nsid ? e->nsid : 1), "transport", "tcp",
 			"family", res->family, "addr", e->addr, "port", (json_int_t)port,
 			"portid", (json_int_t)res->portid, "port_reused", res->port_reused,
 			"allowed_hosts", hosts, "allow_any_host", e->allow_any_host,
-			"serial", res->serial, "model", res->model));
+			"serial", vn_json_str(res->serial), "model", vn_json_str(res->model)));
 	json_decref(hosts);
 	if (cli->dry_run)
 		return VN_EXIT_OK;
@@ -260,20 +260,20 @@ static json_t *subsys_row(const struct vn_nvmet_config *cfg, const struct vn_nvm
 	for (unsigned int i = 0; i < s->nns; i++) {
 		const char *path = attr(s->ns[i].attrs, s->ns[i].nattrs, "device_path");
 
-		json_array_append_new(nss, json_pack("{s:I, s:s, s:b, s:s}",
-			"nsid", (json_int_t)s->ns[i].nsid, "device", path,
+		json_array_append_new(nss, json_pack("{s:I, s:o, s:b, s:o}",
+			"nsid", (json_int_t)s->ns[i].nsid, "device", vn_json_str(path),
 			"enabled", s->ns[i].enabled,
-			"uuid", attr(s->ns[i].attrs, s->ns[i].nattrs, "device_uuid")));
+			"uuid", vn_json_str(attr(s->ns[i].attrs, s->ns[i].nattrs, "device_uuid"))));
 		json_array_append_new(devs, json_string(path));
 	}
 	for (unsigned int i = 0; i < s->nhosts; i++)
 		json_array_append_new(hosts, json_string(s->hosts[i]));
 	ports = ports_of(cfg, s->nqn, &conns, listen);
 	/* kernel 6.1 shows no connected hosts: established TCP connections do */
-	return json_pack("{s:s, s:o, s:o, s:o, s:b, s:s, s:s, s:I, s:o, s:o}",
+	return json_pack("{s:s, s:o, s:o, s:o, s:b, s:o, s:o, s:I, s:o, s:o}",
 		"nqn", s->nqn, "namespaces", nss, "ports", ports, "allowed_hosts", hosts,
-		"allow_any_host", any, "serial", attr(s->attrs, s->nattrs, "attr_serial"),
-		"model", attr(s->attrs, s->nattrs, "attr_model"),
+		"allow_any_host", any, "serial", vn_json_str(attr(s->attrs, s->nattrs, "attr_serial")),
+		"model", vn_json_str(attr(s->attrs, s->nattrs, "attr_model")),
 		"connections", conns, "devices", devs, "listen", listen);
 }
 
@@ -467,7 +467,7 @@ static const struct vn_cmd export_delete = {
 		"established (connected hosts), unless --force. All or nothing: a failure\n"
 		"midway puts back what was removed.",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
-	.args = VN_ARGS_NONE,
+	.args = VN_ARGS_EXPORT,
 };
 
 static const struct vn_cmd export_list = {

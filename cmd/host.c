@@ -116,9 +116,10 @@ static int connect_setting(struct vn_cli *cli, int c, const char *arg,
 }
 
 static const struct vn_opt disconnect_opts[] = {
-	{ "nqn", OPT_NQN, "NQN", "disconnect every controller of this subsystem", 0 },
+	{ "nqn", OPT_NQN, "NQN", "disconnect every controller of this subsystem",
+	  VN_OPT_CONNECTED_NQN },
 	{ "device", OPT_DEVICE, "DEV", "disconnect the subsystem of /dev/nvmeXnY or "
-	  "controller nvmeX", 0 },
+	  "controller nvmeX", VN_OPT_CONNECTED_DEV },
 	{ NULL }
 };
 
@@ -307,16 +308,18 @@ static int cmd_list(struct vn_cli *cli, int argc, char **argv)
 			 ns[i].generic);
 		snprintf(addr, sizeof(addr), "%s%s%s", ns[i].traddr,
 			 ns[i].trsvcid[0] ? ":" : "", ns[i].trsvcid);
-		json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s,"
-			" s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:s}",
-			"node", node, "generic", generic, "controller", ns[i].ctrl,
-			"nqn", ns[i].subsysnqn, "nsid", (json_int_t)ns[i].nsid,
-			"model", ns[i].model, "serial", ns[i].serial,
-			"firmware", ns[i].firmware, "size_bytes", (json_int_t)ns[i].size_bytes,
+		json_array_append_new(rows, json_pack("{s:s, s:o, s:o, s:o, s:I, s:o, s:o,"
+			" s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
+			"node", node, "generic", vn_json_str(generic),
+			"controller", vn_json_dev(ns[i].ctrl),
+			"nqn", vn_json_str(ns[i].subsysnqn), "nsid", (json_int_t)ns[i].nsid,
+			"model", vn_json_str(ns[i].model), "serial", vn_json_str(ns[i].serial),
+			"firmware", vn_json_str(ns[i].firmware),
+			"size_bytes", (json_int_t)ns[i].size_bytes,
 			"lba_size", (json_int_t)ns[i].lba_size,
 			"lba_count", (json_int_t)ns[i].lba_count,
-			"transport", ns[i].transport, "traddr", ns[i].traddr,
-			"trsvcid", ns[i].trsvcid, "address", addr));
+			"transport", vn_json_str(ns[i].transport), "traddr", vn_json_str(ns[i].traddr),
+			"trsvcid", vn_json_str(ns[i].trsvcid), "address", vn_json_str(addr)));
 	}
 	free(ns);
 	return vn_output(cli, json_pack("{s:o}", "devices", rows), "devices", list_cols);
@@ -403,5 +406,5 @@ const struct vn_cmd vn_cmd_disconnect = {
 		"nvme-cli, work too. A local PCIe drive is refused.",
 	.opts = disconnect_opts,
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN | VN_CMD_HOSTQ,
-	.args = VN_ARGS_NONE,
+	.args = VN_ARGS_CONNECTED,
 };

@@ -44,5 +44,5 @@ const struct vn_cmd vn_cmd_journal_mode = {
 		"write-through, so set it again after each assembly. Exit 3 when the\n"
 		"array has no journal.",
 	.flags = VN_CMD_JSON | VN_CMD_DRYRUN,
-	.args = VN_ARGS_BLOCKDEV,
+	.args = VN_ARGS_JOURNAL,
 };

@@ -260,7 +260,9 @@ int vn_main(int argc, char **argv)
 	}
 	catch_signals(&cli, cmd);
 	lock = lock_command(&cli, cmd);
+	vn_output_begin(&cli);
 	code = lock == -2 ? cli.exit : cmd->fn(&cli, argc - i, argv + i);
+	code = vn_output_end(&cli, code);
 	vn_lock_release(lock);
 	vn_ctx_free(cli.ctx);
 	return close_stdout(code);

@@ -55,8 +55,8 @@ bool vn_global_applies(const struct vn_cmd *cmd, const struct vn_opt *o)
 {
 	if (skip_global(cmd, o))
 		return false;
-	if (o->key == G_JSON)
-		return cmd->flags & VN_CMD_JSON;
+	if (o->key == G_JSON)	/* a change's result: {"dry_run", "changes"} */
+		return cmd->flags & (VN_CMD_JSON | VN_CMD_DRYRUN);
 	if (o->key == G_DRYRUN)
 		return cmd->flags & VN_CMD_DRYRUN;
 	return true;
@@ -163,7 +163,7 @@ static int finish(struct vn_cli *cli)
 {
 	const struct vn_cmd *cmd = cli->cmd;
 
-	if (cli->json && !(cmd->flags & VN_CMD_JSON))
+	if (cli->json && !(cmd->flags & (VN_CMD_JSON | VN_CMD_DRYRUN)))
 		return stop(cli, vn_usage_error(cli, "--json is not supported here"));
 	if (cli->dry_run && !(cmd->flags & VN_CMD_DRYRUN))
 		return stop(cli, vn_usage_error(cli, "--dry-run is not supported here: "
@@ -179,6 +179,7 @@ static int finish(struct vn_cli *cli)
 		return stop(cli, vn_usage_error(cli, "--sysroot: path too long"));
 	vn_ctx_set_dry_run(cli->ctx, cli->dry_run);
 	vn_ctx_set_action_cb(cli->ctx, vn_report_action, cli);
+	cli->parsed = true;
 	return -1;
 }
 

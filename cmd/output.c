@@ -9,8 +9,40 @@
 
 #include "commands.h"
 
+/* The command being run (one per process; main.c sets it). */
+static struct vn_cli *run_cli;
+static int documents;
+
+void vn_output_begin(struct vn_cli *cli)
+{
+	run_cli = cli;
+	documents = 0;
+}
+
+static bool changes_system(const struct vn_cli *cli)
+{
+	return cli && cli->cmd && (cli->cmd->flags & VN_CMD_DRYRUN);
+}
+
+static void add_changes(json_t *doc)
+{
+	if (!changes_system(run_cli) || !json_is_object(doc))
+		return;
+	if (!json_object_get(doc, "dry_run"))
+		json_object_set_new(doc, "dry_run", json_boolean(run_cli->dry_run));
+	if (!json_object_get(doc, "changes"))
+		json_object_set_new(doc, "changes", run_cli->changes ?
+				    json_incref(run_cli->changes) : json_array());
+}
+
 int vn_output_json(json_t *doc)
 {
+	if (documents++ > 0) {
+		fprintf(stderr, "vnvme: internal error: a second JSON document\n");
+		json_decref(doc);
+		return VN_EXIT_FAILED;
+	}
+	add_changes(doc);
 	if (json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
 		json_decref(doc);
 		return VN_EXIT_FAILED;
@@ -18,6 +50,23 @@ int vn_output_json(json_t *doc)
 	putchar('\n');
 	json_decref(doc);
 	return VN_EXIT_OK;
+}
+
+json_t *vn_json_dev(const char *name)
+{
+	char buf[VN_NAME_MAX + 8];
+
+	if (!name || !name[0])
+		return json_null();
+	if (name[0] == '/')
+		return json_string(name);
+	snprintf(buf, sizeof(buf), "/dev/%s", name);
+	return json_string(buf);
+}
+
+json_t *vn_json_str(const char *s)
+{
+	return s && s[0] ? json_string(s) : json_null();
 }
 
 /* "a,b,c" from an array of strings. */
@@ -100,4 +149,15 @@ int vn_output(const struct vn_cli *cli, json_t *doc, const char *key,
 	print_table(json_object_get(doc, key), cols);
 	json_decref(doc);
 	return VN_EXIT_OK;
+}
+
+int vn_output_end(struct vn_cli *cli, int code)
+{
+	if (cli->json && cli->parsed && code == VN_EXIT_OK && documents == 0 &&
+	    changes_system(cli))
+		code = vn_output_json(json_object());
+	json_decref(cli->changes);
+	cli->changes = NULL;
+	run_cli = NULL;
+	return code;
 }

@@ -112,7 +112,6 @@ static int write_all(struct vn_cli *cli, enum vn_part_type type, int n, char **d
 
 	for (int i = 0; i < n; i++) {
 		struct vn_part_result res;
-		char path[VN_NAME_MAX + 8];
 
 		if (vn_gpt_partition(cli->ctx, devs[i], type, cli->force, &claims[i], &res) < 0) {
 			if (vn_ctx_error_kind(cli->ctx) == VN_ERR_INTERRUPTED) {
@@ -125,9 +124,9 @@ static int write_all(struct vn_cli *cli, enum vn_part_type type, int n, char **d
 			json_decref(rows);
 			return code;
 		}
-		snprintf(path, sizeof(path), "/dev/%s", res.part);
-		json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}",
-			"disk", res.disk, "partition", res.part, "path", path,
+		json_array_append_new(rows, json_pack("{s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:s}",
+			"disk", vn_json_dev(res.disk), "partition", vn_json_dev(res.part),
+			"path", vn_json_dev(res.part),
 			"start_sector", (json_int_t)res.start_sector,
 			"end_sector", (json_int_t)res.end_sector,
 			"sector_size", (json_int_t)res.sector_size,

@@ -200,8 +200,8 @@ static json_t *create_json(const struct vn_md_create_result *res,
 
 	for (unsigned int i = 0; i < req->nmembers; i++)
 		json_array_append_new(members, json_string(req->members[i]));
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:s?, s:b, s:o, s:o}",
-		"array", res->md, "level", vn_md_level_name(req->level), "uuid", res->uuid,
+	return json_pack("{s:o, s:s, s:s, s:I, s:I, s:I, s:o, s:s?, s:b, s:o, s:o}",
+		"array", vn_json_dev(res->md), "level", vn_md_level_name(req->level), "uuid", res->uuid,
 		"size_bytes", (json_int_t)res->size_bytes,
 		"component_sectors", (json_int_t)res->component_sectors,
 		"data_offset_sectors", (json_int_t)res->data_offset,
@@ -332,6 +332,11 @@ static int cmd_raid_status(struct vn_cli *cli, int argc, char **argv)
 		n = vn_md_status(cli->ctx, argv[i], all) < 0 ? -1 : 1;
 	} else {
 		n = vn_md_list(cli->ctx, &all);
+		/* no md_mod, no arrays: an empty listing, as every listing (vnvme(8)) */
+		if (n < 0 && vn_ctx_error_kind(cli->ctx) == VN_ERR_NOSUPPORT) {
+			vn_ctx_clear_error(cli->ctx);
+			n = 0;
+		}
 	}
 	if (n < 0) {
 		free(all);
@@ -360,6 +365,8 @@ static int cmd_raid_status(struct vn_cli *cli, int argc, char **argv)
 	free(all);
 	health = rep->health;
 	free(rep);
+	if (n == 0 && !cli->json)
+		printf("no md array\n");
 	if (cli->json && vn_output_json(json_pack("{s:o}", "arrays", arrays)))
 		return VN_EXIT_FAILED;
 	if (!cli->json)
@@ -747,6 +754,7 @@ struct assemble_args {
 	bool run;
 	bool no_tune;
 	int code;
+	json_t *arrays;		/* --scan --json: every array, one document */
 };
 
 static int assemble_one(struct assemble_args *a, const char *const *devs, unsigned int n)
@@ -780,7 +788,9 @@ static int assemble_one(struct assemble_args *a, const char *const *devs, unsign
 	if (st.journal_mode[0] && !a->jmode)
 		vn_info(a->cli, "md starts every journal in write-through; "
 			"'vnvme journal-mode /dev/%s write-back' changes it", md);
-	if (a->cli->json)
+	if (a->cli->json && a->arrays)
+		json_array_append_new(a->arrays, vn_md_json(&st, NULL));
+	else if (a->cli->json)
 		return vn_output_json(vn_md_json(&st, NULL));
 	return VN_EXIT_OK;
 }
@@ -823,11 +833,18 @@ static int cmd_raid_assemble(struct vn_cli *cli, int argc, char **argv)
 	if (scan) {
 		if (argc - g.optind > 0)
 			return vn_usage_error(cli, "--scan takes no devices");
+		a.arrays = json_array();
 		n = vn_md_scan(cli->ctx, scan_cb, &a);
-		if (n < 0)
+		if (n < 0) {
+			json_decref(a.arrays);
 			return vn_report(cli);
+		}
 		if (n == 0)
 			vn_info(cli, "no array found");
+		if (cli->json && !cli->dry_run && (!a.code || json_array_size(a.arrays)))
+			(void)vn_output_json(json_pack("{s:o}", "arrays", a.arrays));
+		else
+			json_decref(a.arrays);
 		return a.code;
 	}
 	if (argc - g.optind < 2)
@@ -934,12 +951,12 @@ static int cmd_raid_tune(struct vn_cli *cli, int argc, char **argv)
 			return VN_EXIT_OK;
 		if (vn_md_tune_get(cli->ctx, argv[i], &cur) < 0)
 			return vn_report(cli);
-		if (cli->quiet)
+		if (cli->quiet && !cli->json)
 			return VN_EXIT_OK;
 	}
 	if (cli->json)
-		return vn_output_json(json_pack("{s:s, s:o, s:o, s:I, s:o, s:b}",
-			"array", md, "current", tune_json(&cur), "default", tune_json(&rule),
+		return vn_output_json(json_pack("{s:o, s:o, s:o, s:I, s:o, s:b}",
+			"array", vn_json_dev(md), "current", tune_json(&cur), "default", tune_json(&rule),
 			"stripe_cache_bytes",
 			(json_int_t)cur.stripe_cache_size * 4096 * in.raid_disks,
 			"journal_advice", advice_json(&advice),
@@ -1062,7 +1079,7 @@ static const struct vn_cmd raid_status = {
 		"kernel's state, and \"sync\" (null when idle). Exit: 0 healthy, 10\n"
 		"degraded, 11 failed, 12 the array is not running (see vnvme status).",
 	.flags = VN_CMD_JSON,
-	.args = VN_ARGS_BLOCKDEV,
+	.args = VN_ARGS_ARRAYS,
 };
 
 static const struct vn_cmd raid_wait = {
@@ -1079,7 +1096,7 @@ static const struct vn_cmd raid_wait = {
 		"timed_out.",
 	.opts = wait_opts,
 	.flags = VN_CMD_JSON,
-	.args = VN_ARGS_BLOCKDEV,
+	.args = VN_ARGS_ARRAYS,
 };
 
 static const struct vn_cmd raid_examine = {
@@ -1107,7 +1124,7 @@ static const struct vn_cmd raid_stop = {
 		"A write-back journal is switched to write-through and the stripe cache\n"
 		"drained first: stopping with dirty cached stripes hangs md on Linux 6.1.",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
-	.args = VN_ARGS_BLOCKDEV,
+	.args = VN_ARGS_ARRAYS,
 };
 
 static const struct vn_cmd raid_assemble = {
@@ -1141,7 +1158,7 @@ static const struct vn_cmd raid_tune = {
 		"at every start.",
 	.opts = tune_opts,
 	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN,
-	.args = VN_ARGS_BLOCKDEV,
+	.args = VN_ARGS_ARRAYS,
 };
 
 static const struct vn_cmd raid_fail = {
@@ -1150,7 +1167,7 @@ static const struct vn_cmd raid_fail = {
 	.usage = "/dev/mdN DEVICE...",
 	.summary = "mark members faulty",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
-	.args = VN_ARGS_BLOCKDEV,
+	.args = VN_ARGS_ARRAY,
 };
 
 static const struct vn_cmd raid_remove = {
@@ -1159,7 +1176,7 @@ static const struct vn_cmd raid_remove = {
 	.usage = "/dev/mdN DEVICE...",
 	.summary = "remove faulty or spare members",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
-	.args = VN_ARGS_BLOCKDEV,
+	.args = VN_ARGS_ARRAY,
 };
 
 static const struct vn_cmd raid_add = {
@@ -1168,7 +1185,7 @@ static const struct vn_cmd raid_add = {
 	.usage = "/dev/mdN DEVICE...",
 	.summary = "add devices as spares (recovery starts when degraded)",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
-	.args = VN_ARGS_BLOCKDEV,
+	.args = VN_ARGS_ARRAY,
 };
 
 static const struct vn_cmd raid_replace = {
@@ -1181,7 +1198,7 @@ static const struct vn_cmd raid_replace = {
 		"want_replacement), a failed OLD is removed and NEW recovered. Waits for\n"
 		"the rebuild, then removes OLD.",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
-	.args = VN_ARGS_BLOCKDEV,
+	.args = VN_ARGS_ARRAY,
 };
 
 static const struct vn_cmd *const raid_cmds[] = {

@@ -80,10 +80,14 @@ void vn_report_action(void *data, bool dry_run, const char *action)
 	struct vn_cli *cli = data;
 
 	cli->actions++;
-	if (dry_run)
-		/* the plan is the result of a dry run; with --json keep stdout clean */
-		fprintf(cli->json ? stderr : stdout, "would %s\n", action);
-	else if (cli->verbose)
+	if (cli->json) {	/* the document's "changes" (cmd/output.c) */
+		if (!cli->changes)
+			cli->changes = json_array();
+		json_array_append_new(cli->changes, json_string(action));
+	} else if (dry_run) {	/* the plan is the result of a dry run */
+		printf("would %s\n", action);
+	}
+	if (!dry_run && cli->verbose)
 		fprintf(stderr, "+ %s\n", action);
 }
 

@@ -30,24 +30,6 @@ int vn_health_exit(enum vn_health h)
 	}
 }
 
-/* "/dev/NAME", or JSON null for an empty name. */
-static json_t *dev_or_null(const char *name)
-{
-	char buf[VN_NAME_MAX + 8];
-
-	if (!name || !name[0])
-		return json_null();
-	if (name[0] == '/')
-		return json_string(name);
-	snprintf(buf, sizeof(buf), "/dev/%s", name);
-	return json_string(buf);
-}
-
-static json_t *str_or_null(const char *s)
-{
-	return s && s[0] ? json_string(s) : json_null();
-}
-
 /* The notes about @object from @n0 on, as [{"status","text"}]. */
 static json_t *notes_json(const struct vn_health_report *rep, unsigned int n0,
 			  const char *object)
@@ -94,7 +76,7 @@ static json_t *md_members_json(const struct vn_md_status *st, const char **ret_j
 			*ret_journal = m->name;
 		json_array_append_new(members, json_pack(
 			"{s:o, s:s, s:i, s:i, s:s, s:b, s:b, s:b, s:I}",
-			"device", dev_or_null(m->name), "role", member_role(m, role, sizeof(role)),
+			"device", vn_json_dev(m->name), "role", member_role(m, role, sizeof(role)),
 			"number", m->number, "slot", m->slot, "state", m->state,
 			"journal", m->journal, "faulty", m->faulty, "spare", m->spare,
 			"size_bytes", (json_int_t)m->size_bytes));
@@ -129,19 +111,19 @@ json_t *vn_md_json(const struct vn_md_status *st, struct vn_health_report *rep)
 	json_t *members = md_members_json(st, &journal);
 
 	return json_pack("{s:o, s:s, s:s, s:s, s:b, s:b, s:s, s:o, s:I, s:I, s:i, s:i, s:i,"
-			 " s:b, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
-		"array", dev_or_null(st->name), "name", st->name, "level", st->level,
+			 " s:b, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+		"array", vn_json_dev(st->name), "name", st->name, "level", st->level,
 		"status", vn_health_name(h), "active", st->active, "readonly", st->readonly,
-		"array_state", st->array_state, "uuid", str_or_null(st->uuid),
+		"array_state", st->array_state, "uuid", vn_json_str(st->uuid),
 		"size_bytes", (json_int_t)st->size_bytes,
 		"component_bytes", (json_int_t)st->component_bytes,
 		"chunk_bytes", (int)st->chunk_bytes, "raid_disks", (int)st->raid_disks,
 		"degraded_count", (int)st->degraded, "degraded", st->degraded > 0,
 		"health", st->health,
 		"sync_action", st->sync_action[0] ? st->sync_action : "idle",
-		"consistency_policy", st->consistency_policy, "sync", md_sync_json(st),
-		"journal_mode", str_or_null(st->journal_mode),
-		"journal_device", dev_or_null(journal),
+		"consistency_policy", vn_json_str(st->consistency_policy), "sync", md_sync_json(st),
+		"journal_mode", vn_json_str(st->journal_mode),
+		"journal_device", vn_json_dev(journal),
 		"events", st->events ? json_integer((json_int_t)st->events) : json_null(),
 		"members", members, "notes", notes_json(r, n0, NULL));
 }
@@ -173,8 +155,8 @@ static json_t *cache_json(struct vn_cli *cli, const struct vn_cache_info *c,
 			 " s:I, s:I, s:I, s:I, s:I, s:o}",
 		"name", c->name, "path", c->path, "status", vn_health_name(h),
 		"engine", c->engine, "mode", vn_cache_mode_name(c->mode),
-		"target", dev_or_null(c->target), "cache_device", dev_or_null(c->cache_dev),
-		"metadata_device", dev_or_null(c->meta_dev),
+		"target", vn_json_dev(c->target), "cache_device", vn_json_dev(c->cache_dev),
+		"metadata_device", vn_json_dev(c->meta_dev),
 		"size_bytes", (json_int_t)c->size_bytes,
 		"cache_bytes", (json_int_t)c->cache_bytes,
 		"cache_used_bytes", (json_int_t)c->cache_used_bytes,
@@ -244,7 +226,7 @@ static json_t *export_json(struct vn_cli *cli, const struct vn_nvmet_config *cfg
 	for (unsigned int i = 0; i < s->nns; i++)
 		json_array_append_new(nss, json_pack("{s:I, s:o, s:b}",
 			"nsid", (json_int_t)s->ns[i].nsid,
-			"device", str_or_null(vn_nvmet_attr_get(s->ns[i].attrs, s->ns[i].nattrs,
+			"device", vn_json_str(vn_nvmet_attr_get(s->ns[i].attrs, s->ns[i].nattrs,
 								"device_path")),
 			"enabled", s->ns[i].enabled));
 	for (unsigned int i = 0; i < s->nhosts; i++)
@@ -263,10 +245,11 @@ static json_t *ctrl_json(const struct vn_nvme_ctrl *c, struct vn_health_report *
 	unsigned int n0 = rep->n;
 	enum vn_health h = vn_health_ctrl(c, rep);
 
-	return json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}",
-		"controller", dev_or_null(c->name), "status", vn_health_name(h),
-		"transport", c->transport, "state", c->state, "address", c->address,
-		"subsysnqn", c->subsysnqn, "hostnqn", c->hostnqn, "device", dev_or_null(c->dev),
+	return json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+		"controller", vn_json_dev(c->name), "status", vn_health_name(h),
+		"transport", vn_json_str(c->transport), "state", vn_json_str(c->state),
+		"address", vn_json_str(c->address), "subsysnqn", vn_json_str(c->subsysnqn),
+		"hostnqn", vn_json_str(c->hostnqn), "device", vn_json_dev(c->dev),
 		"notes", notes_json(rep, n0, NULL));
 }
 

@@ -4,6 +4,7 @@
 #   check modprobe raid456              # passes if the command exits 0
 #   expect_exit 3 vnvme partition /dev/sda
 #   expect_output 'raid5' cat /proc/mdstat    # grep -E pattern on stdout+stderr
+#   expect_json 0 vnvme disks --json    # exit 0, one JSON document keeping vnvme(8)'s rules
 #   ok "message" / fail "message"       # record a result directly
 #   finish                              # "N passed, N failed"; non-zero if any failed
 #
@@ -46,6 +47,24 @@ check() {
 	else
 		fail "$* (exit $rc)"
 		lab_show_output
+	fi
+}
+
+# expect_json CODE CMD...: CMD must exit with CODE and print on stdout one
+# JSON document that keeps vnvme(8)'s conventions (tests/json-contract,
+# /lab/bin/json-contract here); the document is left in /tmp/lab-json.json.
+expect_json() {
+	local want=$1 rc verdict
+	shift
+	rc=0
+	"$@" >/tmp/lab-json.json 2>/tmp/lab-json.err || rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		fail "$* (exit $rc, expected $want): $(cat /tmp/lab-json.err)"
+	elif verdict=$(json-contract /tmp/lab-json.json); then
+		ok "json-contract: $* (exit $rc)"
+	else
+		fail "json-contract: $*"
+		printf '%s\n' "$verdict" | sed 's/^/    /'
 	fi
 }
 

@@ -34,9 +34,9 @@ expect_output '^UUID: VNVME-CACHE-dm-cache-rc-wt_sda' dmsetup info rc-wt_sda
 for mm in $(dmsetup table rc-wt_sda | awk '{ print $4, $5 }'); do
 	expect_output '/zram[0-9]+$' readlink "/sys/dev/block/$mm"
 done
-expect_output -e '"engine": "dm-cache"' -e '"mode": "wt"' -e '"target": "sda"' \
-	-e '"cache_bytes": 33554432,' -e '"cache_device": "zram[0-9]+"' \
-	-e '"metadata_device": "zram[0-9]+"' -- vnvme cache list --json
+expect_output -e '"engine": "dm-cache"' -e '"mode": "wt"' -e '"target": "/dev/sda"' \
+	-e '"cache_bytes": 33554432,' -e '"cache_device": "/dev/zram[0-9]+"' \
+	-e '"metadata_device": "/dev/zram[0-9]+"' -- vnvme cache list --json
 expect_output -e '^dm_cache_smq ' -e '^zram ' -- cat /proc/modules
 
 # ---- data ----

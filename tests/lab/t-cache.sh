@@ -48,7 +48,7 @@ expect_output "^rd0	$((32 * MIB))	0	" cat /sys/kernel/rapiddisk/devices
 expect_output -e '^rd0$' -e '^sda$' -- ls /sys/block/dm-0/slaves
 # list: JSON integers and the same facts
 expect_output -e '"name": "rc-wa_sda"' -e '"engine": "rapiddisk"' -e '"mode": "wa"' \
-	-e '"target": "sda"' -e '"cache_device": "rd0"' -e "\"cache_bytes\": $((32 * MIB))," \
+	-e '"target": "/dev/sda"' -e '"cache_device": "/dev/rd0"' -e "\"cache_bytes\": $((32 * MIB))," \
 	-e '"size_bytes": 268435456,' -- vnvme cache list --json
 check sh -c 'vnvme cache list --json | jq -e ".caches[0].cache_bytes | type == \"number\""'
 

@@ -129,7 +129,10 @@ expect_output -e 'md0 started: raid5, \[4/4\] \[UUUU\], journal write-through' -
 same_data "assembled by vnvme --scan"
 check vnvme raid stop /dev/md0
 # mdadm's spellings: -s -R for assemble, -e -N -b -l -n for create
-expect_output 'md0 started: raid5' vnvme raid assemble -s -R
+# --json: one document for every array the scan started
+expect_json 0 vnvme raid assemble -s -R --json
+check jq -e '(.arrays | length) == 1 and .arrays[0].array == "/dev/md0" and .arrays[0].level == "raid5"' \
+	/tmp/lab-json.json
 same_data "assembled by vnvme -s -R"
 check vnvme raid stop /dev/md0
 # shellcheck disable=SC2086

@@ -111,6 +111,28 @@ check test ! -e "$CFS/hosts/$HOST/dhchap_key"
 vnvme check --json >"$OUT"
 jq_ok '.auth == false'
 
+# --- JSON on the live stack: vnvme(8)'s convention (tests/json-contract) ----
+# What tests/cli cannot fake on a tree: the listings of live objects (a dm
+# mapping, a connected controller) and the plans that need them; every
+# --json command is judged there on a tree.
+for c in disks "raid status" "cache list" "export list" list status; do
+	# shellcheck disable=SC2086
+	expect_json 0 vnvme $c --json
+done
+for c in "cache detach --force rc-wa_md0" "disconnect $NQN" \
+	"export create /dev/sde1 --nqn $NQN.2 --addr 127.0.0.1 --allow-host $HOST"; do
+	# shellcheck disable=SC2086
+	expect_json 0 vnvme $c --dry-run --json
+	jq -e '.dry_run == true and (.changes | length) > 0' /tmp/lab-json.json >/dev/null &&
+		ok "$c --dry-run --json: a plan" || fail "$c --dry-run --json: no plan"
+done
+# completion offers the live names
+for c in "raid stop:/dev/md0" "cache detach:rc-wa_md0" "export delete:$NQN" "disconnect:$NQN"; do
+	# shellcheck disable=SC2086
+	vnvme __complete ${c%%:*} | grep -qxF "${c#*:}" && ok "completion of '${c%%:*}' offers ${c#*:}" ||
+		fail "completion of '${c%%:*}': $(vnvme __complete ${c%%:*} | tr '\n' ' ')"
+done
+
 # --- a member failed by mdadm: degraded, the member named ---------------------
 check mdadm /dev/md0 --fail /dev/sdb1
 expect_output 'faulty +/dev/sdb1' mdadm --detail /dev/md0
