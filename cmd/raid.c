@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -102,6 +103,7 @@ enum {
 	OPT_SCS,
 	OPT_GTC,
 	OPT_DEFAULTS,
+	OPT_TIMEOUT,
 };
 
 static const struct vn_opt create_opts[] = {
@@ -268,9 +270,34 @@ static int cmd_raid_create(struct vn_cli *cli, int argc, char **argv)
 
 /* ---- status ---- */
 
+/*
+ * "45.3% (1234/258048 KiB), 2700 KiB/s, about 4.5 min left": the progress
+ * of raid status and raid wait, with the time left from md's estimate.
+ */
+static char *sync_text(const struct vn_md_status *st, char *buf, size_t len)
+{
+	int64_t left = vn_md_sync_left(st);
+	int n = snprintf(buf, len, "%.1f%% (%llu/%llu KiB), %llu KiB/s",
+			 st->sync_percent < 0 ? 0.0 : st->sync_percent,
+			 (unsigned long long)st->sync_done_kib,
+			 (unsigned long long)st->sync_total_kib,
+			 (unsigned long long)st->sync_speed_kib);
+
+	if (n > 0 && (size_t)n < len && left >= 0)
+		snprintf(buf + n, len - (size_t)n, ", about %.1f min left", (double)left / 60);
+	else if (n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ", time left unknown");
+	return buf;
+}
+
+static const char *sync_action(const struct vn_md_status *st)
+{
+	return st->sync_action[0] ? st->sync_action : "resync";
+}
+
 static void print_status(const struct vn_cli *cli, json_t *doc, const struct vn_md_status *st)
 {
-	char size[32], chunk[32];
+	char size[32], chunk[32], line[192];
 
 	printf("/dev/%s: %s, %s, %s, %s chunk, [%u/%u] [%s]%s\n", st->name, st->level,
 	       st->array_state, vn_size_format(st->size_bytes, size, sizeof(size)),
@@ -281,12 +308,7 @@ static void print_status(const struct vn_cli *cli, json_t *doc, const struct vn_
 	       (unsigned long long)st->events, st->consistency_policy,
 	       st->journal_mode[0] ? ", journal mode " : "", st->journal_mode);
 	if (st->syncing)
-		printf("%s: %.1f%% (%llu/%llu KiB), %llu KiB/s, about %.1f min left\n",
-		       st->sync_action, st->sync_percent < 0 ? 0.0 : st->sync_percent,
-		       (unsigned long long)st->sync_done_kib,
-		       (unsigned long long)st->sync_total_kib,
-		       (unsigned long long)st->sync_speed_kib,
-		       st->sync_finish_min < 0 ? 0.0 : st->sync_finish_min);
+		printf("%s: %s\n", sync_action(st), sync_text(st, line, sizeof(line)));
 	(void)vn_output(cli, json_pack("{s:O}", "members", json_object_get(doc, "members")),
 			"members", members_cols);
 	vn_print_notes(json_object_get(doc, "notes"), "");
@@ -347,32 +369,347 @@ static int cmd_raid_status(struct vn_cli *cli, int argc, char **argv)
 
 /* ---- wait ---- */
 
+static const struct vn_opt wait_opts[] = {
+	{ "timeout", OPT_TIMEOUT, "SECONDS", "give up after SECONDS (exit 1)", 0 },
+	{ NULL }
+};
+
+struct wait_state {
+	struct vn_cli *cli;
+	bool tty;			/* stderr is a terminal: one updating line */
+	bool shown;			/* that line is on the screen */
+	unsigned int polls;
+	int last_pct;			/* the whole percent last printed as a line */
+	char action[16];		/* what ran: recovery, check, ... */
+	struct vn_md_status last;	/* the last poll's status */
+};
+
+static void wait_init(struct wait_state *w, struct vn_cli *cli)
+{
+	w->cli = cli;
+	w->tty = isatty(STDERR_FILENO);
+	w->last_pct = -2;
+}
+
+/*
+ * Progress on stderr: on a terminal one line rewritten every second; else
+ * a line each time the whole percent changes, for logs.
+ */
 static void wait_progress(void *data, const struct vn_md_status *st)
 {
-	const struct vn_cli *cli = data;
-	int bar;
+	struct wait_state *w = data;
+	char text[192];
+	int pct = st->sync_percent < 0 ? -1 : (int)st->sync_percent;
 
-	if (cli->quiet || cli->json || !isatty(2))
-		return;
-	if (!st->syncing) {
-		fprintf(stderr, "\r%-70s\r", "");
-		return;
+	w->last = *st;
+	if (st->syncing && strcmp(st->sync_action, "idle") != 0)
+		snprintf(w->action, sizeof(w->action), "%s", sync_action(st));
+	if (w->cli->quiet || w->cli->json || !st->syncing || st->sync_percent < 0)
+		return;		/* md shows no progress yet */
+	sync_text(st, text, sizeof(text));
+	if (w->tty) {
+		if (w->polls++ % 10 == 0)
+			fprintf(stderr, "\r/dev/%s %s: %s\033[K", st->name, sync_action(st),
+				text);
+		w->shown = true;
+	} else if (pct != w->last_pct) {
+		fprintf(stderr, "/dev/%s %s: %s\n", st->name, sync_action(st), text);
+		w->last_pct = pct;
 	}
-	bar = st->sync_percent > 0 ? (int)(st->sync_percent / 5) : 0;
-	fprintf(stderr, "\r%s: %s [%-20.*s] %5.1f%% %llu KiB/s ", st->name, st->sync_action,
-		bar, "====================", st->sync_percent < 0 ? 0.0 : st->sync_percent,
-		(unsigned long long)st->sync_speed_kib);
+}
+
+/* Wait (@timeout_ms < 0: no limit); the terminal's line ends with the wait. */
+static int wait_sync(struct wait_state *w, const char *md, long timeout_ms)
+{
+	int r = vn_md_wait_timeout(w->cli->ctx, md, timeout_ms, wait_progress, w);
+
+	if (w->shown)
+		fputc('\n', stderr);
+	return r;
+}
+
+static json_t *wait_json(const struct wait_state *w, bool timed_out, uint64_t secs)
+{
+	json_t *doc = vn_md_json(&w->last, NULL);
+
+	json_object_set_new(doc, "waited_for", w->action[0] ? json_string(w->action) :
+			    json_null());
+	json_object_set_new(doc, "waited_seconds", json_integer((json_int_t)secs));
+	json_object_set_new(doc, "timed_out", json_boolean(timed_out));
+	return doc;
 }
 
 static int cmd_raid_wait(struct vn_cli *cli, int argc, char **argv)
 {
-	int i = vn_getopt_args(cli, argc, argv, 1, 1, "needs one array (/dev/mdN)");
+	struct vn_getopt g = { 0 };
+	struct wait_state *w;
+	unsigned long secs = 0;
+	long timeout_ms = -1;
+	time_t t0 = time(NULL);
+	char text[192];
+	int c, r, code = VN_EXIT_OK;
+
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1) {
+		if (c == VN_GETOPT_STOP)
+			return cli->exit;
+		if (c == OPT_TIMEOUT && vn_opt_uint(cli, "timeout", g.arg, 0, 365ul * 86400, &secs))
+			return VN_EXIT_USAGE;
+		if (c == OPT_TIMEOUT)
+			timeout_ms = (long)secs * 1000;
+	}
+	if (argc - g.optind != 1)
+		return vn_usage_error(cli, "needs one array (/dev/mdN)");
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return VN_EXIT_FAILED;
+	wait_init(w, cli);
+	r = wait_sync(w, argv[g.optind], timeout_ms);
+	if (r == -ETIMEDOUT) {
+		vn_err(cli, "%s (%s)", vn_ctx_error(cli->ctx), sync_text(&w->last, text,
+									   sizeof(text)));
+		code = VN_EXIT_FAILED;
+	} else if (r < 0) {
+		free(w);
+		return vn_report(cli);
+	} else if (w->action[0]) {
+		vn_info(cli, "/dev/%s: %s finished", w->last.name, w->action);
+	}
+	if (cli->json && vn_output_json(wait_json(w, r == -ETIMEDOUT,
+						  (uint64_t)(time(NULL) - t0))))
+		code = VN_EXIT_FAILED;
+	free(w);
+	return code;
+}
+
+/* ---- examine ---- */
+
+/* mdadm's human_size(): " (252.00 MiB 264.24 MB)"; "" under 5000 KiB. */
+static const char *human_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const struct { uint64_t below, bin, dec; const char *b, *d; } u[] = {
+		{ 2ull << 30, 1ull << 20, 1000000ull, "MiB", "MB" },
+		{ 2ull << 40, 1ull << 30, 1000000000ull, "GiB", "GB" },
+		{ UINT64_MAX, 1ull << 40, 1000000000000ull, "TiB", "TB" },
+	};
+	size_t i = 0;
+	uint64_t cb, cd;
+
+	buf[0] = '\0';
+	if (bytes < 5000 * 1024)
+		return buf;
+	while (bytes >= u[i].below && i + 1 < sizeof(u) / sizeof(u[0]))
+		i++;
+	/* centi-units rounded half up, without overflowing bytes * 200 */
+	cb = ((bytes / u[i].bin) * 200 + (bytes % u[i].bin) * 200 / u[i].bin + 1) / 2;
+	cd = (bytes / (u[i].dec / 200) + 1) / 2;
+	snprintf(buf, len, " (%llu.%02llu %s %llu.%02llu %s)", (unsigned long long)(cb / 100),
+		 (unsigned long long)(cb % 100), u[i].b, (unsigned long long)(cd / 100),
+		 (unsigned long long)(cd % 100), u[i].d);
+	return buf;
+}
+
+/* mdadm's 8:8:8:8 (@colons) or the 8-4-4-4-12 of md/uuid and raid status. */
+static char *uuid_fmt(const uint8_t u[16], bool colons, char *buf)
+{
+	char *p = buf;
+
+	for (int i = 0; i < 16; i++) {
+		if (colons ? i && i % 4 == 0 : i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = colons ? ':' : '-';
+		p += sprintf(p, "%02x", u[i]);
+	}
+	return buf;
+}
+
+static const char *examine_level(int level)
+{
+	return level == -1 ? "linear" : vn_md_level_name(level);
+}
+
+/* "  Creation Time : Tue Nov 24 14:05:47 2026", as mdadm (local time). */
+static void print_time(const char *label, uint64_t t)
+{
+	time_t tt = (time_t)(t & 0xffffffffffull);
+	char buf[32];
+
+	printf("%s : %.24s\n", label, ctime_r(&tt, buf) ? buf : "?");
+}
+
+static void print_examine_sizes(const struct vn_md_sb *sb, const struct vn_md_sb_view *v)
+{
+	char h[48];
+
+	printf(" Avail Dev Size : %llu sectors%s\n", (unsigned long long)sb->data_size,
+	       human_size(sb->data_size * 512, h, sizeof(h)));
+	if (sb->level > 0 && v->array_bytes)
+		printf("     Array Size : %llu KiB%s\n",
+		       (unsigned long long)(v->array_bytes / 1024),
+		       human_size(v->array_bytes, h, sizeof(h)));
+	if (sb->level > 0 && sb->size != sb->data_size)
+		printf("  Used Dev Size : %llu sectors%s\n", (unsigned long long)sb->size,
+		       human_size(sb->size * 512, h, sizeof(h)));
+	if (sb->data_offset)
+		printf("    Data Offset : %llu sectors\n", (unsigned long long)sb->data_offset);
+	printf("   Super Offset : %llu sectors\n", (unsigned long long)sb->super_offset);
+	if (sb->feature_map & 0x2)	/* MD_FEATURE_RECOVERY_OFFSET */
+		printf("Recovery Offset : %llu sectors\n",
+		       (unsigned long long)sb->recovery_offset);
+	if (v->unused_known && v->space_after >= 0)
+		printf("   Unused Space : before=%lld sectors, after=%lld sectors\n",
+		       (long long)v->space_before, (long long)v->space_after);
+	else if (v->unused_known)
+		printf("   Unused Space : before=%lld sectors, after=-%lld sectors DEVICE "
+		       "TOO SMALL\n", (long long)v->space_before, -(long long)v->space_after);
+}
+
+/* The text of mdadm --examine (mdadm 4.2's examine_super1), field by field. */
+static void print_examine(const char *dev, const struct vn_md_sb *sb,
+			  const struct vn_md_sb_view *v)
+{
+	char host[256] = "", uuid[48];
+	size_t l;
+
+	printf("%s:\n          Magic : %08x\n", dev, VN_MD_SB_MAGIC);
+	printf("        Version : 1.%d\n", sb->super_offset <= 4 ? 1 : sb->super_offset <= 8 ? 2 : 0);
+	printf("    Feature Map : 0x%x\n", sb->feature_map);
+	printf("     Array UUID : %s\n", uuid_fmt(sb->set_uuid, true, uuid));
+	printf("           Name : %.32s", sb->set_name);
+	l = gethostname(host, sizeof(host) - 1) == 0 ? strlen(host) : 0;
+	if (l > 0 && l < 32 && sb->set_name[l] == ':' && strncmp(sb->set_name, host, l) == 0)
+		printf("  (local to host %s)", host);
+	putchar('\n');
+	print_time("  Creation Time", sb->ctime);
+	printf("     Raid Level : %s\n", examine_level(sb->level) ? examine_level(sb->level) :
+	       "-unknown-");
+	printf("   Raid Devices : %u\n\n", sb->raid_disks);
+	print_examine_sizes(sb, v);
+	printf("          State : %s%s\n", v->clean ? "clean" : "active",
+	       v->truncated ? " TRUNCATED DEVICE" : "");
+	printf("    Device UUID : %s\n\n", uuid_fmt(sb->device_uuid, true, uuid));
+	if (sb->feature_map & 0x1)	/* MD_FEATURE_BITMAP_OFFSET */
+		printf("Internal Bitmap : %ld sectors from superblock\n", (long)sb->bitmap_offset);
+	if (sb->devflags)
+		printf("          Flags :%s%s\n", (sb->devflags & 1) ? " write-mostly" : "",
+		       (sb->devflags & 2) ? " failfast" : "");
+	print_time("    Update Time", sb->utime);
+	if (sb->bblog_size && sb->bblog_offset)
+		printf("  Bad Block Log : %d entries available at offset %ld sectors%s\n",
+		       sb->bblog_size * 512 / 8, (long)sb->bblog_offset,
+		       (sb->feature_map & 0x8) ? " - bad blocks present." : "");
+	if (v->csum_ok)
+		printf("       Checksum : %x - correct\n", sb->sb_csum);
+	else
+		printf("       Checksum : %x - expected %x\n", sb->sb_csum, v->csum_expected);
+	printf("         Events : %llu\n\n", (unsigned long long)sb->events);
+	if (v->layout[0])
+		printf("         Layout : %s\n", v->layout);
+	if (v->chunk_shown)
+		printf("     Chunk Size : %uK\n", sb->chunksize / 2);
+	printf("\n   Device Role : %s\n", v->role_text);
+	printf("   Array State : %s ('A' == active, '.' == missing, 'R' == replacing)\n",
+	       v->array_state);
+}
+
+/* "active 0", "replacement 0", "journal", "spare", "faulty" (as raid status). */
+static const char *examine_role(const struct vn_md_sb *sb, unsigned int role, char *buf,
+				size_t len)
+{
+	if (role == VN_MD_ROLE_JOURNAL)
+		return "journal";
+	if (role == VN_MD_ROLE_SPARE)
+		return "spare";
+	if (role >= VN_MD_ROLE_FAULTY)
+		return "faulty";
+	snprintf(buf, len, "%s %u", (sb->feature_map & 0x10) ? "replacement" : "active", role);
+	return buf;
+}
+
+static json_t *int_or_null(bool known, json_int_t v)
+{
+	return known ? json_integer(v) : json_null();
+}
+
+static json_t *examine_json(const char *dev, const struct vn_md_sb *sb,
+			    const struct vn_md_sb_view *v)
+{
+	char au[48], du[48], csum[16], want[16], magic[16], role[32], ver[8];
+	const char *level = examine_level(sb->level);
+	bool slot = v->role < VN_MD_ROLE_JOURNAL;
+
+	snprintf(csum, sizeof(csum), "%08x", sb->sb_csum);
+	snprintf(want, sizeof(want), "%08x", v->csum_expected);
+	snprintf(magic, sizeof(magic), "%08x", VN_MD_SB_MAGIC);
+	snprintf(ver, sizeof(ver), "1.%d", sb->super_offset <= 4 ? 1 : sb->super_offset <= 8 ? 2 : 0);
+	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:I, s:o, s:i, s:I, s:o, s:I, s:I,"
+			 " s:I, s:o, s:o, s:s, s:b, s:s, s:I, s:o, s:s, s:b, s:s, s:I, s:o, s:o,"
+			 " s:s, s:o, s:s, s:b}",
+		"device", dev, "magic", magic, "version", ver, "feature_map", (int)sb->feature_map,
+		"array_uuid", uuid_fmt(sb->set_uuid, false, au), "name", sb->set_name,
+		"creation_time", (json_int_t)(sb->ctime & 0xffffffffffull),
+		"level", level ? json_string(level) : json_null(),
+		"raid_devices", (int)sb->raid_disks,
+		"avail_dev_size_bytes", (json_int_t)(sb->data_size * 512),
+		"array_size_bytes", int_or_null(v->array_bytes > 0, (json_int_t)v->array_bytes),
+		"used_dev_size_bytes", (json_int_t)(sb->size * 512),
+		"data_offset_bytes", (json_int_t)(sb->data_offset * 512),
+		"super_offset_bytes", (json_int_t)(sb->super_offset * 512),
+		"unused_before_bytes", int_or_null(v->unused_known, v->space_before * 512),
+		"unused_after_bytes", int_or_null(v->unused_known, v->space_after * 512),
+		"state", v->clean ? "clean" : "active", "truncated", v->truncated,
+		"device_uuid", uuid_fmt(sb->device_uuid, false, du),
+		"update_time", (json_int_t)(sb->utime & 0xffffffffffull),
+		"bad_block_log_entries", int_or_null(sb->bblog_size && sb->bblog_offset,
+						     sb->bblog_size * 512 / 8),
+		"checksum", csum, "checksum_ok", v->csum_ok, "checksum_expected", want,
+		"events", (json_int_t)sb->events,
+		"layout", v->layout[0] ? json_string(v->layout) : json_null(),
+		"chunk_bytes", int_or_null(v->chunk_shown, (json_int_t)sb->chunksize * 512),
+		"role", examine_role(sb, v->role, role, sizeof(role)),
+		"slot", int_or_null(slot, (json_int_t)v->role),
+		"array_state", v->array_state,
+		"journal", (sb->feature_map & VN_MD_FEATURE_JOURNAL) != 0);
+}
+
+static int cmd_raid_examine(struct vn_cli *cli, int argc, char **argv)
+{
+	int i = vn_getopt_args(cli, argc, argv, 1, 1, "needs one device");
+	struct vn_md_sb_view *v = NULL;
+	struct vn_md_sb *sb = NULL;
+	struct vn_blkdev blk;
+	char dev[VN_NAME_MAX + 16];
+	int r, code = VN_EXIT_OK;
 
 	if (i < 0)
 		return cli->exit;
-	if (vn_md_wait(cli->ctx, argv[i], wait_progress, cli) < 0)
+	if (vn_blk_get(cli->ctx, argv[i], &blk) < 0)
 		return vn_report(cli);
-	return VN_EXIT_OK;
+	sb = malloc(sizeof(*sb));
+	v = malloc(sizeof(*v));
+	if (!sb || !v) {
+		code = VN_EXIT_FAILED;
+		goto out;
+	}
+	r = vn_md_examine(cli->ctx, blk.name, sb);
+	if (r == -EBADMSG)	/* shown, as mdadm does: "Checksum : x - expected y" */
+		vn_ctx_clear_error(cli->ctx);
+	else if (r < 0) {
+		code = vn_report(cli);
+		goto out;
+	}
+	if (vn_md_sb_view(sb, blk.size_bytes / 512, v) < 0) {
+		vn_err(cli, "/dev/%s: md superblock with impossible fields", blk.name);
+		code = VN_EXIT_FAILED;
+		goto out;
+	}
+	snprintf(dev, sizeof(dev), "/dev/%s", blk.name);
+	if (cli->json)
+		code = vn_output_json(examine_json(dev, sb, v));
+	else
+		print_examine(dev, sb, v);
+out:
+	free(sb);
+	free(v);
+	return code;
 }
 
 /* ---- stop ---- */
@@ -661,6 +998,7 @@ static int cmd_raid_add(struct vn_cli *cli, int argc, char **argv)
 static int cmd_raid_replace(struct vn_cli *cli, int argc, char **argv)
 {
 	const char *md, *old, *new_dev;
+	struct wait_state *w;
 	int i = vn_getopt_args(cli, argc, argv, 3, 3,
 			       "needs an array, the old and the new device");
 
@@ -674,7 +1012,13 @@ static int cmd_raid_replace(struct vn_cli *cli, int argc, char **argv)
 	if (cli->dry_run)
 		return VN_EXIT_OK;
 	vn_info(cli, "%s: rebuilding onto %s", md, new_dev);
-	if (vn_md_wait(cli->ctx, md, wait_progress, cli) < 0)
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return VN_EXIT_FAILED;
+	wait_init(w, cli);
+	i = wait_sync(w, md, -1);
+	free(w);
+	if (i < 0)
 		return vn_report(cli);
 	/* after the copy the old device is faulty, or already gone */
 	if (vn_md_remove(cli->ctx, md, old) < 0)
@@ -724,9 +1068,32 @@ static const struct vn_cmd raid_status = {
 static const struct vn_cmd raid_wait = {
 	.name = "wait",
 	.fn = cmd_raid_wait,
-	.usage = "/dev/mdN",
-	.summary = "wait until the array's resync or recovery has finished",
-	.description = "Shows a progress line on a terminal, nothing otherwise.",
+	.usage = "[--timeout SECONDS] /dev/mdN",
+	.summary = "wait until the array's resync, recovery or check has finished",
+	.description =
+		"Progress goes to stderr, with the time left as raid status shows it: on a\n"
+		"terminal one line rewritten every second; otherwise a line each time the\n"
+		"whole percent changes. Exit: 0 when no sync runs (at once if none ran),\n"
+		"1 when --timeout passed first (the message says how far it got). JSON:\n"
+		"the array as raid status gives it, with waited_for, waited_seconds and\n"
+		"timed_out.",
+	.opts = wait_opts,
+	.flags = VN_CMD_JSON,
+	.args = VN_ARGS_BLOCKDEV,
+};
+
+static const struct vn_cmd raid_examine = {
+	.name = "examine",
+	.fn = cmd_raid_examine,
+	.usage = "DEVICE",
+	.summary = "show a member's or journal's md superblock as mdadm -E does",
+	.description =
+		"Reads the v1.2 superblock 4 KiB into DEVICE and prints its fields in\n"
+		"the words and order of mdadm -E. JSON gives sizes and offsets in bytes,\n"
+		"times in seconds, UUIDs as 8-4-4-4-12, null where a value is unknown or\n"
+		"absent. Exit: 0 shown (also with a bad checksum, said in the Checksum\n"
+		"line), 1 no md v1.2 superblock on DEVICE, 2 not a block device.",
+	.flags = VN_CMD_JSON,
 	.args = VN_ARGS_BLOCKDEV,
 };
 
@@ -818,7 +1185,7 @@ static const struct vn_cmd raid_replace = {
 };
 
 static const struct vn_cmd *const raid_cmds[] = {
-	&raid_create, &raid_status, &raid_wait, &raid_stop, &raid_assemble,
+	&raid_create, &raid_status, &raid_wait, &raid_examine, &raid_stop, &raid_assemble,
 	&raid_tune, &raid_replace, &raid_fail, &raid_remove, &raid_add, NULL
 };
 

@@ -108,8 +108,8 @@ static json_t *md_sync_json(const struct vn_md_status *st)
 
 	if (!st->syncing)
 		return json_null();
-	if (st->sync_finish_min >= 0)
-		left = json_integer((json_int_t)(st->sync_finish_min * 60 + 0.5));
+	if (vn_md_sync_left(st) >= 0)
+		left = json_integer((json_int_t)vn_md_sync_left(st));
 	return json_pack("{s:s, s:f, s:I, s:I, s:I, s:o}",
 		"action", st->sync_action[0] ? st->sync_action : "resync",
 		"percent", st->sync_percent < 0 ? 0.0 : st->sync_percent,

@@ -115,9 +115,9 @@ static void sync_text(const struct vn_md_status *st, char *buf, size_t len)
 	if (n > 0 && (size_t)n < len && st->sync_speed_kib)
 		n += snprintf(buf + n, len - (size_t)n, ", %llu KiB/s",
 			      (unsigned long long)st->sync_speed_kib);
-	if (n > 0 && (size_t)n < len && st->sync_finish_min >= 0)
-		snprintf(buf + n, len - (size_t)n, ", about %.0f s left",
-			 st->sync_finish_min * 60);
+	if (n > 0 && (size_t)n < len && vn_md_sync_left(st) >= 0)
+		snprintf(buf + n, len - (size_t)n, ", about %lld s left",
+			 (long long)vn_md_sync_left(st));
 }
 
 /* The member being rebuilt: in a slot, not yet in sync. */

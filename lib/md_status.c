@@ -289,3 +289,10 @@ int vn_md_status(struct vn_ctx *ctx, const char *md_arg, struct vn_md_status *re
 	free(all);
 	return vn_fail(ctx, -ENODEV, "%s: no such array", md);
 }
+
+int64_t vn_md_sync_left(const struct vn_md_status *st)
+{
+	if (!st->syncing || st->sync_finish_min < 0)
+		return -1;
+	return (int64_t)(st->sync_finish_min * 60 + 0.5);
+}

@@ -12,7 +12,6 @@
 
 #include "internal.h"
 
-#define MD_SB_MAGIC 0xa92b4efc		/* MD_SB_MAGIC, md_p.h */
 #define MD_SB_HEADER 256		/* bytes before dev_roles[] */
 #define MD_FEATURE_ALL 0x1fff		/* MD_FEATURE_ALL in md_p.h (6.1) */
 #define R5L_MAGIC 0x6433c509		/* R5LOG_MAGIC */
@@ -142,7 +141,7 @@ int vn_md_sb_decode(const void *buf, size_t len, struct vn_md_sb *ret)
 	const uint8_t *p = buf;
 	uint32_t max_dev;
 
-	if (len < MD_SB_HEADER || get32(p, O_MAGIC) != MD_SB_MAGIC ||
+	if (len < MD_SB_HEADER || get32(p, O_MAGIC) != VN_MD_SB_MAGIC ||
 	    get32(p, O_MAJOR) != 1)
 		return -EINVAL;
 	max_dev = get32(p, O_MAX_DEV);
@@ -159,7 +158,7 @@ int vn_md_sb_decode(const void *buf, size_t len, struct vn_md_sb *ret)
 
 static void encode_fields(const struct vn_md_sb *sb, uint8_t *p)
 {
-	put32(p, O_MAGIC, MD_SB_MAGIC);
+	put32(p, O_MAGIC, VN_MD_SB_MAGIC);
 	put32(p, O_MAJOR, 1);
 	put32(p, O_FEATURE, sb->feature_map);
 	memcpy(p + O_SET_UUID, sb->set_uuid, sizeof(sb->set_uuid));
@@ -295,4 +294,141 @@ const char *vn_md_level_name(int level)
 	default:
 		return NULL;
 	}
+}
+
+/* ---- what mdadm --examine derives (mdadm 4.2, super1.c examine_super1) ---- */
+
+#define MD_FEATURE_BITMAP 0x1		/* MD_FEATURE_BITMAP_OFFSET */
+#define MD_FEATURE_NEW_OFFSET 0x40
+#define MD_FEATURE_REPLACEMENT 0x10
+#define MD_FEATURE_PPL 0xc00		/* MD_FEATURE_PPL | MD_FEATURE_MULTIPLE_PPLS */
+#define MD_FEATURE_RAID0_LAYOUT 0x1000
+#define SB_EARLIEST 72			/* sectors after the superblock mdadm keeps */
+
+/* raid5/6 layouts (md's ALGORITHM_*), as mdadm names them. */
+static const char *parity_layout(int level, uint32_t layout)
+{
+	static const char *const common[] = { "left-asymmetric", "right-asymmetric",
+		"left-symmetric", "right-symmetric", "parity-first", "parity-last" };
+	static const char *const ddf[] = { "ddf-zero-restart", "ddf-N-restart",
+		"ddf-N-continue" };
+	static const char *const six[] = { "left-asymmetric-6", "right-asymmetric-6",
+		"left-symmetric-6", "right-symmetric-6", "parity-first-6" };
+
+	if (layout < VN_ARRAY_SIZE(common))
+		return common[layout];
+	if (level == 6 && layout >= 8 && layout < 8 + VN_ARRAY_SIZE(ddf))
+		return ddf[layout - 8];
+	if (level == 6 && layout >= 16 && layout < 16 + VN_ARRAY_SIZE(six))
+		return six[layout - 16];
+	return "-unknown-";
+}
+
+static void layout_text(const struct vn_md_sb *sb, char *buf, size_t len)
+{
+	unsigned int near = sb->layout & 255, far = (sb->layout >> 8) & 255;
+	int n = 0;
+
+	buf[0] = '\0';
+	if (sb->level == 0 && (sb->feature_map & MD_FEATURE_RAID0_LAYOUT))
+		snprintf(buf, len, "%s", sb->layout == 1 ? "original" :
+			 sb->layout == 2 ? "alternate" : "-unknown-");
+	else if (sb->level == 5 || sb->level == 6)
+		snprintf(buf, len, "%s", parity_layout(sb->level, sb->layout));
+	if (sb->level != 10)
+		return;
+	/* mdadm's print_r10_layout, without its leading space */
+	if (near != 1)
+		n = snprintf(buf, len, "near=%u", near);
+	if (far != 1 && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, "%s%s=%u", n ? ", " : "",
+			      (sb->layout & 0x10000) ? "offset" : "far", far);
+	if (near * far == 1)
+		snprintf(buf, len, "NO REDUNDANCY");
+}
+
+/* Data disks over the copies: the array's size from one member's. */
+static uint64_t array_bytes(const struct vn_md_sb *sb)
+{
+	uint64_t bytes = sb->size * 512, copies;
+
+	switch (sb->level) {
+	case 1:
+		return bytes;
+	case 4:
+	case 5:
+		return sb->raid_disks > 1 ? bytes * (sb->raid_disks - 1) : 0;
+	case 6:
+		return sb->raid_disks > 2 ? bytes * (sb->raid_disks - 2) : 0;
+	case 10:
+		copies = (uint64_t)(sb->layout & 255) * ((sb->layout >> 8) & 255);
+		return copies ? bytes * sb->raid_disks / copies : 0;
+	default:
+		return 0;
+	}
+}
+
+/* mdadm's getinfo_super1() for a superblock before its data (1.1, 1.2). */
+static void unused_space(const struct vn_md_sb *sb, uint64_t dev_sectors,
+			 struct vn_md_sb_view *v)
+{
+	uint64_t earliest = sb->super_offset + SB_EARLIEST;
+	uint64_t data = sb->level <= 0 ? sb->data_size : sb->size;
+	uint32_t ppl = (uint32_t)sb->bitmap_offset;
+
+	if (!dev_sectors || sb->data_offset < sb->super_offset ||
+	    (sb->feature_map & (MD_FEATURE_BITMAP | MD_FEATURE_NEW_OFFSET)))
+		return;		/* the bitmap's size is in its own superblock */
+	if ((sb->feature_map & MD_FEATURE_PPL) && (ppl & 0xffff) + (ppl >> 16) > earliest)
+		earliest = (ppl & 0xffff) + (ppl >> 16);
+	if (sb->bblog_offset && sb->bblog_size &&
+	    sb->super_offset + (uint64_t)(int64_t)sb->bblog_offset + sb->bblog_size > earliest)
+		earliest = sb->super_offset + (uint64_t)(int64_t)sb->bblog_offset +
+			   sb->bblog_size;
+	v->space_before = sb->data_offset > earliest ? (int64_t)(sb->data_offset - earliest) : 0;
+	v->space_after = (int64_t)(dev_sectors - data - sb->data_offset);
+	if (v->space_before == 0 && v->space_after == 0)
+		v->space_after = 1;	/* mdadm's "no room" marker */
+	if (vn_md_sb_role(sb) == VN_MD_ROLE_JOURNAL)	/* a journal uses all 4 KiB blocks */
+		v->space_after = (int64_t)((dev_sectors - sb->data_offset) % 8);
+	v->truncated = v->space_after < 0;
+	v->unused_known = v->space_after != 1;	/* mdadm shows no line for 1 */
+}
+
+int vn_md_sb_view(const struct vn_md_sb *sb, uint64_t dev_sectors, struct vn_md_sb_view *ret)
+{
+	uint8_t buf[VN_MD_SB_BLOCK];
+	unsigned int disks = sb->raid_disks < VN_MD_MAX_DEV ? sb->raid_disks : VN_MD_MAX_DEV;
+	int n;
+
+	*ret = (struct vn_md_sb_view){ .role = vn_md_sb_role(sb) };
+	/* decode keeps every byte of the header, so encoding gives mdadm's sum */
+	n = vn_md_sb_encode(sb, buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	ret->csum_expected = get32(buf, O_CSUM);
+	ret->csum_ok = ret->csum_expected == sb->sb_csum;
+	ret->array_bytes = array_bytes(sb);
+	ret->clean = sb->resync_offset == VN_MD_MAX_SECTOR;
+	unused_space(sb, dev_sectors, ret);
+	if (ret->role >= VN_MD_ROLE_FAULTY)
+		snprintf(ret->role_text, sizeof(ret->role_text), "spare");
+	else if (ret->role == VN_MD_ROLE_JOURNAL)
+		snprintf(ret->role_text, sizeof(ret->role_text), "Journal");
+	else
+		snprintf(ret->role_text, sizeof(ret->role_text), "%s device %u",
+			 (sb->feature_map & MD_FEATURE_REPLACEMENT) ? "Replacement" : "Active",
+			 ret->role);
+	for (unsigned int d = 0; d < disks; d++) {
+		unsigned int cnt = 0;
+
+		for (uint32_t i = 0; i < sb->max_dev; i++)
+			cnt += sb->dev_roles[i] == d;
+		ret->array_state[d] = cnt == 2 && sb->level > 0 ? 'R' : cnt == 1 ? 'A' :
+				      cnt == 0 ? '.' : '?';
+	}
+	layout_text(sb, ret->layout, sizeof(ret->layout));
+	ret->chunk_shown = sb->level == 0 || sb->level == 4 || sb->level == 5 ||
+			   sb->level == 6 || sb->level == 10;
+	return 0;
 }

@@ -266,6 +266,7 @@ void vn_gpt_release(struct vn_gpt_claim *claim);
 /* ---- md RAID and its write journal (lib/md_super.c, lib/md.c) ---- */
 
 /* On-disk v1.2 superblock (include/uapi/linux/raid/md_p.h, mdp_superblock_1). */
+#define VN_MD_SB_MAGIC 0xa92b4efc	/* MD_SB_MAGIC */
 #define VN_MD_SB_OFFSET 4096		/* v1.2: 4 KiB from the device start */
 #define VN_MD_SB_BLOCK 4096		/* what vnvme reads and writes there */
 #define VN_MD_MAX_DEV 1920		/* the kernel rejects more dev_roles */
@@ -336,6 +337,28 @@ uint32_t vn_md_crc32c(uint32_t crc, const void *buf, size_t len);
 uint64_t vn_md_data_offset(uint64_t dev_sectors, unsigned int chunk_kib);
 /* vn_md_level_name() - Return: "raid5" for 5 (0, 1, 4, 5, 6, 10); NULL if unknown. */
 const char *vn_md_level_name(int level);
+
+/* What mdadm --examine derives from a v1.2 superblock (mdadm 4.2's examine_super1). */
+struct vn_md_sb_view {
+	uint64_t array_bytes;		/* the array's size; 0 for raid0 (mdadm shows none) */
+	bool unused_known;		/* space_before/after known and shown by mdadm */
+	int64_t space_before, space_after;	/* sectors unused around the data */
+	bool truncated;			/* the device is smaller than the data needs */
+	bool clean;			/* resync_offset is the max sector: "clean" */
+	unsigned int role;		/* dev_roles[dev_number]: slot or VN_MD_ROLE_* */
+	char role_text[32];		/* "Active device 0", "Journal", "spare" */
+	char array_state[VN_MD_MAX_DEV + 1];	/* a letter per slot: A, . (missing), R, ? */
+	char layout[32];		/* "left-symmetric", "near=2"; "" when mdadm shows none */
+	bool chunk_shown;		/* levels with a chunk: 0, 4, 5, 6, 10 */
+	bool csum_ok;
+	uint32_t csum_expected;
+};
+
+/*
+ * vn_md_sb_view() - derive what mdadm --examine shows from @sb on a device
+ * of @dev_sectors (0: unknown, then no unused space). Return: 0 or -EINVAL.
+ */
+int vn_md_sb_view(const struct vn_md_sb *sb, uint64_t dev_sectors, struct vn_md_sb_view *ret);
 
 /* One array as /proc/mdstat and md/ sysfs describe it. */
 struct vn_md_member {
@@ -452,12 +475,24 @@ int vn_md_scan(struct vn_ctx *ctx,
  */
 int vn_md_stop(struct vn_ctx *ctx, const char *md);
 /*
- * vn_md_wait() - wait until no resync/recovery runs; @progress (may be
- * NULL) about once a second and at the end. Return: 0 or a negative errno.
+ * vn_md_wait_timeout() - wait until no resync, recovery, reshape or check
+ * runs, polling every 100 ms; @progress (may be NULL) gets every poll's
+ * status and the last one (also on a timeout). @timeout_ms < 0: no limit.
+ * Return: 0; -ETIMEDOUT when it still ran after @timeout_ms; -errno.
  */
+int vn_md_wait_timeout(struct vn_ctx *ctx, const char *md, long timeout_ms,
+		       void (*progress)(void *data, const struct vn_md_status *st),
+		       void *data);
+/* vn_md_wait() - vn_md_wait_timeout() without a limit. */
 int vn_md_wait(struct vn_ctx *ctx, const char *md,
 	       void (*progress)(void *data, const struct vn_md_status *st),
 	       void *data);
+/*
+ * vn_md_sync_left() - seconds left of the running resync/recovery/check,
+ * from md's own estimate (mdstat's finish=), rounded. What raid status,
+ * raid wait and status show. Return: seconds, or -1 when md gives none.
+ */
+int64_t vn_md_sync_left(const struct vn_md_status *st);
 /* Member management on a running array. Return: 0 or a negative errno. */
 int vn_md_fail(struct vn_ctx *ctx, const char *md, const char *dev);
 int vn_md_remove(struct vn_ctx *ctx, const char *md, const char *dev);
@@ -1295,7 +1330,11 @@ void vn_lock_release(int fd);
 int vn_stack_kmsg_mark(struct vn_ctx *ctx);
 int vn_stack_kmsg_find(int fd, const char *needle, char *ret, size_t len);
 
-/* vn_md_examine() - the v1.2 superblock of a device (lib/md.c). */
+/*
+ * vn_md_examine() - the v1.2 superblock of a device (lib/md.c).
+ * Return: 0; -EBADMSG with *ret filled when only its checksum is wrong;
+ * another -errno (no superblock: -EINVAL).
+ */
 int vn_md_examine(struct vn_ctx *ctx, const char *dev, struct vn_md_sb *ret);
 /* ---- lib/nvmet.c: in-band authentication of an allowed host ---- */
 

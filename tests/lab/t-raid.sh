@@ -2,7 +2,8 @@
 # lab-kernels: 6.1 (on 6.12 a refused stop keeps the journal in write-back, md stopping in write-back from 6.7; the scenario still expects the 6.1 message)
 # vnvme raid: the article's array (RAID-5 over 4 HDD partitions, NVMe write
 # journal) created by vnvme, judged by mdadm and /proc/mdstat; data kept
-# across stop/assemble by vnvme and by mdadm, both ways; --scan.
+# across stop/assemble by vnvme and by mdadm, both ways; --scan; raid examine
+# against mdadm --examine line for line; raid wait on md's parity check.
 . "$VNVME_LAB_LIB"
 
 MEMBERS="/dev/sda1 /dev/sdb1 /dev/sdc1 /dev/sdd1"
@@ -31,6 +32,55 @@ for d in $MEMBERS; do
 done
 expect_output -e 'Checksum : [0-9a-f]+ - correct' -e 'Device Role : Journal' -- \
 	mdadm --examine $J
+# raid examine against mdadm --examine, line for line, on every member and
+# the journal (same host, same time zone: even the names and times agree)
+for d in $MEMBERS $J; do
+	mdadm --examine "$d" >/tmp/examine.mdadm 2>&1
+	vnvme raid examine "$d" >/tmp/examine.vnvme 2>&1
+	if cmp -s /tmp/examine.mdadm /tmp/examine.vnvme; then
+		ok "raid examine $d: mdadm --examine's text, line for line"
+	else
+		fail "raid examine $d differs from mdadm --examine"
+		sed 's/^/    mdadm: /' /tmp/examine.mdadm
+		sed 's/^/    vnvme: /' /tmp/examine.vnvme
+	fi
+done
+ev=$(mdadm --examine $J | sed -n 's/^ *Events : //p')
+du=$(mdadm --examine $J | sed -n 's/^ *Device UUID : //p' | tr -d :)
+expect_output '^true$' sh -c "vnvme raid examine --json $J | jq '.events == $ev and
+	.role == \"journal\" and .slot == null and .device == \"$J\" and
+	(.device_uuid | gsub(\"-\"; \"\")) == \"$du\" and .data_offset_bytes == 4096 * 512'"
+expect_output -e '"role": "active [0-3]"' -e '"slot": [0-3],' -- vnvme raid examine --json /dev/sda1
+expect_error 1 'sda has no md v1.2 superblock' vnvme raid examine /dev/sda
+# raid wait on md's parity check (where a wait once died after a power cut):
+# a timeout exits 1, then off a terminal a line per whole percent, and JSON
+check sh -c 'echo check > /sys/block/md0/md/sync_action'
+expect_error 1 'md0: check still running after 0 s' vnvme raid wait --timeout 0 --json /dev/md0
+if printf '%s\n' "$LAB_LAST_OUTPUT" | grep -q '"waited_for": "check"' &&
+	printf '%s\n' "$LAB_LAST_OUTPUT" | grep -q '"timed_out": true'; then
+	ok "raid wait --timeout 0 --json: waited_for check, timed_out"
+else
+	fail "raid wait --timeout 0 --json"
+	lab_show_output
+fi
+# a few seconds of it, off a terminal: a line per whole percent, no \r;
+# then the check is stopped (a whole check takes a minute on a loaded host)
+lab_run vnvme raid wait --timeout 4 /dev/md0
+lines=$(printf '%s\n' "$LAB_LAST_OUTPUT" | grep -E '^/dev/md0 check: [0-9.]+% \([0-9]+/[0-9]+ KiB\), [0-9]+ KiB/s, ')
+twice=$(printf '%s\n' "$lines" | sed 's/^[^:]*: \([0-9]*\)\..*/\1/' | uniq -d)
+if [ "$(printf '%s\n' "$lines" | grep -c .)" -ge 2 ] && [ -z "$twice" ] &&
+	! printf '%s\n' "$LAB_LAST_OUTPUT" | grep -q "$(printf '\r')" &&
+	{ { [ "$LAB_RC" -eq 1 ] && printf '%s\n' "$LAB_LAST_OUTPUT" | grep -q 'check still running after 4 s'; } ||
+	{ [ "$LAB_RC" -eq 0 ] && printf '%s\n' "$LAB_LAST_OUTPUT" | grep -q 'md0: check finished'; }; }; then
+	ok "raid wait --timeout 4 off a terminal: a line per whole percent (exit $LAB_RC)"
+else
+	fail "raid wait --timeout 4 off a terminal (exit $LAB_RC)"
+	lab_show_output
+fi
+printf '%s\n' "$lines" | sed -n '1p;$p'
+check sh -c 'echo idle > /sys/block/md0/md/sync_action'
+check vnvme raid wait --timeout 30 /dev/md0
+expect_output '^0$' cat /sys/block/md0/md/mismatch_cnt
 expect_output -e '"level": "raid5"' -e '"journal_mode": "write-back"' \
 	-e '"health": "UUUU"' -e '"role": "journal"' -- vnvme raid status --json /dev/md0
 vnvme raid status /dev/md0

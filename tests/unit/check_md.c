@@ -134,6 +134,94 @@ START_TEST(test_r5l_empty)
 }
 END_TEST
 
+/* vn_md_sb_view against what mdadm --examine showed (r5j-*.examine.txt) */
+START_TEST(test_sb_view_raid5_journal)
+{
+	static struct vn_md_sb sb;
+	static struct vn_md_sb_view v;
+	uint8_t buf[VN_MD_SB_BLOCK];
+
+	load("r5j-sda1.sb", buf, sizeof(buf));
+	ck_assert_int_eq(vn_md_sb_decode(buf, sizeof(buf), &sb), 0);
+	ck_assert_int_eq(vn_md_sb_view(&sb, 520192, &v), 0);	/* the 254 MiB partition */
+	ck_assert_uint_eq(v.array_bytes, 774144ull * 1024);	/* Array Size : 774144 KiB */
+	ck_assert(v.unused_known);
+	ck_assert_int_eq(v.space_before, 4016);		/* before=4016 sectors */
+	ck_assert_int_eq(v.space_after, 0);
+	ck_assert(!v.truncated);
+	ck_assert(v.clean);
+	ck_assert_str_eq(v.role_text, "Active device 0");
+	ck_assert_str_eq(v.array_state, "AAAA");
+	ck_assert_str_eq(v.layout, "left-symmetric");
+	ck_assert(v.chunk_shown);
+	ck_assert(v.csum_ok);
+	ck_assert_uint_eq(v.csum_expected, 0xe08b1287);
+	/* a device size unknown: no unused space; a smaller device: truncated */
+	ck_assert_int_eq(vn_md_sb_view(&sb, 0, &v), 0);
+	ck_assert(!v.unused_known && !v.truncated);
+	ck_assert_int_eq(vn_md_sb_view(&sb, 516096, &v), 0);
+	ck_assert(v.truncated);
+	ck_assert_int_eq(v.space_after, -4096);
+	/* a bad checksum: decoded anyway, the expected sum is mdadm's */
+	buf[216] ^= 1;
+	ck_assert_int_eq(vn_md_sb_decode(buf, sizeof(buf), &sb), -EBADMSG);
+	ck_assert_int_eq(vn_md_sb_view(&sb, 520192, &v), 0);
+	ck_assert(!v.csum_ok);
+	ck_assert_uint_eq(v.csum_expected, 0xe08b1287);
+	/* the journal: its role, the 4 KiB blocks it uses to the end */
+	load("r5j-nvme0n1p1.sb", buf, sizeof(buf));
+	ck_assert_int_eq(vn_md_sb_decode(buf, sizeof(buf), &sb), 0);
+	ck_assert_int_eq(vn_md_sb_view(&sb, 126976, &v), 0);
+	ck_assert_str_eq(v.role_text, "Journal");
+	ck_assert_uint_eq(v.role, VN_MD_ROLE_JOURNAL);
+	ck_assert(v.unused_known && !v.truncated);
+	ck_assert_int_eq(v.space_before, 4016);
+	ck_assert_int_eq(v.space_after, 0);
+	ck_assert_str_eq(v.array_state, "AAAA");
+	ck_assert_uint_eq(v.csum_expected, 0x265f7f65);
+}
+END_TEST
+
+START_TEST(test_sb_view_levels)
+{
+	static struct vn_md_sb sb;
+	static struct vn_md_sb_view v;
+	uint8_t buf[VN_MD_SB_BLOCK];
+
+	load("r10-sdb.sb", buf, sizeof(buf));
+	ck_assert_int_eq(vn_md_sb_decode(buf, sizeof(buf), &sb), 0);
+	ck_assert_int_eq(vn_md_sb_view(&sb, 524288, &v), 0);
+	ck_assert_str_eq(v.layout, "near=2");
+	ck_assert_uint_eq(v.array_bytes, sb.size * 512 * 4 / 2);
+	ck_assert_str_eq(v.role_text, "Active device 1");
+	sb.layout = 0x10201;	/* offset=2 (1 near) */
+	ck_assert_int_eq(vn_md_sb_view(&sb, 524288, &v), 0);
+	ck_assert_str_eq(v.layout, "offset=2");
+	load("r6-sdd.sb", buf, sizeof(buf));
+	ck_assert_int_eq(vn_md_sb_decode(buf, sizeof(buf), &sb), 0);
+	ck_assert_int_eq(vn_md_sb_view(&sb, 524288, &v), 0);
+	ck_assert_str_eq(v.layout, "left-symmetric");
+	ck_assert_uint_eq(v.array_bytes, sb.size * 512 * 2);
+	ck_assert_str_eq(v.role_text, "Active device 3");
+	sb.dev_roles[sb.dev_number] = VN_MD_ROLE_FAULTY;	/* mdadm shows it as spare */
+	ck_assert_int_eq(vn_md_sb_view(&sb, 524288, &v), 0);
+	ck_assert_str_eq(v.role_text, "spare");
+	ck_assert_str_eq(v.array_state, "AAA.");
+	load("r1-sda.sb", buf, sizeof(buf));
+	ck_assert_int_eq(vn_md_sb_decode(buf, sizeof(buf), &sb), 0);
+	ck_assert_int_eq(vn_md_sb_view(&sb, 524288, &v), 0);
+	ck_assert_str_eq(v.layout, "");
+	ck_assert(!v.chunk_shown);
+	ck_assert_uint_eq(v.array_bytes, sb.size * 512);
+	ck_assert_str_eq(v.array_state, "AA");
+	load("r0-sdc.sb", buf, sizeof(buf));
+	ck_assert_int_eq(vn_md_sb_decode(buf, sizeof(buf), &sb), 0);
+	ck_assert_int_eq(vn_md_sb_view(&sb, 524288, &v), 0);
+	ck_assert_uint_eq(v.array_bytes, 0);	/* mdadm shows no Array Size for raid0 */
+	ck_assert(v.chunk_shown);
+}
+END_TEST
+
 START_TEST(test_data_offset)
 {
 	/* as mdadm chose in the lab: 254 MiB partitions raid5, whole 256 MiB raid1 */
@@ -254,6 +342,94 @@ START_TEST(test_status_tree)
 	vn_ctx_free(ctx);
 	unit_rmtree(root);
 	free(root);
+}
+END_TEST
+
+/*
+ * md's parity check right after a power cut, where `raid wait` once died
+ * with SIGSEGV (not reproduced): sync_action says "check" before mdstat
+ * shows progress (resync=PENDING/DELAYED), then the check's own line.
+ */
+static const char *const check_texts[] = {
+	"Personalities : [raid6] [raid5] [raid4] \n"
+	"md0 : active raid5 sda1[1] sdd1[4] sdc1[5] sdb1[2] nvme0n1p1[0](J)\n"
+	"      774144 blocks super 1.2 level 5, 512k chunk, algorithm 2 [4/4] [UUUU]\n"
+	"      [>....................]  check =  3.4% (8832/258048) finish=4.6min speed=8832K/sec\n"
+	"      \n"
+	"unused devices: <none>\n",
+	"Personalities : [raid6] [raid5] [raid4] \n"
+	"md0 : active raid5 sda1[1] sdd1[4] sdc1[5] sdb1[2] nvme0n1p1[0](J)\n"
+	"      774144 blocks super 1.2 level 5, 512k chunk, algorithm 2 [4/4] [UUUU]\n"
+	"      \tresync=PENDING\n"
+	"unused devices: <none>\n",
+	"md0 : active raid5 sda1[1] sdd1[4] sdc1[5] sdb1[2] nvme0n1p1[0](J)\n"
+	"      774144 blocks super 1.2 level 5, 512k chunk, algorithm 2 [4/4] [UUUU]\n"
+	"      \tresync=DELAYED\n",
+};
+
+static void no_progress(void *data, const struct vn_md_status *st)
+{
+	*(int *)data += st->syncing;
+}
+
+START_TEST(test_wait_check_after_cut)
+{
+	char *root = recovery_tree("[write-through] write-back\n", "0\n");
+	struct vn_ctx *ctx = unit_ctx(root);
+	static struct vn_md_status st[2];
+	char copy[512];
+	int calls = 0;
+
+	unit_write(root, "/proc/mdstat", check_texts[_i]);
+	unit_write(root, "/sys/block/md0/md/sync_action", "check\n");
+	ck_assert_int_eq(vn_md_status(ctx, "/dev/md0", &st[0]), 0);
+	ck_assert(st[0].syncing);
+	ck_assert_str_eq(st[0].sync_action, "check");
+	ck_assert_str_eq(st[0].health, "UUUU");
+	ck_assert_uint_eq(st[0].nmembers, 5);
+	if (_i == 0) {
+		ck_assert_double_eq_tol(st[0].sync_percent, 3.4, 0.01);
+		ck_assert_uint_eq(st[0].sync_done_kib, 8832);
+		ck_assert_uint_eq(st[0].sync_speed_kib, 8832);
+		ck_assert_int_eq(vn_md_sync_left(&st[0]), 276);	/* 4.6 min */
+	} else {
+		ck_assert(st[0].sync_percent < 0);
+		ck_assert_int_eq(vn_md_sync_left(&st[0]), -1);
+	}
+	/* a timeout of 0: one poll, then -ETIMEDOUT with the last status */
+	ck_assert_int_eq(vn_md_wait_timeout(ctx, "/dev/md0", 0, no_progress, &calls),
+			 -ETIMEDOUT);
+	ck_assert_int_eq(calls, 2);
+	ck_assert_str_eq(vn_ctx_error(ctx), "md0: check still running after 0 s");
+	unit_write(root, "/sys/block/md0/md/sync_action", "idle\n");
+	unit_write(root, "/proc/mdstat",
+		   "md0 : active raid5 sda1[1] sdd1[4] sdc1[5] sdb1[2] nvme0n1p1[0](J)\n"
+		   "      774144 blocks super 1.2 level 5, 512k chunk, algorithm 2 [4/4] [UUUU]\n");
+	ck_assert_int_eq(vn_md_wait_timeout(ctx, "/dev/md0", 0, no_progress, &calls), 0);
+	ck_assert_int_eq(calls, 2);	/* idle: the last call sees no sync */
+	/* every prefix of the text parses without reading past it */
+	for (size_t n = 0; n <= strlen(check_texts[_i]) && n < sizeof(copy); n++) {
+		memcpy(copy, check_texts[_i], n);
+		copy[n] = '\0';
+		ck_assert_int_le(vn_md_mdstat_parse(copy, st, 2), 1);
+	}
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+START_TEST(test_sync_left)
+{
+	struct vn_md_status st = { .syncing = true, .sync_finish_min = 268.7 };
+
+	ck_assert_int_eq(vn_md_sync_left(&st), 16122);
+	st.sync_finish_min = 0.04;	/* 2.4 s */
+	ck_assert_int_eq(vn_md_sync_left(&st), 2);
+	st.sync_finish_min = -1;
+	ck_assert_int_eq(vn_md_sync_left(&st), -1);
+	st = (struct vn_md_status){ .syncing = false, .sync_finish_min = 3 };
+	ck_assert_int_eq(vn_md_sync_left(&st), -1);
 }
 END_TEST
 
@@ -561,10 +737,15 @@ static Suite *md_suite(void)
 	tcase_add_test(tc, test_sb_rejects);
 	tcase_add_test(tc, test_r5l_empty);
 	tcase_add_test(tc, test_data_offset);
+	tcase_add_test(tc, test_sb_view_raid5_journal);
+	tcase_add_test(tc, test_sb_view_levels);
 	tcase_add_test(tc, test_mdstat_recovery);
 	tcase_add_test(tc, test_mdstat_levels);
 	tcase_add_test(tc, test_mdstat_article);
 	tcase_add_test(tc, test_status_tree);
+	tcase_add_loop_test(tc, test_wait_check_after_cut, 0,
+			    (int)(sizeof(check_texts) / sizeof(check_texts[0])));
+	tcase_add_test(tc, test_sync_left);
 	tcase_add_test(tc, test_journal_mode_refusals);
 	tcase_add_test(tc, test_stop_failure_gives_write_back_back);
 	tcase_add_test(tc, test_create_request_refusals);

@@ -65,6 +65,34 @@ START_TEST(nqn_rules)
 }
 END_TEST
 
+/*
+ * The host ID of a host NQN other than the saved one: the UUID in a
+ * "...:uuid:UUID" NQN, else one made from the NQN; never 36 characters that
+ * only look placed like a UUID (found by tests/fuzz/target.c).
+ */
+START_TEST(host_id_is_always_a_uuid)
+{
+	char *root = unit_tmpdir();
+	struct vn_ctx *ctx = unit_ctx(root);
+	struct vn_nvme_identity id;
+
+	unit_write(root, "etc/nvme/hostnqn", NQN "\n");
+	unit_write(root, "etc/nvme/hostid", "11111111-2222-4333-8444-000000000000\n");
+	ck_assert_int_eq(vn_nvme_host_identity(ctx, HOST, NULL, &id), 0);
+	ck_assert_str_eq(id.hostid, "11111111-2222-4333-8444-555555555555");
+	ck_assert_int_eq(vn_nvme_host_identity(ctx, "nqn.2014-08.org.nvmexpress:uuid:"
+					       "11111111-2222-4333[8444-555555555555",
+					       NULL, &id), 0);
+	/* the name-based one: version 5, variant 10 */
+	ck_assert_int_eq(strlen(id.hostid), 36);
+	ck_assert_int_eq(strspn(id.hostid, "0123456789abcdef-"), 36);
+	ck_assert_int_eq(id.hostid[14], '5');
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
 /* ---- the codec ---- */
 
 START_TEST(json_decode_nvmetcli_file)
@@ -164,6 +192,30 @@ START_TEST(json_decode_errors)
 		ck_assert_str_ne(vn_ctx_error(ctx), "");
 		vn_ctx_clear_error(ctx);
 	}
+	vn_ctx_free(ctx);
+}
+END_TEST
+
+/* A value too long for configfs' buffer is refused, not cut: "/dev/sda/////"
+ * cut short could name another device than the file does. */
+START_TEST(json_decode_refuses_long_values)
+{
+	char path[600], text[800];
+	struct vn_ctx *ctx = vn_ctx_new();
+	struct vn_nvmet_config *cfg = NULL;
+
+	memset(path, '/', sizeof(path));
+	memcpy(path, "/dev/sda", 8);
+	path[511] = '\0';	/* the longest that fits */
+	snprintf(text, sizeof(text), "{\"subsystems\": [{\"nqn\": \"x\", \"namespaces\": "
+		 "[{\"nsid\": 1, \"device\": {\"path\": \"%sx\"}}]}]}", path);
+	ck_assert_int_eq(vn_nvmet_json_decode(ctx, text, &cfg), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(vn_ctx_error(ctx), "device.path is longer than 511"));
+	snprintf(text, sizeof(text), "{\"subsystems\": [{\"nqn\": \"x\", \"namespaces\": "
+		 "[{\"nsid\": 1, \"device\": {\"path\": \"%s\"}}]}]}", path);
+	ck_assert_int_eq(vn_nvmet_json_decode(ctx, text, &cfg), 0);
+	ck_assert_str_eq(cfg->subsys[0].ns[0].attrs[0].value, path);
+	vn_nvmet_config_free(cfg);
 	vn_ctx_free(ctx);
 }
 END_TEST
@@ -774,6 +826,8 @@ int main(void)
 	TCase *tc = tcase_create("nvmet");
 
 	tcase_add_test(tc, nqn_rules);
+	tcase_add_test(tc, host_id_is_always_a_uuid);
+	tcase_add_test(tc, json_decode_refuses_long_values);
 	tcase_add_test(tc, json_decode_nvmetcli_file);
 	tcase_add_test(tc, json_round_trip_is_byte_exact);
 	tcase_add_test(tc, json_decode_v07_without_ana);
