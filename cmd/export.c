@@ -62,7 +62,7 @@ struct create_args {
 static int auth_opt(struct create_args *a, int c, const char *arg);
 static int auth_before_export(struct vn_cli *cli, struct create_args *a,
 			      bool *created);
-static void auth_undo(struct vn_cli *cli, const struct create_args *a, bool created);
+static bool auth_undo(struct vn_cli *cli, const struct create_args *a, bool created);
 
 static int parse_uint(const struct vn_cli *cli, const char *opt, const char *s,
 		      unsigned long min, unsigned long max, unsigned long *ret)
@@ -194,7 +194,8 @@ static int cmd_export_create(struct vn_cli *cli, int argc, char **argv)
 		bool left = r == -ENOTRECOVERABLE;
 
 		r = vn_report(cli);
-		auth_undo(cli, &a, auth_created);
+		if (!auth_undo(cli, &a, auth_created))
+			return VN_EXIT_PARTIAL;
 		if (r != VN_EXIT_USAGE && !left)
 			vn_err(cli, "nothing was created");
 		return r;
@@ -586,9 +587,13 @@ static int auth_before_export(struct vn_cli *cli, struct create_args *a, bool *c
 	return VN_EXIT_OK;
 }
 
-static void auth_undo(struct vn_cli *cli, const struct create_args *a, bool created)
+/* Return: false when the host could not be taken out again (it is said). */
+static bool auth_undo(struct vn_cli *cli, const struct create_args *a, bool created)
 {
-	if (created && vn_nvmet_host_forget(cli->ctx, a->auth.hostnqn) < 0)
-		vn_warn(cli, "host %s was left in the target: %s", a->auth.hostnqn,
-			vn_ctx_error(cli->ctx));
+	if (created && vn_nvmet_host_forget(cli->ctx, a->auth.hostnqn) < 0) {
+		vn_err(cli, "not undone: host %s was left in the target: %s",
+		       a->auth.hostnqn, vn_ctx_error(cli->ctx));
+		return false;
+	}
+	return true;
 }

@@ -88,11 +88,15 @@ static int zram_add(struct vn_ctx *ctx, uint64_t bytes, char *ret, size_t len)
 	if (r == 0)
 		r = wait_node(ctx, ret);
 	if (r < 0) {
-		(void)zram_remove(ctx, ret);
-		return vn_fail(ctx, r, "cannot size %s to %" PRIu64 " bytes: %s", ret,
-			       bytes, strerror(-r));
+		int u = zram_remove(ctx, ret);
+
+		(void)vn_fail(ctx, r, "cannot size %s to %" PRIu64 " bytes: %s", ret,
+			      bytes, strerror(-r));
+		if (u < 0)
+			vn_note(ctx, true, "not undone: zram device %s left: %s", ret,
+				strerror(-u));
 	}
-	return 0;
+	return r;
 }
 
 /* Undo after a failure, keeping the first error message. */

@@ -154,8 +154,12 @@ int vn_rapiddisk_add(struct vn_ctx *ctx, uint64_t bytes, char *ret_name, size_t 
 			       name, sz, strerror(-r));
 	if (!vn_ctx_dry_run(ctx) && wait_node(ctx, name) < 0) {
 		snprintf(cmd, sizeof(cmd), "rapiddisk detach %d", n);
-		(void)vn_write_str(ctx, cmd, RD_MGMT);
-		return vn_fail(ctx, -ETIMEDOUT, "/dev/%s did not appear", name);
+		r = vn_write_str(ctx, cmd, RD_MGMT);
+		(void)vn_fail(ctx, -ETIMEDOUT, "/dev/%s did not appear", name);
+		if (r < 0)
+			vn_note(ctx, true, "not undone: RAM disk %s left: %s", name,
+				strerror(-r));
+		return -ETIMEDOUT;
 	}
 	vn_strlcpy(ret_name, name, len);
 	return 0;
