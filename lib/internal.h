@@ -12,6 +12,7 @@
 
 #define VN_ERR_MSG_MAX 512
 #define VN_PATH_MAX 4096
+#define VN_SECTOR_SIZE 512u	/* the kernel's sector: sysfs sizes, dm tables, md */
 
 struct vn_ctx {
 	char root[VN_PATH_MAX];	/* "" for "/", else a prefix without trailing '/' */
@@ -36,6 +37,13 @@ int vn_invalid_errno(struct vn_ctx *ctx, int r, const char *fmt, ...) VN_PRINTF(
 int vn_refuse(struct vn_ctx *ctx, int r, bool forceable, const char *fmt, ...)
 	VN_PRINTF(4, 5);
 int vn_nosupport(struct vn_ctx *ctx, int r, const char *fmt, ...) VN_PRINTF(3, 4);
+
+/*
+ * After a failure midway: append "; @fmt" (what was undone) to the
+ * context's error, so the one line says what failed and what vnvme did
+ * about it. Return: @r.
+ */
+int vn_undo_note(struct vn_ctx *ctx, int r, const char *fmt, ...) VN_PRINTF(3, 4);
 
 /* Record a change; returns true when it must really be done (not dry-run). */
 bool vn_action(struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
@@ -75,6 +83,14 @@ void vn_free_names(char **names, int n);
 
 /* Is @s a UUID in the 8-4-4-4-12 hex form? */
 bool vn_uuid_valid(const char *s);
+
+/* pread()/pwrite() of exactly @len bytes. Return: 0, -EIO when short, -errno. */
+int vn_pread_full(int fd, void *buf, size_t len, uint64_t off);
+int vn_pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
+/* getrandom(), falling back to rand() when there is no entropy source. */
+void vn_random_bytes(uint8_t *buf, size_t len);
+/* 16 bytes as "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx". */
+void vn_uuid_text(const uint8_t u[16], char *buf, size_t len);
 
 /* Bounded copy that always terminates; returns dst. */
 char *vn_strlcpy(char *dst, const char *src, size_t len);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /*
- * lib/md_super.c and lib/md.c: superblocks and r5l meta blocks against bytes
+ * lib/md_super.c and lib/md_status.c: superblocks and r5l meta blocks against bytes
  * captured from mdadm 4.2 on Linux 6.1 in the lab
  * (tests/lab/capture/md-golden.sh), /proc/mdstat texts captured there, and
  * md/ sysfs trees built from them.

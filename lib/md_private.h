@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Private to the md module (lib/md.c, md_status.c, md_create.c,
+ * md_assemble.c): its constants, the device record and the helpers the
+ * files share. Each helper fills the context's error and returns a
+ * negative errno, as the public functions do.
+ */
+#ifndef VNVME_MD_PRIVATE_H
+#define VNVME_MD_PRIVATE_H
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/major.h>	/* MD_MAJOR, used by md_u.h's ioctl numbers */
+#include <linux/raid/md_u.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+
+#include "internal.h"
+
+#define MDSTAT "/proc/mdstat"
+#define MDSTAT_MAX (64 * 1024)
+#define MD_MINOR_MAX 127		/* mdadm picks free names from md127 down */
+#define MD_MAX_DEV_CREATE 128		/* dev_roles entries mdadm writes */
+#define MD_BBLOG_SIZE 8			/* sectors, as mdadm 4.2 writes */
+#define MD_BBLOG_OFFSET 16		/* sectors after the superblock */
+#define MD_SUPER_OFFSET 8		/* v1.2: sector 8 */
+#define MD_RAID5_LAYOUT 2		/* ALGORITHM_LEFT_SYMMETRIC */
+#define MD_RAID10_LAYOUT 0x102		/* near=2, far=1 */
+#define MD_RAID0_ORIG_LAYOUT 1		/* RAID0_ORIG_LAYOUT */
+#define MD_FEATURE_RAID0_LAYOUT 0x1000
+#define MD_DEFAULT_CHUNK_KIB 512	/* mdadm's default since 3.1 */
+#define RAID1_ROUND_KIB 64		/* mdadm rounds raid1 sizes to 64 KiB */
+#define SIZE_SLACK_PERCENT 1		/* mdadm: "exceeds size by more than 1%" */
+#define JOURNAL_MIN_SECTORS 2048	/* vnvme's floor: 1 MiB of log */
+#define NODE_WAIT_MS 3000		/* devtmpfs creating /dev/mdN */
+#define STOP_RETRIES 25			/* mdadm Manage_stop: 25 x 200 ms */
+#define STOP_RETRY_MS 200
+#define REMOVE_RETRIES 5		/* mdadm Manage_subdevs: 5 x 10 ms */
+#define DRAIN_WAIT_MS 60000		/* bound on the stripe cache draining */
+#define POLL_MS 100
+
+/* One device of a create, assemble or add. */
+struct md_dev {
+	const char *arg;		/* as given */
+	struct vn_blkdev blk;
+	uint64_t sectors;
+	bool journal;
+	struct vn_md_sb sb;		/* what is written (create) or read */
+	bool written;
+};
+
+/* ---- md.c: names, nodes, state ---- */
+
+/* "md0", "/dev/md0" -> "md0" and its minor; anything else is invalid. */
+int vn_md_name(struct vn_ctx *ctx, const char *arg, char *name, size_t len,
+	       unsigned int *ret_minor);
+/* open() /dev/@name (its basename). Return: the fd or -errno. */
+int vn_md_open_dev(struct vn_ctx *ctx, const char *name, int flags);
+/* The array's state, "" when md has no such array. */
+void vn_md_array_state(struct vn_ctx *ctx, const char *md, char *buf, size_t len);
+/* Is @md active (neither missing, clear nor inactive)? */
+bool vn_md_array_running(struct vn_ctx *ctx, const char *md);
+/* Read and decode the v1.2 superblock of a device. */
+int vn_md_read_sb(struct vn_ctx *ctx, const char *name, struct vn_md_sb *sb);
+/* "write-through [write-back]" -> "write-back"; "" when no journal. */
+void vn_md_bracketed(const char *text, char *buf, size_t len);
+/* Does anything hold @name (mounted, md/dm member, swap, exported)? */
+bool vn_md_held(struct vn_ctx *ctx, const char *name, char *desc, size_t len);
+
+/* ---- md_create.c: checks, superblocks, the kernel side ---- */
+
+/* Is it a block device that nothing holds, uses, or keeps data on? */
+int vn_md_check_free(struct vn_ctx *ctx, const char *what, struct md_dev *d,
+		     bool force);
+/* No device given twice, the journal not also a member. */
+int vn_md_check_distinct(struct vn_ctx *ctx, const struct md_dev *devs, unsigned int n);
+/* Refuse when @md already exists (an array state other than clear). */
+int vn_md_check_unused(struct vn_ctx *ctx, const char *md);
+/*
+ * Write each device's planned superblock (and an empty log on the
+ * journal); on failure erase those written. Return: 0 or -EIO.
+ */
+int vn_md_write_superblocks(struct vn_ctx *ctx, struct md_dev *devs, unsigned int n,
+			    bool wipe);
+/* Erase what vn_md_write_superblocks() wrote (the 4 KiB at the v1.2 offset). */
+unsigned int vn_md_erase_superblocks(struct vn_ctx *ctx, struct md_dev *devs,
+				     unsigned int n);
+/* An md ioctl on /dev/@md, as an action (dry-run aware). Return: 0 or -errno. */
+int vn_md_ioctl(struct vn_ctx *ctx, int fd, const char *md, unsigned long req,
+		const char *name, void *arg);
+/* Load md_mod and the personality of @level. */
+int vn_md_load_personality(struct vn_ctx *ctx, int level);
+/*
+ * Bind @devs to @md and run it. On failure the array is stopped, so no
+ * member stays bound to an inactive array. Return: 0 or negative errno.
+ */
+int vn_md_run_array(struct vn_ctx *ctx, const char *md, const struct md_dev *devs,
+		    unsigned int n, bool readonly);
+
+#endif /* VNVME_MD_PRIVATE_H */
