@@ -144,7 +144,7 @@ check: deps
 # SOAK_CUTS power cuts through the whole stack in one lab run (one boot per
 # cut, 30-90 s each), then the table of cuts: tests/lab/t-powercut.sh.
 # Then SOAK_CYCLES cycles of every create/delete pair and of up/down, with
-# no leak after them (make check runs 50 of the fast ones, 3 up/down):
+# no leak after them (make check runs 10 of the fast ones, 2 up/down):
 # tests/lab/t-leaks.sh.
 SOAK_CUTS ?= 50
 SOAK_CYCLES ?= 50

@@ -4,19 +4,21 @@
 #
 #   tests/lab/run --hdds 6 --hdd-size 64M tests/lab/t-leaks.sh [FAST [UPDOWN]]
 #
-# FAST (default 50) cycles each of export create/delete, connect/disconnect,
+# FAST (default 10; `make soak` runs 50) cycles each of export create/delete, connect/disconnect,
 # cache attach/detach with RapidDisk and with dm-cache on zram, and UPDOWN
-# (default 3; `make soak` runs 50) cycles of `vnvme up`/`vnvme down` of the
+# (default 2; `make soak` runs 50) cycles of `vnvme up`/`vnvme down` of the
 # article's whole drive. After them the kernel holds nothing more than after
 # the first cycle of each: no configfs entry, NVMe controller, dm device, RAM
 # disk, zram device, md array or holder, listening or connected socket, no
 # module reference (a reference a layer forgot keeps its module's refcnt
 # up), and no more open files in the kernel's file table than a few.
-# Prints the time per cycle of each kind.
+# Prints the time per cycle of each kind. Measured on a loaded machine
+# (load 20 on 2 cores): export 8.0 s, connect 8.5 s, RapidDisk 4.7 s,
+# dm-cache 4.8 s, up/down 11.6 s a cycle; `make check` runs 10 and 2.
 . "$VNVME_LAB_LIB"
 
-FAST=${1:-50}
-UPDOWN=${2:-3}
+FAST=${1:-10}
+UPDOWN=${2:-2}
 OUT=$VNVME_LAB_OUT
 HOSTNQN=$(cat /etc/nvme/hostnqn)
 N=nqn.2024-01.io.vnvme:leaks
@@ -118,9 +120,9 @@ leak_snap >"$OUT/leak-after.txt"
 same_state "$OUT/leak-before.txt" "$OUT/leak-after.txt" \
 	"after $((FAST * 4 + UPDOWN)) cycles: devices, configfs, sockets, module references"
 echo "kernel file handles: $F0 before, $F1 after"
-# a leak of one file a cycle would add at least $FAST (50); the counter
-# itself is approximate by up to 32 (a per-CPU batch)
-[ $((F1 - F0)) -lt 40 ] && ok "file handles: $F0 -> $F1" ||
+# the counter moves in per-CPU batches of 32: it shows a leak of 33 files
+# or more (one a cycle of any kind in `make soak`)
+[ $((F1 - F0)) -lt 33 ] && ok "file handles: $F0 -> $F1" ||
 	fail "file handles grew from $F0 to $F1"
 check vnvme export delete "$N-c"
 all_down_leaks() {
