@@ -182,11 +182,17 @@ check: deps
 
 # SOAK_CUTS power cuts through the whole stack in one lab run (one boot per
 # cut, 30-90 s each), then the table of cuts: tests/lab/t-powercut.sh.
+# Then SOAK_CYCLES cycles of every create/delete pair and of up/down, with
+# no leak after them (make check runs 10 of the fast ones, 2 up/down):
+# tests/lab/t-leaks.sh.
 SOAK_CUTS ?= 50
+SOAK_CYCLES ?= 50
 soak:
 	$(MAKE) SANITIZE= vnvme build/vnvme-verify build/vnvme-replay
 	tests/lab/run --hdd-size 64M --boots $$(($(SOAK_CUTS) + 1)) --timeout 400 \
 		tests/lab/t-powercut.sh $(SOAK_CUTS)
+	tests/lab/run --hdds 6 --hdd-size 64M --timeout 7200 \
+		tests/lab/t-leaks.sh $(SOAK_CYCLES) $(SOAK_CYCLES)
 
 # The article's whole flow, as far as vnvme implements it, in the lab.
 demo: deps

@@ -48,8 +48,11 @@ static int stack_needs(struct vn_cli *cli, const char *path, struct vn_check_req
 	struct vn_stack *s = NULL;
 	unsigned int n = 0;
 
-	if (vn_stack_load(cli->ctx, path, &s) < 0)
-		return vn_report(cli);
+	if (vn_stack_load(cli->ctx, path, &s) < 0) {
+		/* as up says it: the file named, exit 2 (vnvme-stack(5)) */
+		vn_err(cli, "%s: %s", path, vn_ctx_error(cli->ctx));
+		return VN_EXIT_USAGE;
+	}
 	req->needs = (s->has_array ? VN_NEED_RAID : 0) | (s->has_cache ? VN_NEED_CACHE : 0) |
 		     (s->has_export ? VN_NEED_EXPORT : 0) | (s->nconnect ? VN_NEED_CONNECT : 0);
 	if (s->has_cache)

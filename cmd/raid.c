@@ -967,14 +967,37 @@ static int cmd_raid_tune(struct vn_cli *cli, int argc, char **argv)
 
 /* ---- fail, remove, add, replace ---- */
 
+/* Every device of a member command checked (the library in dry-run mode,
+ * its "would" lines unprinted) before the first one is changed: a bad last
+ * argument must not leave the first ones failed, removed or added. */
+static int member_cmd_check(struct vn_cli *cli, int argc, char **argv, int md,
+			    int (*fn)(struct vn_ctx *, const char *, const char *, bool))
+{
+	int r = 0;
+
+	if (cli->dry_run || argc - md < 3)
+		return 0;
+	vn_ctx_set_dry_run(cli->ctx, true);
+	vn_ctx_set_action_cb(cli->ctx, NULL, NULL);
+	for (int i = md + 1; i < argc && r >= 0; i++)
+		r = fn(cli->ctx, argv[md], argv[i], cli->force);
+	vn_ctx_set_dry_run(cli->ctx, false);
+	vn_ctx_set_action_cb(cli->ctx, vn_report_action, cli);
+	return r < 0 ? vn_report(cli) : 0;
+}
+
 static int member_cmd(struct vn_cli *cli, int argc, char **argv,
 		      int (*fn)(struct vn_ctx *, const char *, const char *, bool),
 		      const char *done)
 {
 	int md = vn_getopt_args(cli, argc, argv, 2, -1, "needs an array and a device");
+	int r;
 
 	if (md < 0)
 		return cli->exit;
+	r = member_cmd_check(cli, argc, argv, md, fn);
+	if (r)
+		return r;
 	for (int i = md + 1; i < argc; i++) {
 		if (fn(cli->ctx, argv[md], argv[i], cli->force) < 0)
 			return vn_report(cli);
@@ -996,8 +1019,72 @@ static int remove_fn(struct vn_ctx *ctx, const char *md, const char *dev, bool f
 	return vn_md_remove(ctx, md, dev);
 }
 
+/* How many working members md's level can lose. */
+static unsigned int survivable(const struct vn_md_status *st)
+{
+	if (strcmp(st->level, "raid1") == 0)
+		return st->raid_disks ? st->raid_disks - 1 : 0;
+	if (strcmp(st->level, "raid6") == 0)
+		return 2;
+	if (strcmp(st->level, "raid4") == 0 || strcmp(st->level, "raid5") == 0 ||
+	    strcmp(st->level, "raid10") == 0)
+		return 1;
+	return 0;
+}
+
+/* Is @arg the in-sync member @m (by its /dev name)? */
+static bool is_working(const struct vn_md_member *m, const char *arg)
+{
+	char real[4096];
+	const char *base;
+
+	if (m->journal || m->faulty || m->spare || m->slot < 0)
+		return false;
+	base = strrchr(realpath(arg, real) ? real : arg, '/');
+	return strcmp(base ? base + 1 : arg, m->name) == 0;
+}
+
+/*
+ * Failing more working members than the level survives is refused (exit 3,
+ * --force overrides): md marks a raid4/5/6 member faulty before it says the
+ * array broke (EBUSY), so asking the kernel is too late. Return: -1 to go on,
+ * else the exit code after the message.
+ */
+static int fail_would_break(struct vn_cli *cli, int argc, char **argv, int md)
+{
+	struct vn_md_status *st = calloc(1, sizeof(*st));
+	unsigned int lose = 0, can;
+	int r = -1;
+
+	if (!st || cli->force || vn_md_status(cli->ctx, argv[md], st) < 0) {
+		vn_ctx_clear_error(cli->ctx);	/* the per-device check reports */
+		free(st);
+		return -1;
+	}
+	for (int i = md + 1; i < argc; i++)
+		for (unsigned int j = 0; j < st->nmembers && j < VN_MD_MEMBERS_MAX; j++)
+			lose += is_working(&st->members[j], argv[i]);
+	can = survivable(st);
+	if (lose && st->degraded + lose > can) {
+		vn_err(cli, "failing %u working member%s would break %s: %s survives %u missing, "
+		       "%u already (use --force)", lose, lose > 1 ? "s" : "", st->name, st->level,
+		       can, st->degraded);
+		r = VN_EXIT_REFUSED;
+	}
+	free(st);
+	return r;
+}
+
 static int cmd_raid_fail(struct vn_cli *cli, int argc, char **argv)
 {
+	int md = vn_getopt_args(cli, argc, argv, 2, -1, "needs an array and a device");
+	int r;
+
+	if (md < 0)
+		return cli->exit;
+	r = fail_would_break(cli, argc, argv, md);
+	if (r >= 0)
+		return r;
 	return member_cmd(cli, argc, argv, fail_fn, "marked faulty");
 }
 

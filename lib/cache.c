@@ -171,13 +171,13 @@ int vn_cache_get(struct vn_ctx *ctx, const char *name, struct vn_cache_info *ret
 	struct vn_dm_info di;
 	int r;
 
-	if (!vn_dm_valid_name(name))
-		return vn_fail(ctx, -ENOENT, "no cache mapping named %s", name);
+	if (!vn_dm_valid_name(name))	/* a name that cannot exist: bad input */
+		return vn_invalid_errno(ctx, -ENOENT, "no cache mapping named %s", name);
 	r = vn_dm_info(ctx, name, &di);
 	if (r < 0)
 		return r;
-	if (!di.exists)
-		return vn_fail(ctx, -ENOENT, "no cache mapping named %s", name);
+	if (!di.exists)		/* no such device: bad input, exit 2 (vnvme(8)) */
+		return vn_invalid_errno(ctx, -ENOENT, "no cache mapping named %s", name);
 	r = vn_dm_status(ctx, name, true, type, table, sizeof(table));
 	if (r < 0)
 		return r;

@@ -213,12 +213,23 @@ static int drain_journal(struct vn_ctx *ctx, const char *md, int fd, bool *ret_s
 		       "%u s; not stopping it", md, active, DRAIN_WAIT_MS / 1000);
 }
 
+/* An array that does not exist is bad input (exit 2); one that exists but
+ * does not run is a state the command cannot work in. */
+static int running_or_invalid(struct vn_ctx *ctx, const char *md)
+{
+	if (vn_md_array_running(ctx, md))
+		return 0;
+	if (!vn_exists(ctx, "/sys/block/%s/md", md))
+		return vn_invalid_errno(ctx, -ENODEV, "%s: no such array", md);
+	return vn_fail(ctx, -ENODEV, "%s is not running", md);
+}
+
 static int stop_checks(struct vn_ctx *ctx, const char *md)
 {
 	char desc[300];
 
-	if (!vn_exists(ctx, "/sys/block/%s/md", md))
-		return vn_fail(ctx, -ENODEV, "%s: no such array", md);
+	if (!vn_exists(ctx, "/sys/block/%s/md", md))	/* bad input: exit 2 */
+		return vn_invalid_errno(ctx, -ENODEV, "%s: no such array", md);
 	if (vn_md_held(ctx, md, desc, sizeof(desc)))
 		return vn_refuse(ctx, -EBUSY, false, "%s is in use: %s", md, desc);
 	return 0;
@@ -341,8 +352,9 @@ static int member_of(struct vn_ctx *ctx, const char *md_arg, const char *dev,
 
 	if (r < 0)
 		return r;
-	if (!vn_md_array_running(ctx, md))
-		return vn_fail(ctx, -ENODEV, "%s is not running", md);
+	r = running_or_invalid(ctx, md);
+	if (r < 0)
+		return r;
 	r = vn_blk_get(ctx, dev, blk);
 	if (r < 0)
 		return r;
@@ -580,8 +592,9 @@ int vn_md_journal_mode(struct vn_ctx *ctx, const char *md_arg, const char *mode,
 	r = vn_md_name(ctx, md_arg, md, sizeof(md), NULL);
 	if (r < 0)
 		return r;
-	if (!vn_md_array_running(ctx, md))
-		return vn_fail(ctx, -ENODEV, "%s is not running", md);
+	r = running_or_invalid(ctx, md);
+	if (r < 0)
+		return r;
 	r = vn_read_str(ctx, text, sizeof(text), "/sys/block/%s/md/journal_mode", md);
 	if (r <= 0)
 		return vn_refuse(ctx, -ENODEV, false, "%s has no write journal", md);

@@ -137,6 +137,16 @@ int vn_md_assemble(struct vn_ctx *ctx, const char *md_arg,
 	r = read_members(ctx, devs, req->ndevices);
 	if (r < 0)
 		return r;
+	/* in use first: a running array's members also look incomplete */
+	for (unsigned int i = 0; i < req->ndevices; i++) {
+		struct md_dev *d = &devs[i];
+		char what[16];
+
+		snprintf(what, sizeof(what), "%s", d->journal ? "journal" : "member");
+		if (vn_md_held(ctx, d->blk.name, desc, sizeof(desc)))
+			return vn_refuse(ctx, -EBUSY, false, "%s %s is in use: %s", what,
+					 d->arg, desc);
+	}
 	r = check_complete(ctx, devs, req->ndevices, req, &readonly);
 	if (r < 0)
 		return r;
@@ -149,15 +159,6 @@ int vn_md_assemble(struct vn_ctx *ctx, const char *md_arg,
 	r = vn_md_check_unused(ctx, md);
 	if (r < 0)
 		return r;
-	for (unsigned int i = 0; i < req->ndevices; i++) {
-		struct md_dev *d = &devs[i];
-		char what[16];
-
-		snprintf(what, sizeof(what), "%s", d->journal ? "journal" : "member");
-		if (vn_md_held(ctx, d->blk.name, desc, sizeof(desc)))
-			return vn_refuse(ctx, -EBUSY, false, "%s %s is in use: %s", what,
-					 d->arg, desc);
-	}
 	r = vn_md_load_personality(ctx, devs[0].sb.level);
 	if (r < 0)
 		return r;

@@ -755,7 +755,8 @@ int vn_nvme_disconnect(struct vn_ctx *ctx, const char *what)
 	}
 	r = n;
 	if (n == 0)
-		r = vn_fail(ctx, -ENOENT, "no NVMe-oF controller is connected to %s", what);
+		r = vn_invalid_errno(ctx, -ENOENT, "no NVMe-oF controller is connected to %s",
+				     what);
 out_close_root:
 	root_close(&hr);
 	return r;

@@ -1165,7 +1165,7 @@ int vn_nvmet_export_delete(struct vn_ctx *ctx, const char *nqn, bool force)
 		return r;
 	s = find_subsys(cfg, nqn);
 	if (!s) {
-		r = vn_fail(ctx, -ENOENT, "no export named %s", nqn);
+		r = vn_invalid_errno(ctx, -ENOENT, "no export named %s", nqn);
 		goto out_free_cfg;
 	}
 	if (!force) {
@@ -1252,6 +1252,21 @@ static int check_port(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg,
 	int r;
 
 	snprintf(where, sizeof(where), "port %u", p->portid);
+	/* the kernel takes any string and fails only when the port is enabled,
+	 * after the running configuration is gone */
+	for (unsigned int j = 0; j < p->nattrs; j++) {
+		const char *v = p->attrs[j].value;
+		char *end;
+		unsigned long n;
+
+		if (strcmp(p->attrs[j].name, "addr_trsvcid") != 0 || !v[0])
+			continue;
+		errno = 0;
+		n = strtoul(v, &end, 10);
+		if (*end || errno || n < 1 || n > 65535 || !isdigit((unsigned char)v[0]))
+			return vn_invalid(ctx, "%s: trsvcid '%s' is not a port from 1 to 65535",
+					  where, v);
+	}
 	for (unsigned int j = 0; j < i; j++)
 		if (cfg->ports[j].portid == p->portid)
 			return vn_invalid(ctx, "\"ports\" has port %u twice", p->portid);

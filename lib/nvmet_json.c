@@ -640,6 +640,9 @@ static int read_file(struct vn_ctx *ctx, const char *path, char **ret_text)
 	char *text = NULL;
 	size_t cap = 0, n = 0, got;
 
+	if (!f && errno == ENOENT)	/* as a stack file: bad input, exit 2 */
+		return vn_invalid_errno(ctx, -ENOENT, "cannot open %s: %s", path,
+					strerror(ENOENT));
 	if (!f)
 		return vn_fail(ctx, -errno, "cannot open %s: %s", path, strerror(errno));
 	do {

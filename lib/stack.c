@@ -6,6 +6,7 @@
  * uses to find an array's devices by the UUID in their superblocks.
  * See vnvme-stack(5). Silent: errors name the field, the caller the file.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -560,6 +561,12 @@ static int decode_addr(struct field *f, const json_t *obj, char *transport, char
 			   transport);
 	if (r == 0)
 		r = get_string(f, obj, "address", true, address, 64);
+	if (r == 0) {	/* as export create and connect take it, checked up front */
+		unsigned char bin[sizeof(struct in6_addr)];
+
+		if (inet_pton(AF_INET, address, bin) != 1 && inet_pton(AF_INET6, address, bin) != 1)
+			r = bad_at(f, "address", "'%s' is not an IPv4 or IPv6 address", address);
+	}
 	if (r == 0)
 		r = get_uint(f, obj, "service", false, 1, 65535, &svc);
 	*service = (uint16_t)svc;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /* The dispatcher: help, unknown commands, option placement, exit codes. */
 #include <jansson.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <sys/wait.h>
 
@@ -316,6 +318,73 @@ START_TEST(test_not_root)
 }
 END_TEST
 
+/* Open descriptors of this process (the directory's own excluded). */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 3;	/* ".", ".." and the directory's own */
+}
+
+/*
+ * No command leaks a file descriptor: in one child process, every reading
+ * command and a dry run of each changing one over the lab capture, three
+ * times over; the child exits with how many more descriptors it has open
+ * than before (issue 11: no leaks over time).
+ */
+START_TEST(test_no_fd_leak)
+{
+	static const char *const cmds[][8] = {
+		{ "disks", NULL }, { "disks", "--json", NULL },
+		{ "raid", "status", "/dev/md0", NULL }, { "status", "--json", NULL },
+		{ "status", NULL }, { "list", NULL }, { "export", "list", NULL },
+		{ "check", NULL }, { "save", "-", NULL }, { "journal-mode", "/dev/md0", NULL },
+		{ "--dry-run", "partition", "/dev/sdd", NULL },
+		{ "--dry-run", "raid", "stop", "/dev/md0", NULL },
+		{ "--dry-run", "cache", "attach", "/dev/md0", "--size", "8", NULL },
+		{ "--dry-run", "export", "clear", NULL },
+		{ "partition", "/dev/sdq", NULL },	/* a refusal */
+	};
+	int status, before, after;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		close(null);
+		before = count_fds();
+		for (int round = 0; round < 3; round++)
+			for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+				char *argv[12] = { (char *)"vnvme", (char *)"--sysroot", root };
+				int argc = 3;
+
+				for (const char *const *a = cmds[i]; *a; a++)
+					argv[argc++] = (char *)*a;
+				argv[argc] = NULL;
+				vn_main(argc, argv);
+			}
+		after = count_fds();
+		_exit(before < 0 || after < 0 ? 99 : after - before > 90 ? 90 :
+		      after > before ? after - before : 0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status), "the commands died by a signal");
+	ck_assert_msg(WEXITSTATUS(status) == 0, "%d file descriptors leaked over 45 commands",
+		      WEXITSTATUS(status));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cli");
@@ -331,6 +400,7 @@ int main(void)
 	tcase_add_test(tc, test_refusals_exit_codes);
 	tcase_add_test(tc, test_usage_matches_table);
 	tcase_add_test(tc, test_dry_run_only_where_it_means_something);
+	tcase_add_test(tc, test_no_fd_leak);
 	/* only root can become somebody else: not a pass when it cannot run */
 	if (geteuid() == 0 && getpwnam("nobody"))
 		tcase_add_test(tc, test_not_root);

@@ -461,6 +461,12 @@ START_TEST(test_journal_mode_refusals)
 	unit_write(root, "/sys/block/md0/md/journal_mode", "write-through [write-back]\n");
 	ck_assert_int_eq(vn_md_journal_mode(ctx, "md0", NULL, false, mode, sizeof(mode)), 0);
 	ck_assert_str_eq(mode, "write-back");
+	/* no such array: bad input (exit 2), not a failure */
+	vn_ctx_clear_error(ctx);
+	ck_assert_int_eq(vn_md_journal_mode(ctx, "md9", "write-back", false, mode,
+					    sizeof(mode)), -ENODEV);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_INVALID);
+	ck_assert_str_eq(vn_ctx_error(ctx), "md9: no such array");
 	/* no journal: the attribute reads empty */
 	unit_write(root, "/sys/block/md0/md/journal_mode", "");
 	ck_assert_int_lt(vn_md_journal_mode(ctx, "md0", NULL, false, mode, sizeof(mode)), 0);
