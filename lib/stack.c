@@ -1043,54 +1043,6 @@ int vn_stack_resolve(struct vn_ctx *ctx, const struct vn_stack_dev *d, char *ret
 	return 0;
 }
 
-/* ---- tuning ---- */
-
-int vn_stack_tune_read(struct vn_ctx *ctx, const char *md, uint64_t *ret_stripe,
-		       uint64_t *ret_threads)
-{
-	int r = vn_read_u64(ctx, ret_stripe, "/sys/block/%s/md/stripe_cache_size", md);
-
-	if (r < 0)
-		return vn_fail(ctx, r, "%s has no stripe cache", md);
-	r = vn_read_u64(ctx, ret_threads, "/sys/block/%s/md/group_thread_cnt", md);
-	if (r < 0)
-		return vn_fail(ctx, r, "%s has no group_thread_cnt", md);
-	return 0;
-}
-
-/*
- * The one place that applies md tuning; `raid tune` will replace it. A
- * value already in place is not written again.
- */
-int vn_stack_tune_apply(struct vn_ctx *ctx, const char *md, uint64_t stripe,
-			uint64_t threads)
-{
-	uint64_t cur_stripe = 0, cur_threads = 0;
-	char buf[32];
-	int r, n = 0;
-
-	r = vn_stack_tune_read(ctx, md, &cur_stripe, &cur_threads);
-	if (r < 0)
-		return r;
-	if (stripe && stripe != cur_stripe) {
-		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)stripe);
-		r = vn_write_str(ctx, buf, "/sys/block/%s/md/stripe_cache_size", md);
-		if (r < 0)
-			return vn_fail(ctx, r, "%s: stripe_cache_size %s refused: %s", md, buf,
-				       strerror(-r));
-		n++;
-	}
-	if (threads != UINT64_MAX && threads != cur_threads) {
-		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)threads);
-		r = vn_write_str(ctx, buf, "/sys/block/%s/md/group_thread_cnt", md);
-		if (r < 0)
-			return vn_fail(ctx, r, "%s: group_thread_cnt %s refused: %s", md, buf,
-				       strerror(-r));
-		n++;
-	}
-	return n;
-}
-
 /* ---- what the kernel said while the array started (/dev/kmsg) ---- */
 
 int vn_stack_kmsg_mark(struct vn_ctx *ctx)

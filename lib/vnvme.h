@@ -1208,7 +1208,8 @@ int vn_stack_resolve(struct vn_ctx *ctx, const struct vn_stack_dev *d, char *ret
 int vn_stack_describe_dev(struct vn_ctx *ctx, const char *name, struct vn_stack_dev *ret);
 /*
  * vn_stack_tune_read() / vn_stack_tune_apply() - md/stripe_cache_size and
- * md/group_thread_cnt of an array (0 / UINT64_MAX in @a: left alone).
+ * md/group_thread_cnt of an array (0 / UINT64_MAX in @a: left alone);
+ * lib/md_tune.c, as vn_md_tune_apply() without its level and range checks.
  * Return: apply: how many values were written, or -errno.
  */
 int vn_stack_tune_read(struct vn_ctx *ctx, const char *md, uint64_t *ret_stripe,
