@@ -170,7 +170,7 @@ static int read_dev(const struct vn_ctx *ctx, const char *disk, const char *part
 	r = vn_read_u64(ctx, &v, "%s/size", rel);
 	if (r < 0)
 		return r;
-	d->size_bytes = v * 512;	/* sysfs size is always in 512-byte units */
+	d->size_bytes = v * VN_SECTOR_SIZE;	/* sysfs size: always 512-byte units */
 	if (vn_read_str(ctx, buf, sizeof(buf), "%s/dev", rel) > 0)
 		(void)sscanf(buf, "%u:%u", &d->major, &d->minor);
 	if (part && vn_read_u64(ctx, &v, "%s/partition", rel) == 0)

@@ -118,5 +118,8 @@ static inline void vn_fclosep(FILE **f)
 #define _cleanup_fclose_ __attribute__((cleanup(vn_fclosep)))
 
 #define VN_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* A numeric macro's value as a string: VN_STRINGIFY(VN_NVME_TCP_PORT) is "4420". */
+#define VN_STRINGIFY_(x) #x
+#define VN_STRINGIFY(x) VN_STRINGIFY_(x)
 
 #endif /* VNVME_INTERNAL_H */

@@ -12,7 +12,6 @@
 
 #include "internal.h"
 
-#define MD_SB_MAGIC 0xa92b4efc		/* MD_SB_MAGIC, md_p.h */
 #define MD_SB_HEADER 256		/* bytes before dev_roles[] */
 #define MD_FEATURE_ALL 0x1fff		/* MD_FEATURE_ALL in md_p.h (6.1) */
 #define R5L_MAGIC 0x6433c509		/* R5LOG_MAGIC */
@@ -142,7 +141,7 @@ int vn_md_sb_decode(const void *buf, size_t len, struct vn_md_sb *ret)
 	const uint8_t *p = buf;
 	uint32_t max_dev;
 
-	if (len < MD_SB_HEADER || get32(p, O_MAGIC) != MD_SB_MAGIC ||
+	if (len < MD_SB_HEADER || get32(p, O_MAGIC) != VN_MD_SB_MAGIC ||
 	    get32(p, O_MAJOR) != 1)
 		return -EINVAL;
 	max_dev = get32(p, O_MAX_DEV);
@@ -159,7 +158,7 @@ int vn_md_sb_decode(const void *buf, size_t len, struct vn_md_sb *ret)
 
 static void encode_fields(const struct vn_md_sb *sb, uint8_t *p)
 {
-	put32(p, O_MAGIC, MD_SB_MAGIC);
+	put32(p, O_MAGIC, VN_MD_SB_MAGIC);
 	put32(p, O_MAJOR, 1);
 	put32(p, O_FEATURE, sb->feature_map);
 	memcpy(p + O_SET_UUID, sb->set_uuid, sizeof(sb->set_uuid));

@@ -518,7 +518,7 @@ static void connect_config(const struct vn_nvme_target *t,
 int vn_nvme_connect(struct vn_ctx *ctx, const struct vn_nvme_target *t,
 		    struct vn_nvme_connected *ret)
 {
-	const char *svc = t->trsvcid ? t->trsvcid : "4420";
+	const char *svc = t->trsvcid ? t->trsvcid : VN_STRINGIFY(VN_NVME_TCP_PORT);
 	struct vn_nvme_connected res = { 0 };
 	struct nvme_fabrics_config cfg;
 	struct vn_nvme_identity id;

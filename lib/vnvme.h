@@ -208,6 +208,7 @@ int vn_gpt_partition(struct vn_ctx *ctx, const char *dev,
 /* On-disk v1.2 superblock (include/uapi/linux/raid/md_p.h, mdp_superblock_1). */
 #define VN_MD_SB_OFFSET 4096		/* v1.2: 4 KiB from the device start */
 #define VN_MD_SB_BLOCK 4096		/* what vnvme reads and writes there */
+#define VN_MD_SB_MAGIC 0xa92b4efc	/* MD_SB_MAGIC, md_p.h: every version */
 #define VN_MD_MAX_DEV 1920		/* the kernel rejects more dev_roles */
 #define VN_MD_ROLE_SPARE 0xffff
 #define VN_MD_ROLE_FAULTY 0xfffe
