@@ -97,19 +97,13 @@ static int zram_add(struct vn_ctx *ctx, uint64_t bytes, char *ret, size_t len)
 /* Undo after a failure, keeping the first error message. */
 static void undo_zram(struct vn_ctx *ctx, const char *name)
 {
-	char err[VN_ERR_MSG_MAX];
-	enum vn_err_kind kind = vn_ctx_error_kind(ctx);
-	bool forceable = vn_ctx_error_forceable(ctx);
+	struct vn_err_saved err;
 
 	if (vn_ctx_dry_run(ctx))
 		return;
-	vn_strlcpy(err, vn_ctx_error(ctx), sizeof(err));
+	vn_err_save(ctx, &err);
 	(void)zram_remove(ctx, name);
-	vn_ctx_clear_error(ctx);
-	if (kind == VN_ERR_UNSAFE)
-		(void)vn_refuse(ctx, -EIO, forceable, "%s", err);
-	else if (kind != VN_ERR_NONE)
-		(void)vn_fail(ctx, -EIO, "%s", err);
+	vn_err_restore(ctx, &err);
 }
 
 static int dc_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,

@@ -57,17 +57,12 @@ static int rc_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,
 	return 0;
 out_remove_rd:
 	if (!vn_ctx_dry_run(ctx)) {
-		char err[VN_ERR_MSG_MAX];
-		enum vn_err_kind kind = vn_ctx_error_kind(ctx);
+		struct vn_err_saved err;
 
 		/* keep the first error: it says why */
-		vn_strlcpy(err, vn_ctx_error(ctx), sizeof(err));
+		vn_err_save(ctx, &err);
 		(void)vn_rapiddisk_remove(ctx, rd);
-		vn_ctx_clear_error(ctx);
-		if (kind == VN_ERR_UNSAFE)
-			(void)vn_refuse(ctx, r, false, "%s", err);
-		else
-			(void)vn_fail(ctx, r, "%s", err);
+		vn_err_restore(ctx, &err);
 	}
 	return r;
 }

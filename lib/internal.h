@@ -39,11 +39,34 @@ int vn_refuse(struct vn_ctx *ctx, int r, bool forceable, const char *fmt, ...)
 int vn_nosupport(struct vn_ctx *ctx, int r, const char *fmt, ...) VN_PRINTF(3, 4);
 
 /*
+ * Rolling back: the one way a function undoes its own work after a failure
+ * midway (md create, the cache engines' attach, nvmet's apply and restore):
+ *  1. record each change as it is made: an undo log of steps (lib/nvmet.c)
+ *     or a flag on the object changed (struct md_dev.written); no goto
+ *     chain needs to know how far the function got;
+ *  2. on failure, undo newest first between vn_err_save() and
+ *     vn_err_restore(), so the error the caller sees is the failure's own
+ *     (its text, kind and forceable flag), not one from the undo;
+ *  3. add what was undone, or what could not be, with vn_undo_note(): one
+ *     line says what failed and what vnvme did about it. A step that could
+ *     not be undone makes the result VN_ERR_FAILED, never a softer kind.
+ */
+struct vn_err_saved {
+	char msg[VN_ERR_MSG_MAX];
+	enum vn_err_kind kind;
+	bool forceable;
+};
+void vn_err_save(const struct vn_ctx *ctx, struct vn_err_saved *s);
+void vn_err_restore(struct vn_ctx *ctx, const struct vn_err_saved *s);
+
+/*
  * After a failure midway: append "; @fmt" (what was undone) to the
  * context's error, so the one line says what failed and what vnvme did
  * about it. Return: @r.
  */
 int vn_undo_note(struct vn_ctx *ctx, int r, const char *fmt, ...) VN_PRINTF(3, 4);
+/* An undo step failed: note it (as vn_undo_note) and make the error VN_ERR_FAILED. */
+void vn_undo_failed(struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
 
 /* Record a change; returns true when it must really be done (not dry-run). */
 bool vn_action(struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);

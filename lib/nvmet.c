@@ -70,40 +70,6 @@ static void undo_free(struct undo *u)
 	*u = (struct undo){ 0 };
 }
 
-/* Append "; @fmt" to the context's error, keeping its kind. */
-static void vnote(struct vn_ctx *ctx, const char *fmt, va_list ap)
-{
-	size_t len = strlen(ctx->err_msg);
-
-	if (len + 3 >= sizeof(ctx->err_msg))
-		return;
-	memcpy(ctx->err_msg + len, "; ", 3);
-	vsnprintf(ctx->err_msg + len + 2, sizeof(ctx->err_msg) - len - 2, fmt, ap);
-}
-
-static void note(struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
-static void note(struct vn_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vnote(ctx, fmt, ap);
-	va_end(ap);
-}
-
-/* A failed undo step, noted after the first failure: the call failed. */
-static void add_failure(struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
-static void add_failure(struct vn_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vnote(ctx, fmt, ap);
-	va_end(ap);
-	ctx->err_kind = VN_ERR_FAILED;
-	ctx->err_forceable = false;
-}
-
 /*
  * Remove what was created, newest first. Keeps the context's error, adding
  * the first step that fails. Return: 0, or that step's -errno.
@@ -124,8 +90,8 @@ static int undo_run(struct vn_ctx *ctx, struct undo *u)
 			r = -errno;
 		if (r < 0 && first == 0) {
 			first = r;
-			add_failure(ctx, "not undone: %s %s: %s", link ? "unlink" : "rmdir",
-				    u->steps[i].path, strerror(-r));
+			vn_undo_failed(ctx, "not undone: %s %s: %s", link ? "unlink" : "rmdir",
+				       u->steps[i].path, strerror(-r));
 		}
 	}
 	undo_free(u);
@@ -1536,26 +1502,22 @@ static int apply_missing(struct vn_ctx *ctx, struct undo *u,
 static int put_back(struct vn_ctx *ctx, const struct vn_nvmet_config *snap, int r)
 {
 	struct vn_nvmet_config *now = NULL;
-	char msg[VN_ERR_MSG_MAX], why[VN_ERR_MSG_MAX];
-	enum vn_err_kind kind = vn_ctx_error_kind(ctx);
-	bool forceable = vn_ctx_error_forceable(ctx);
+	struct vn_err_saved err;
+	char why[VN_ERR_MSG_MAX];
 	int r2;
 
-	vn_strlcpy(msg, vn_ctx_error(ctx), sizeof(msg));
+	vn_err_save(ctx, &err);
 	r2 = vn_nvmet_read(ctx, &now);
 	if (r2 == 0)
 		r2 = apply_missing(ctx, NULL, snap, now);
 	vn_nvmet_config_free(now);
 	vn_strlcpy(why, vn_ctx_error(ctx), sizeof(why));
-	vn_strlcpy(ctx->err_msg, msg, sizeof(ctx->err_msg));
-	ctx->err_kind = kind;
-	ctx->err_forceable = forceable;
-	if (r2 == 0) {
-		note(ctx, "the running configuration was put back as it was");
-		return r;
-	}
-	add_failure(ctx, "the previous configuration was not put back completely: %s",
-		    why);
+	vn_err_restore(ctx, &err);
+	if (r2 == 0)
+		return vn_undo_note(ctx, r, "the running configuration was put back as "
+				    "it was");
+	vn_undo_failed(ctx, "the previous configuration was not put back completely: %s",
+		       why);
 	return -ENOTRECOVERABLE;
 }
 
