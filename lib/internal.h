@@ -104,6 +104,14 @@ int vn_list_dir(const struct vn_ctx *ctx, const char *rel, vn_dir_filter filter,
 		char ***ret_names);
 void vn_free_names(char **names, int n);
 
+/*
+ * vn_kmod_load() - load a kernel module with its dependencies, as modprobe
+ * does (lib/kmod.c, libkmod). Already loaded or built in is success.
+ * Return: 0, or a negative errno with VN_ERR_NOSUPPORT naming the module
+ * (and its Debian package where known), VN_ERR_PERM when not permitted.
+ */
+int vn_kmod_load(struct vn_ctx *ctx, const char *name);
+
 /* Is @s a UUID in the 8-4-4-4-12 hex form? */
 bool vn_uuid_valid(const char *s);
 

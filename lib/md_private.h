@@ -22,7 +22,7 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 
-#include "internal.h"
+#include "md_super.h"
 
 #define MDSTAT "/proc/mdstat"
 #define MDSTAT_MAX (64 * 1024)

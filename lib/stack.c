@@ -12,7 +12,8 @@
 #include <jansson.h>
 #include <string.h>
 
-#include "internal.h"
+#include "dm_priv.h"
+#include "md_super.h"
 
 /* ---- decoding ---- */
 
