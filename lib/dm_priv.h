@@ -25,13 +25,11 @@ struct vn_dm_info {
 };
 
 bool vn_dm_valid_name(const char *name);
-int vn_dm_version(struct vn_ctx *ctx, unsigned int ret[3]);
 int vn_dm_info(struct vn_ctx *ctx, const char *name, struct vn_dm_info *ret);
 int vn_dm_create(struct vn_ctx *ctx, const char *name, const char *uuid,
 		 const struct vn_dm_target *t, size_t n, struct vn_dm_info *ret);
 int vn_dm_remove(struct vn_ctx *ctx, const char *name);
 int vn_dm_remove_deferred(struct vn_ctx *ctx, const char *name);
-int vn_dm_suspend(struct vn_ctx *ctx, const char *name, bool suspend);
 int vn_dm_status(struct vn_ctx *ctx, const char *name, bool table,
 		 char *ret_type, char *buf, size_t len);
 int vn_dm_list(struct vn_ctx *ctx, char (**ret_names)[VN_NAME_MAX]);

@@ -674,16 +674,3 @@ int vn_nvmet_load(struct vn_ctx *ctx, const char *path,
 	*ret_cfg = cfg;
 	return 0;
 }
-
-int vn_nvmet_restore(struct vn_ctx *ctx, const char *path)
-{
-	struct vn_nvmet_config *cfg = NULL;
-	int r;
-
-	r = vn_nvmet_load(ctx, path, &cfg);
-	if (r < 0)
-		return r;
-	r = vn_nvmet_replace(ctx, cfg);
-	vn_nvmet_config_free(cfg);
-	return r;
-}

@@ -770,8 +770,6 @@ int vn_nvmet_load(struct vn_ctx *ctx, const char *path,
  * of that which fails is added to the context's error.
  */
 int vn_nvmet_replace(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg);
-/* vn_nvmet_restore() - load @path and replace the running configuration. */
-int vn_nvmet_restore(struct vn_ctx *ctx, const char *path);
 
 /* ---- NVMe host (lib/nvme_host.c, libnvme 1.3) ---- */
 
