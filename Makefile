@@ -65,7 +65,7 @@ HEADERS := $(wildcard lib/*.h cmd/*.h)
 DEPS := $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(BUILD)/cmd/vnvme.d
 
 .PHONY: all deps check check-unit check-cli check-san check-lab check-deb deb \
-	demo install clean cppcheck check-units bench check-verify soak
+	demo install clean cppcheck check-units bench check-verify soak fuzz check-fuzz
 
 all: $(VNVME)
 
@@ -106,6 +106,44 @@ $(BUILD)/vnvme-%: tests/verify/vnvme-%.c
 check-verify: $(VERIFY) $(REPLAY)
 	VERIFY=$(abspath $(VERIFY)) tests/verify/run
 
+# libFuzzer harnesses (tests/fuzz/NAME.c, seeds in tests/fuzz/corpus/NAME/):
+# Debian's clang with ASan+UBSan, the library rebuilt into build-fuzz/ so
+# the normal build is untouched. `make fuzz` runs each for FUZZ_SECONDS;
+# `make check-fuzz` (part of `make check`) replays the seeds and fuzzes each
+# for FUZZ_CHECK_SECONDS.
+FUZZ_CC ?= clang-14
+FUZZ_BUILD := build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 3
+FUZZ_CFLAGS = $(CPPFLAGS) -g -O1 $(WARN) -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE \
+	-DVNVME_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/fuzz-%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_LIBA := $(FUZZ_BUILD)/libvnvme.a
+-include $(FUZZ_LIB_OBJ:.o=.d)
+
+$(FUZZ_BUILD)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_LIBA): $(FUZZ_LIB_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz-%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_LIBA) $(HEADERS)
+	@echo "  CC      $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Ilib $(LDFLAGS) -o $@ $< \
+		$(FUZZ_LIBA) $(PKG_LIBS)
+
+fuzz: $(FUZZ_BIN)
+	tests/fuzz/run --seconds $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+check-fuzz: $(FUZZ_BIN)
+	tests/fuzz/run --seconds $(FUZZ_CHECK_SECONDS) $(FUZZ_BIN)
+
 # Installs every Debian package the build, the tests and the lab need.
 deps:
 	tests/deps
@@ -131,13 +169,14 @@ check-lab:
 	tests/lab/check $(LAB)
 
 # The test targets build with -Werror (a clean tree stays clean).
-check check-unit check-cli check-san check-lab demo: export WERROR := 1
+check check-unit check-cli check-san check-lab check-fuzz demo: export WERROR := 1
 
 # Everything: unit, CLI, sanitizers, the lab (a real kernel in QEMU).
 check: deps
 	$(MAKE) cppcheck
 	$(MAKE) check-unit check-cli check-units check-verify
 	$(MAKE) check-san
+	$(MAKE) check-fuzz
 	$(MAKE) check-deb
 	$(MAKE) check-lab
 
@@ -158,7 +197,7 @@ demo: deps
 # build/deb/), and its checks: the file list and lintian without errors.
 deb:
 	rm -rf build/deb && mkdir -p build/deb/src
-	tar --exclude=./build --exclude=./build-san --exclude=./.git \
+	tar --exclude=./build --exclude=./build-san --exclude=./build-fuzz --exclude=./.git \
 		--exclude=./vnvme --exclude=./bench-results -cf - . | tar -C build/deb/src -xf -
 	cd build/deb/src && dpkg-buildpackage -us -uc -b
 	rm -rf build/deb/src
@@ -191,4 +230,4 @@ install: $(VNVME)
 	done
 
 clean:
-	rm -rf build build-san vnvme
+	rm -rf build build-san build-fuzz vnvme

@@ -20,6 +20,7 @@
 #define VNVME_COMMANDS_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <jansson.h>
 #include <stdbool.h>
 
@@ -33,6 +34,9 @@ enum vn_exit {
 	VN_EXIT_REFUSED = 3,	/* refused for safety: data or in use */
 	VN_EXIT_NOKERNEL = 4,	/* kernel support missing: module, configfs */
 	VN_EXIT_PERM = 5,	/* not permitted (not root) */
+	VN_EXIT_PARTIAL = 6,	/* failed, and not all of its work could be undone */
+	/* stopped by SIGINT, SIGTERM, SIGHUP: 128 + the signal, the change undone */
+	VN_EXIT_SIGNAL = 128,
 	/* health, from status commands (cmd/status.c vn_health_exit) */
 	VN_EXIT_DEGRADED = 10,	/* working with less redundancy, or rebuilding */
 	VN_EXIT_BROKEN = 11,	/* failed: data unreachable or writes failing */
@@ -166,6 +170,13 @@ void vn_warn(const struct vn_cli *cli, const char *fmt, ...)
  * and by --json. */
 void vn_info(const struct vn_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * The signal (SIGINT, SIGTERM, SIGHUP) that asked a change to stop, or 0:
+ * set by cmd/main.c's handlers, installed for the commands that change the
+ * system, and given to the library with vn_ctx_set_stop().
+ */
+extern volatile sig_atomic_t vn_signal;
+
 /*
  * vn_report() - print the library's error for this command, with the remedy
  * ("use --force") where forcing would help, and return the exit code for it.

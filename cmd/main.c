@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /* vnvme: global options and the top-level command table, nothing else. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,37 @@ static int cmd_help(struct vn_cli *cli, int argc, char **argv)
 	return VN_EXIT_OK;
 }
 
+volatile sig_atomic_t vn_signal;
+
+static void on_signal(int sig)
+{
+	vn_signal = sig;
+}
+
+/*
+ * A change stops between two steps, undoes what it did and exits 128 + the
+ * signal; it is never cut off halfway. Commands that only read keep the
+ * default: a signal ends them at once.
+ */
+static void catch_signals(struct vn_cli *cli, const struct vn_cmd *cmd)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+
+	if (!(cmd->flags & VN_CMD_DRYRUN))
+		return;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
+		/* ignored (nohup, a shell's background job): stays ignored */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		(void)sigaction(sigs[i], &sa, NULL);
+	}
+	vn_ctx_set_stop(cli->ctx, &vn_signal);
+}
+
 /* Results that never reached stdout are a failure (util-linux close_stdout). */
 static int close_stdout(int code)
 {
@@ -226,6 +258,7 @@ int vn_main(int argc, char **argv)
 		vn_err(&cli, "out of memory");
 		return VN_EXIT_FAILED;
 	}
+	catch_signals(&cli, cmd);
 	lock = lock_command(&cli, cmd);
 	code = lock == -2 ? cli.exit : cmd->fn(&cli, argc - i, argv + i);
 	vn_lock_release(lock);

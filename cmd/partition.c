@@ -33,8 +33,11 @@ static int parse_type(const struct vn_cli *cli, const char *s, enum vn_part_type
 	return vn_usage_error(cli, "--type: '%s' is not raid or linux", s);
 }
 
-/* Every disk is checked before the first is written. Return: exit code. */
-static int check_all(struct vn_cli *cli, int n, char **devs)
+/*
+ * Every disk is checked before the first is written, and stays opened
+ * exclusively (@claims) until it is. Return: exit code.
+ */
+static int check_all(struct vn_cli *cli, int n, char **devs, struct vn_gpt_claim *claims)
 {
 	int code = VN_EXIT_OK;
 
@@ -50,7 +53,7 @@ static int check_all(struct vn_cli *cli, int n, char **devs)
 		for (int j = 0; j < i; j++)
 			if (vn_blk_get(cli->ctx, devs[j], &b) == 0 && strcmp(a.name, b.name) == 0)
 				return vn_usage_error(cli, "%s is given twice", devs[i]);
-		if (vn_gpt_check(cli->ctx, devs[i], cli->force) < 0) {
+		if (vn_gpt_check(cli->ctx, devs[i], cli->force, &claims[i]) < 0) {
 			int r = vn_report(cli);
 
 			code = code ? code : r;
@@ -75,35 +78,47 @@ static void say_progress(const struct vn_cli *cli, int done, int n, char **devs)
 	       untouched[0] ? untouched : "none");
 }
 
-static int cmd_partition(struct vn_cli *cli, int argc, char **argv)
+/*
+ * A signal stopped the run before disk @done: put back the disks written.
+ * Return: the exit code.
+ */
+static int undo_disks(struct vn_cli *cli, int done, int n, char **devs,
+		      struct vn_gpt_claim *claims)
 {
-	enum vn_part_type type = VN_PART_RAID;
-	struct vn_getopt g = { 0 };
-	json_t *rows;
-	char **devs;
-	int c, n, code;
+	int code = vn_report(cli), left = 0;
 
-	while ((c = vn_getopt(cli, &g, argc, argv)) != -1) {
-		if (c == VN_GETOPT_STOP)
-			return cli->exit;
-		if (c == OPT_TYPE && parse_type(cli, g.arg, &type))
-			return VN_EXIT_USAGE;
+	for (int i = done; i-- > 0;) {
+		if (vn_gpt_undo(cli->ctx, &claims[i]) < 0) {
+			vn_err(cli, "not undone: %s: %s", devs[i], vn_ctx_error(cli->ctx));
+			vn_ctx_clear_error(cli->ctx);
+			left++;
+		} else if (!cli->dry_run) {
+			vn_info(cli, "undone: %s has its old first and last MiB back", devs[i]);
+		}
 	}
-	devs = argv + g.optind;
-	n = argc - g.optind;
-	if (n < 1)
-		return vn_usage_error(cli, "no disk given");
+	if (left) {
+		say_progress(cli, done, n, devs);
+		return VN_EXIT_PARTIAL;
+	}
+	vn_err(cli, "nothing was changed");
+	return code;
+}
 
-	code = check_all(cli, n, devs);
-	if (code)
-		return code;
+static int write_all(struct vn_cli *cli, enum vn_part_type type, int n, char **devs,
+		     struct vn_gpt_claim *claims)
+{
+	json_t *rows = json_array();
+	int code;
 
-	rows = json_array();
 	for (int i = 0; i < n; i++) {
 		struct vn_part_result res;
 		char path[VN_NAME_MAX + 8];
 
-		if (vn_gpt_partition(cli->ctx, devs[i], type, cli->force, &res) < 0) {
+		if (vn_gpt_partition(cli->ctx, devs[i], type, cli->force, &claims[i], &res) < 0) {
+			if (vn_ctx_error_kind(cli->ctx) == VN_ERR_INTERRUPTED) {
+				json_decref(rows);
+				return undo_disks(cli, i, n, devs, claims);
+			}
 			code = vn_report(cli);
 			/* the failing disk may be half written: count it as changed */
 			say_progress(cli, cli->dry_run ? 0 : i + 1, n, devs);
@@ -123,6 +138,41 @@ static int cmd_partition(struct vn_cli *cli, int argc, char **argv)
 					"partitions", rows), "partitions", partition_cols);
 }
 
+static int cmd_partition(struct vn_cli *cli, int argc, char **argv)
+{
+	enum vn_part_type type = VN_PART_RAID;
+	struct vn_gpt_claim *claims;
+	struct vn_getopt g = { 0 };
+	char **devs;
+	int c, n, code;
+
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1) {
+		if (c == VN_GETOPT_STOP)
+			return cli->exit;
+		if (c == OPT_TYPE && parse_type(cli, g.arg, &type))
+			return VN_EXIT_USAGE;
+	}
+	devs = argv + g.optind;
+	n = argc - g.optind;
+	if (n < 1)
+		return vn_usage_error(cli, "no disk given");
+
+	claims = calloc((size_t)n, sizeof(*claims));
+	if (!claims) {
+		vn_err(cli, "out of memory");
+		return VN_EXIT_FAILED;
+	}
+	for (int i = 0; i < n; i++)
+		claims[i].fd = -1;
+	code = check_all(cli, n, devs, claims);
+	if (!code)
+		code = write_all(cli, type, n, devs, claims);
+	for (int i = 0; i < n; i++)
+		vn_gpt_release(&claims[i]);
+	free(claims);
+	return code;
+}
+
 const struct vn_cmd vn_cmd_partition = {
 	.name = "partition",
 	.fn = cmd_partition,
@@ -136,7 +186,11 @@ const struct vn_cmd vn_cmd_partition = {
 		"disk that is mounted or in use (md, dm, swap, exported) is refused always;\n"
 		"one holding a signature (partition table, filesystem, RAID member) is\n"
 		"refused unless --force, which also wipes any old signature the new\n"
-		"partition would show.",
+		"partition would show. Each disk stays opened exclusively from its check\n"
+		"to its write, so nothing can claim it in between. SIGINT, SIGTERM or\n"
+		"SIGHUP before the last disk is written puts back the first and last MiB\n"
+		"of the disks already written (not the signatures --force wiped) and\n"
+		"exits 128 + the signal.",
 	.opts = partition_opts,
 	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN,
 	.args = VN_ARGS_BLOCKDEV,

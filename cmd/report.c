@@ -66,6 +66,10 @@ int vn_report(const struct vn_cli *cli)
 		return VN_EXIT_NOKERNEL;
 	case VN_ERR_PERM:
 		return VN_EXIT_PERM;
+	case VN_ERR_PARTIAL:
+		return VN_EXIT_PARTIAL;
+	case VN_ERR_INTERRUPTED:
+		return VN_EXIT_SIGNAL + (vn_signal ? vn_signal : SIGINT);
 	default:
 		return VN_EXIT_FAILED;
 	}

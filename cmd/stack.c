@@ -319,8 +319,10 @@ static int up_disks(struct run *r)
 
 	for (unsigned int i = 0; i < r->s->ndisks; i++) {
 		const char *disk = r->s->disks[i];
+		struct vn_gpt_claim claim;
 		struct vn_part_result res;
 		struct vn_blkdev b;
+		bool ok;
 
 		if (vn_blk_get(ctx, disk, &b) < 0)
 			return -1;
@@ -328,13 +330,16 @@ static int up_disks(struct run *r)
 			step(r, "disks", false, "%s is partitioned", disk);
 			continue;
 		}
-		if (vn_gpt_check(ctx, disk, false) < 0)
+		if (vn_gpt_check(ctx, disk, false, &claim) < 0)
 			return -1;
 		if (r->cli->dry_run) {
+			vn_gpt_release(&claim);
 			step(r, "disks", true, "partition %s", disk);
 			continue;
 		}
-		if (vn_gpt_partition(ctx, disk, VN_PART_RAID, false, &res) < 0)
+		ok = vn_gpt_partition(ctx, disk, VN_PART_RAID, false, &claim, &res) == 0;
+		vn_gpt_release(&claim);
+		if (!ok)
 			return -1;
 		push(r, UNDO_PARTITION, disk);
 		step(r, "disks", true, "partitioned %s: /dev/%s", disk, res.part);
@@ -684,12 +689,15 @@ static int up_failed(struct run *r, const char *layer, int ret)
 	int code = ret == -2 ? r->code : layer_report(r, layer);
 	unsigned int left;
 
+	vn_ctx_set_stop(r->cli->ctx, NULL);	/* a signal never stops the undo */
 	if (r->nundo)
 		vn_info(r->cli, "undoing what this run did:");
 	left = undo_all(r);
-	if (left)
+	if (left) {
 		vn_err(r->cli, "%u undo step%s failed: the system is not as it was", left,
 		       left == 1 ? "" : "s");
+		code = VN_EXIT_PARTIAL;
+	}
 	else if (!r->cli->dry_run)
 		vn_err(r->cli, "%s failed; the system is as it was before", layer);
 	if (r->cli->json)
@@ -721,7 +729,8 @@ static int cmd_up(struct vn_cli *cli, int argc, char **argv)
 
 		if (layers[i].has && !*(const bool *)((const char *)r.s + layers[i].has))
 			continue;
-		ret = layers[i].fn(&r);
+		/* SIGINT, SIGTERM: no further layer, this run's work undone */
+		ret = vn_stop_point(cli->ctx, layers[i].layer) < 0 ? -1 : layers[i].fn(&r);
 		if (ret < 0)
 			code = up_failed(&r, layers[i].layer, ret);
 	}
@@ -832,6 +841,9 @@ static int cmd_down(struct vn_cli *cli, int argc, char **argv)
 	double t0 = now_s();
 	int lock = -1, code;
 
+	/* down completes: a signal during it is not acted on (each layer's undo
+	 * would leave the stack half down) */
+	vn_ctx_set_stop(cli->ctx, NULL);
 	code = start(&r, argc, argv, true, &lock);
 	if (code == -1) {
 		copy(r.md, r.s->array.name, sizeof(r.md));

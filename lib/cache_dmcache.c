@@ -97,13 +97,14 @@ static int zram_add(struct vn_ctx *ctx, uint64_t bytes, char *ret, size_t len)
 /* Undo after a failure, keeping the first error message. */
 static void undo_zram(struct vn_ctx *ctx, const char *name)
 {
-	struct vn_err_saved err;
+	struct vn_err_saved why;
+	char what[VN_NAME_MAX + 32];
 
 	if (vn_ctx_dry_run(ctx))
 		return;
-	vn_err_save(ctx, &err);
-	(void)zram_remove(ctx, name);
-	vn_err_restore(ctx, &err);
+	vn_err_save(ctx, &why);
+	snprintf(what, sizeof(what), "zram device %s left", name);
+	vn_err_restore(ctx, &why, zram_remove(ctx, name), what);
 }
 
 static int dc_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,
@@ -123,7 +124,9 @@ static int dc_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,
 	r = zram_add(ctx, meta_bytes, meta, sizeof(meta));
 	if (r < 0)
 		return r;
-	r = zram_add(ctx, cache_bytes, cache, sizeof(cache));
+	r = vn_stop_point(ctx, "cache-ram");
+	if (r == 0)
+		r = zram_add(ctx, cache_bytes, cache, sizeof(cache));
 	if (r < 0)
 		goto out_remove_meta;
 	snprintf(params, sizeof(params), "/dev/%s /dev/%s /dev/%s %d 1 writethrough smq 0",
@@ -135,7 +138,9 @@ static int dc_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,
 		.params = params,
 	};
 	vn_cache_uuid("dm-cache", name, uuid, sizeof(uuid));
-	r = vn_dm_create(ctx, name, uuid, &t, 1, NULL);
+	r = vn_stop_point(ctx, "cache-map");
+	if (r == 0)
+		r = vn_dm_create(ctx, name, uuid, &t, 1, NULL);
 	if (r < 0)
 		goto out_remove_cache;
 	return 0;

@@ -51,18 +51,17 @@ static int rc_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,
 		.params = params,
 	};
 	vn_cache_uuid("rapiddisk", name, uuid, sizeof(uuid));
-	r = vn_dm_create(ctx, name, uuid, &t, 1, NULL);
-	if (r < 0)
-		goto out_remove_rd;
-	return 0;
-out_remove_rd:
-	if (!vn_ctx_dry_run(ctx)) {
-		struct vn_err_saved err;
+	r = vn_stop_point(ctx, "cache-map");
+	if (r == 0)
+		r = vn_dm_create(ctx, name, uuid, &t, 1, NULL);
+	if (r < 0 && !vn_ctx_dry_run(ctx)) {
+		struct vn_err_saved why;
+		char what[VN_NAME_MAX + 32];
 
 		/* keep the first error: it says why */
-		vn_err_save(ctx, &err);
-		(void)vn_rapiddisk_remove(ctx, rd);
-		vn_err_restore(ctx, &err);
+		vn_err_save(ctx, &why);
+		snprintf(what, sizeof(what), "RAM disk %s left", rd);
+		vn_err_restore(ctx, &why, vn_rapiddisk_remove(ctx, rd), what);
 	}
 	return r;
 }

@@ -2,6 +2,8 @@
 /* The library context: root prefix, dry-run, the error object, actions. */
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -137,6 +139,104 @@ int vn_nosupport(struct vn_ctx *ctx, int r, const char *fmt, ...)
 	r = set_error(ctx, r, VN_ERR_NOSUPPORT, false, fmt, ap);
 	va_end(ap);
 	return r;
+}
+
+void vn_ctx_set_stop(struct vn_ctx *ctx, const volatile sig_atomic_t *flag)
+{
+	ctx->stop = flag;
+}
+
+int vn_ctx_stop_signal(const struct vn_ctx *ctx)
+{
+	return ctx->stopped;
+}
+
+void vn_vnote(struct vn_ctx *ctx, bool undo_failed, const char *fmt, va_list ap)
+{
+	size_t len = strlen(ctx->err_msg);
+
+	if (undo_failed) {
+		ctx->err_kind = VN_ERR_PARTIAL;
+		ctx->err_forceable = false;
+	}
+	if (len + 3 >= sizeof(ctx->err_msg))
+		return;
+	memcpy(ctx->err_msg + len, len ? "; " : "", len ? 3 : 1);
+	len += len ? 2 : 0;
+	vsnprintf(ctx->err_msg + len, sizeof(ctx->err_msg) - len, fmt, ap);
+}
+
+void vn_note(struct vn_ctx *ctx, bool undo_failed, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vn_vnote(ctx, undo_failed, fmt, ap);
+	va_end(ap);
+}
+
+void vn_err_save(struct vn_ctx *ctx, struct vn_err_saved *s)
+{
+	memcpy(s->msg, ctx->err_msg, sizeof(s->msg));
+	s->kind = ctx->err_kind;
+	s->forceable = ctx->err_forceable;
+	vn_ctx_clear_error(ctx);
+	ctx->undoing++;
+}
+
+void vn_err_restore(struct vn_ctx *ctx, const struct vn_err_saved *s, int undo_r,
+		    const char *what)
+{
+	char why[VN_ERR_MSG_MAX];
+
+	if (ctx->undoing)
+		ctx->undoing--;
+	vn_strlcpy(why, ctx->err_msg[0] ? ctx->err_msg : strerror(-undo_r), sizeof(why));
+	memcpy(ctx->err_msg, s->msg, sizeof(ctx->err_msg));
+	ctx->err_kind = s->kind;
+	ctx->err_forceable = s->forceable;
+	if (undo_r < 0)
+		vn_note(ctx, true, "not undone: %s: %s", what, why);
+}
+
+/* The test hook of vn_stop_point(): VNVME_TEST_STOP_AT=STEP[:N]. */
+static void test_hook(struct vn_ctx *ctx, const char *step)
+{
+	const char *want = getenv("VNVME_TEST_STOP_AT");
+	size_t n = strlen(step);
+	unsigned long nth = 1;
+
+	if (!want || strncmp(want, step, n) != 0 || (want[n] && want[n] != ':'))
+		return;
+	if (want[n] == ':')
+		nth = strtoul(want + n + 1, NULL, 10);
+	if (++ctx->hook_seen == nth)
+		(void)raise(SIGSTOP);
+}
+
+int vn_stop_point(struct vn_ctx *ctx, const char *step)
+{
+	static const struct { int sig; const char *name; } names[] = {
+		{ SIGINT, "SIGINT" }, { SIGTERM, "SIGTERM" }, { SIGHUP, "SIGHUP" },
+	};
+	const char *name = "a signal";
+	int sig;
+
+	if (ctx->dry_run || ctx->stopped || ctx->undoing || ctx->err_kind != VN_ERR_NONE)
+		return 0;
+	test_hook(ctx, step);
+	sig = ctx->stop ? *ctx->stop : 0;
+	if (!sig)
+		return 0;
+	ctx->stopped = sig;
+	for (size_t i = 0; i < VN_ARRAY_SIZE(names); i++)
+		if (names[i].sig == sig)
+			name = names[i].name;
+	snprintf(ctx->err_msg, sizeof(ctx->err_msg), "interrupted by %s before %s",
+		 name, step);
+	ctx->err_kind = VN_ERR_INTERRUPTED;
+	ctx->err_forceable = false;
+	return -EINTR;
 }
 
 bool vn_action(struct vn_ctx *ctx, const char *fmt, ...)

@@ -12,6 +12,7 @@
  * || "NVMe-over-Fabrics"), so it is bound to one host NQN. OpenSSL's
  * libcrypto gives the HMAC and the random bytes; base64 and CRC-32 are local.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -178,8 +179,10 @@ int vn_dhchap_check(struct vn_ctx *ctx, const char *key)
 	uint32_t crc;
 	int n;
 
-	if (!key || strncmp(key, "DHHC-1:", 7) != 0 || sscanf(key + 7, "%2x", &hmac) != 1 ||
-	    key[9] != ':' || hmac > 3)
+	/* two hex digits, read only once they are known to be there */
+	if (!key || strncmp(key, "DHHC-1:", 7) != 0 || !isxdigit((unsigned char)key[7]) ||
+	    !isxdigit((unsigned char)key[8]) || key[9] != ':' ||
+	    sscanf(key + 7, "%2x", &hmac) != 1 || hmac > 3)
 		return vn_invalid(ctx, "not a DH-HMAC-CHAP key: it reads "
 				  "DHHC-1:<00-03>:<base64>: (vnvme gen-dhchap-key makes one)");
 	b = key + 10;

@@ -332,8 +332,9 @@ static void describe_table(char *buf, size_t len, const struct vn_dm_target *t, 
 int vn_dm_create(struct vn_ctx *ctx, const char *name, const char *uuid,
 		 const struct vn_dm_target *t, size_t n, struct vn_dm_info *ret)
 {
-	char table[1024];
+	char table[1024], what[VN_NAME_MAX + 40];
 	struct dm_ioctl *dmi = NULL;
+	struct vn_err_saved why;
 	unsigned int ma, mi;
 	int r;
 
@@ -379,7 +380,9 @@ int vn_dm_create(struct vn_ctx *ctx, const char *name, const char *uuid,
 		return vn_dm_info(ctx, name, ret);
 	return 0;
 out_remove:
-	(void)dm_simple(ctx, DM_DEV_REMOVE, name, 0, NULL);
+	vn_err_save(ctx, &why);
+	snprintf(what, sizeof(what), "device-mapper device %s left", name);
+	vn_err_restore(ctx, &why, dm_simple(ctx, DM_DEV_REMOVE, name, 0, NULL), what);
 	dm_node_del(ctx, name, ma, mi, true);
 	return r;
 }

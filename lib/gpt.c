@@ -58,7 +58,32 @@ static void part_name_of(const char *disk, unsigned int partno, char *buf, size_
 		buf[0] = '\0';	/* cannot happen with kernel names */
 }
 
-int vn_gpt_check(struct vn_ctx *ctx, const char *dev, bool force)
+void vn_gpt_release(struct vn_gpt_claim *claim)
+{
+	if (claim->fd >= 0)
+		(void)close(claim->fd);
+	free(claim->head);
+	free(claim->tail);
+	*claim = (struct vn_gpt_claim){ .fd = -1 };
+}
+
+static int check(struct vn_ctx *ctx, const char *dev, bool force, struct vn_gpt_claim *claim);
+
+int vn_gpt_check(struct vn_ctx *ctx, const char *dev, bool force, struct vn_gpt_claim *claim)
+{
+	struct vn_gpt_claim mine = { .fd = -1 };
+	int r;
+
+	if (!claim)
+		claim = &mine;
+	*claim = (struct vn_gpt_claim){ .fd = -1 };
+	r = check(ctx, dev, force, claim);
+	if (r < 0 || claim == &mine)
+		vn_gpt_release(claim);
+	return r;
+}
+
+static int check(struct vn_ctx *ctx, const char *dev, bool force, struct vn_gpt_claim *claim)
 {
 	struct vn_hold holds[VN_HOLDS_MAX];
 	struct vn_sig sigs[VN_SIGS_MAX];
@@ -86,19 +111,21 @@ int vn_gpt_check(struct vn_ctx *ctx, const char *dev, bool force)
 		return vn_refuse(ctx, -EBUSY, false, "%s",
 				 vn_blk_describe_hold(&holds[0], what, sizeof(what)));
 
-	/* the kernel's own answer: an exclusive open fails while anything holds it */
+	/*
+	 * The kernel's own answer: an exclusive open fails while anything holds
+	 * it. Kept open until the write, nothing can claim the disk meanwhile.
+	 */
+	vn_strlcpy(claim->name, d.name, sizeof(claim->name));
 	r = vn_path(ctx, path, sizeof(path), "/dev/%s", d.name);
 	if (r < 0)
 		return vn_fail(ctx, r, "/dev/%s: path too long", d.name);
 	if (stat(path, &st) == 0 && S_ISBLK(st.st_mode)) {
-		int fd = open(path, O_RDONLY | O_EXCL | O_CLOEXEC);
-
-		if (fd < 0 && errno == EBUSY)
+		claim->fd = open(path, O_RDONLY | O_EXCL | O_CLOEXEC);
+		if (claim->fd < 0 && errno == EBUSY)
 			return vn_refuse(ctx, -EBUSY, false, "/dev/%s is in use", d.name);
-		if (fd < 0)
+		if (claim->fd < 0)
 			return vn_fail(ctx, -errno, "cannot open /dev/%s: %s", d.name,
 				       strerror(errno));
-		close(fd);
 	}
 
 	if (force)
@@ -246,9 +273,66 @@ static int wait_node(struct vn_ctx *ctx, const char *disk, const char *part,
 	return 0;
 }
 
-int vn_gpt_partition(struct vn_ctx *ctx, const char *dev, enum vn_part_type type,
-		     bool wipe, struct vn_part_result *ret)
+#define SAVE_BYTES GPT_START_BYTES	/* the first and last MiB: both labels */
+
+/* Keep the bytes the label will replace, for vn_gpt_undo(). */
+static int save_labels(struct vn_ctx *ctx, struct vn_gpt_claim *claim, const char *path,
+		       uint64_t size)
 {
+	_cleanup_close_ int own = -1;
+	int fd = claim->fd, r;
+
+	if (fd < 0) {
+		own = open(path, O_RDONLY | O_CLOEXEC);
+		if (own < 0)
+			return vn_fail(ctx, -errno, "cannot open %s: %s", path, strerror(errno));
+		fd = own;
+	}
+	claim->head_len = claim->tail_len = SAVE_BYTES;
+	claim->tail_off = size - SAVE_BYTES;
+	claim->head = malloc(SAVE_BYTES);
+	claim->tail = malloc(SAVE_BYTES);
+	if (!claim->head || !claim->tail)
+		return vn_fail(ctx, -ENOMEM, "out of memory");
+	r = vn_pread_full(fd, claim->head, claim->head_len, 0);
+	if (r == 0)
+		r = vn_pread_full(fd, claim->tail, claim->tail_len, claim->tail_off);
+	if (r < 0)
+		return vn_fail(ctx, r, "cannot read %s: %s", path, strerror(-r));
+	claim->saved = true;
+	return 0;
+}
+
+int vn_gpt_undo(struct vn_ctx *ctx, struct vn_gpt_claim *claim)
+{
+	char path[VN_PATH_MAX];
+	int fd, r;
+
+	if (!claim->saved)
+		return 0;
+	if (vn_path(ctx, path, sizeof(path), "/dev/%s", claim->name) < 0)
+		return vn_fail(ctx, -ENAMETOOLONG, "/dev/%s: path too long", claim->name);
+	if (!vn_action(ctx, "put back the first and last MiB of %s (undo)", path))
+		return 0;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vn_fail(ctx, -errno, "cannot open %s: %s", path, strerror(errno));
+	r = vn_pwrite_full(fd, claim->head, claim->head_len, 0);
+	if (r == 0)
+		r = vn_pwrite_full(fd, claim->tail, claim->tail_len, claim->tail_off);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	(void)close(fd);
+	if (r < 0)
+		return vn_fail(ctx, r, "cannot write %s: %s", path, strerror(-r));
+	claim->saved = false;
+	return reread_table(ctx, path);
+}
+
+int vn_gpt_partition(struct vn_ctx *ctx, const char *dev, enum vn_part_type type,
+		     bool wipe, struct vn_gpt_claim *claim, struct vn_part_result *ret)
+{
+	struct vn_gpt_claim none = { .fd = -1 };
 	struct vn_part_result res = { 0 };
 	PedPartition *part = NULL;
 	PedDisk *disk = NULL;
@@ -281,6 +365,14 @@ int vn_gpt_partition(struct vn_ctx *ctx, const char *dev, enum vn_part_type type
 	res.sector_size = (unsigned int)pdev->sector_size;
 	res.size_bytes = (uint64_t)part->geom.length * res.sector_size;
 
+	r = vn_stop_point(ctx, "gpt-write");
+	if (r == 0 && claim && !vn_ctx_dry_run(ctx))
+		r = save_labels(ctx, claim, path,
+				(uint64_t)pdev->length * (uint64_t)pdev->sector_size);
+	if (!claim)
+		claim = &none;
+	if (r < 0)
+		goto out_disk;
 	if (vn_action(ctx, "write GPT to %s: partition %d %s, sectors %llu-%llu "
 		      "(%llu bytes), type %s", path, part->num, res.part,
 		      (unsigned long long)res.start_sector,
@@ -305,6 +397,11 @@ int vn_gpt_partition(struct vn_ctx *ctx, const char *dev, enum vn_part_type type
 		if (r < 0)
 			goto out;
 	}
+	/* written: the kernel's re-read needs the disk not held exclusively */
+	if (claim->fd >= 0) {
+		(void)close(claim->fd);
+		claim->fd = -1;
+	}
 	r = reread_table(ctx, path);
 	if (r < 0)
 		goto out;
@@ -325,5 +422,7 @@ out_dev:
 	ped_device_destroy(pdev);
 out:
 	ped_exception_set_handler(NULL);
+	if (claim == &none)
+		vn_gpt_release(&none);
 	return r;
 }

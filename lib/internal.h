@@ -22,6 +22,10 @@ struct vn_ctx {
 	char err_msg[VN_ERR_MSG_MAX];
 	enum vn_err_kind err_kind;
 	bool err_forceable;
+	const volatile sig_atomic_t *stop;	/* vn_ctx_set_stop() */
+	int stopped;		/* the signal vn_stop_point() stopped at, or 0 */
+	unsigned int hook_seen;	/* stop points that matched the test hook */
+	unsigned int undoing;	/* inside vn_err_save() .. vn_err_restore() */
 };
 
 #define VN_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -40,24 +44,17 @@ int vn_nosupport(struct vn_ctx *ctx, int r, const char *fmt, ...) VN_PRINTF(3, 4
 
 /*
  * Rolling back: the one way a function undoes its own work after a failure
- * midway (md create, the cache engines' attach, nvmet's apply and restore):
+ * midway (md create/add, the cache engines' attach, nvmet's apply, up):
  *  1. record each change as it is made: an undo log of steps (lib/nvmet.c)
- *     or a flag on the object changed (struct md_dev.written); no goto
- *     chain needs to know how far the function got;
- *  2. on failure, undo newest first between vn_err_save() and
- *     vn_err_restore(), so the error the caller sees is the failure's own
- *     (its text, kind and forceable flag), not one from the undo;
- *  3. add what was undone, or what could not be, with vn_undo_note(): one
- *     line says what failed and what vnvme did about it. A step that could
- *     not be undone makes the result VN_ERR_FAILED, never a softer kind.
+ *     or a flag on the object changed (struct md_dev.written), so the undo
+ *     knows how far the function got without a goto chain per step;
+ *  2. on failure, run each undo step between vn_err_save() and
+ *     vn_err_restore() (below), so the error the caller sees is the
+ *     failure's own (text, kind, forceable), with "not undone: ..." added
+ *     when a step fails (the error then VN_ERR_PARTIAL);
+ *  3. say what was undone with vn_undo_note(): one line says what failed
+ *     and what vnvme did about it.
  */
-struct vn_err_saved {
-	char msg[VN_ERR_MSG_MAX];
-	enum vn_err_kind kind;
-	bool forceable;
-};
-void vn_err_save(const struct vn_ctx *ctx, struct vn_err_saved *s);
-void vn_err_restore(struct vn_ctx *ctx, const struct vn_err_saved *s);
 
 /*
  * After a failure midway: append "; @fmt" (what was undone) to the
@@ -65,11 +62,30 @@ void vn_err_restore(struct vn_ctx *ctx, const struct vn_err_saved *s);
  * about it. Return: @r.
  */
 int vn_undo_note(struct vn_ctx *ctx, int r, const char *fmt, ...) VN_PRINTF(3, 4);
-/* An undo step failed: note it (as vn_undo_note) and make the error VN_ERR_FAILED. */
-void vn_undo_failed(struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
 
 /* Record a change; returns true when it must really be done (not dry-run). */
 bool vn_action(struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
+
+/*
+ * Append "; @fmt" to the context's error. With @undo_failed, @fmt says what
+ * an undo could not put back, and the error becomes VN_ERR_PARTIAL.
+ */
+void vn_note(struct vn_ctx *ctx, bool undo_failed, const char *fmt, ...) VN_PRINTF(3, 4);
+void vn_vnote(struct vn_ctx *ctx, bool undo_failed, const char *fmt, va_list ap)
+	VN_PRINTF(3, 0);
+/*
+ * An undo step keeps the error that caused it: save it (which clears it)
+ * before the step, then put it back, adding "not undone: @what: <the step's error>" when
+ * @undo_r is negative.
+ */
+struct vn_err_saved {
+	char msg[VN_ERR_MSG_MAX];
+	enum vn_err_kind kind;
+	bool forceable;
+};
+void vn_err_save(struct vn_ctx *ctx, struct vn_err_saved *s);
+void vn_err_restore(struct vn_ctx *ctx, const struct vn_err_saved *s, int undo_r,
+		    const char *what);
 
 /*
  * Paths. vn_path() joins the context root and a printf-formatted absolute

@@ -199,6 +199,27 @@ static int stop_checks(struct vn_ctx *ctx, const char *md)
 	return 0;
 }
 
+/*
+ * The stop failed after the journal was switched to write-through: give it
+ * write-back back, or say loudly (VN_ERR_PARTIAL) that it stays changed.
+ * Return: @r.
+ */
+static int stop_failed(struct vn_ctx *ctx, const char *md, bool switched, int r)
+{
+	struct vn_err_saved why;
+	char what[VN_NAME_MAX + 64];
+
+	if (!switched)
+		return r;
+	vn_err_save(ctx, &why);
+	snprintf(what, sizeof(what), "the journal of %s stays in write-through", md);
+	vn_err_restore(ctx, &why, vn_write_str(ctx, "write-back",
+					       "/sys/block/%s/md/journal_mode", md), what);
+	if (vn_ctx_error_kind(ctx) != VN_ERR_PARTIAL)
+		vn_note(ctx, false, "journal back in write-back");
+	return r;
+}
+
 int vn_md_stop(struct vn_ctx *ctx, const char *md_arg)
 {
 	_cleanup_close_ int fd = -1;
@@ -220,7 +241,7 @@ int vn_md_stop(struct vn_ctx *ctx, const char *md_arg)
 	if (vn_md_array_running(ctx, md)) {
 		r = drain_journal(ctx, md, fd, &switched);
 		if (r < 0)
-			return r;
+			return stop_failed(ctx, md, switched, r);
 	}
 	if (!vn_action(ctx, "ioctl STOP_ARRAY on /dev/%s", md))
 		return 0;
@@ -232,17 +253,12 @@ int vn_md_stop(struct vn_ctx *ctx, const char *md_arg)
 			break;
 		vn_msleep(STOP_RETRY_MS);
 	}
-	if (r == -EBUSY) {
-		/* not stopped after all: give the journal its mode back */
-		if (switched && vn_write_str(ctx, "write-back",
-					     "/sys/block/%s/md/journal_mode", md) == 0)
-			return vn_refuse(ctx, r, false, "%s is open by another program (the "
-					 "kernel refused to stop it; journal back in "
-					 "write-back)", md);
-		return vn_refuse(ctx, r, false, "%s is open by another program (the "
-				 "kernel refused to stop it)", md);
-	}
-	return vn_fail(ctx, r, "%s: STOP_ARRAY failed: %s", md, strerror(-r));
+	if (r == -EBUSY)
+		r = vn_refuse(ctx, r, false, "%s is open by another program (the kernel "
+			      "refused to stop it)", md);
+	else
+		r = vn_fail(ctx, r, "%s: STOP_ARRAY failed: %s", md, strerror(-r));
+	return stop_failed(ctx, md, switched, r);
 }
 
 /* ---- wait ---- */
@@ -391,13 +407,14 @@ static int add_device(struct vn_ctx *ctx, const char *md, struct md_dev *d,
 		if (fd < 0)
 			return vn_fail(ctx, fd, "cannot open /dev/%s: %s", md, strerror(-fd));
 	}
+	vn_md_release(d, 1);	/* md claims it itself */
 	r = vn_md_ioctl(ctx, fd, md, ADD_NEW_DISK, "ADD_NEW_DISK", &disk);
 	if (r < 0) {
+		r = vn_fail(ctx, r, "%s: the kernel refused %s: %s", md, d->arg,
+			    strerror(-r));
 		(void)vn_md_erase_superblocks(ctx, d, 1);
-		return vn_fail(ctx, r, "%s: the kernel refused %s: %s", md, d->arg,
-			       strerror(-r));
 	}
-	return 0;
+	return r;
 }
 
 int vn_md_add(struct vn_ctx *ctx, const char *md_arg, const char *dev, bool force)
@@ -418,10 +435,35 @@ int vn_md_add(struct vn_ctx *ctx, const char *md_arg, const char *dev, bool forc
 	if (r < 0)
 		goto out;
 	r = add_device(ctx, st->name, d, st);
+	vn_md_release(d, 1);
 out:
 	free(st);
 	free(d);
 	return r;
+}
+
+/* Undo vn_md_add() of @dev: remove it from @md and erase its superblock. */
+static void take_out_spare(struct vn_ctx *ctx, const char *md, const char *dev)
+{
+	struct md_dev *d = calloc(1, sizeof(*d));
+	struct vn_err_saved why;
+	char what[VN_PATH_MAX];
+	int r;
+
+	vn_err_save(ctx, &why);
+	snprintf(what, sizeof(what), "%s stays in %s as a spare", dev, md);
+	r = d ? vn_md_remove(ctx, md, dev) : -ENOMEM;
+	if (r == 0) {
+		d->arg = dev;
+		d->written = true;
+		r = vn_blk_get(ctx, dev, &d->blk);
+		snprintf(what, sizeof(what), "%s was taken out of %s but keeps its md "
+			 "superblock", dev, md);
+	}
+	vn_err_restore(ctx, &why, r, what);
+	if (r == 0 && vn_md_erase_superblocks(ctx, d, 1) == 1)
+		vn_note(ctx, false, "%s taken out of %s again", dev, md);
+	free(d);
 }
 
 int vn_md_replace(struct vn_ctx *ctx, const char *md_arg, const char *old,
@@ -444,12 +486,17 @@ int vn_md_replace(struct vn_ctx *ctx, const char *md_arg, const char *old,
 	r = vn_md_add(ctx, md, new_dev, force);
 	if (r < 0)
 		return r;
-	r = vn_write_str(ctx, "want_replacement", "/sys/block/%s/md/dev-%s/state", md,
-			 blk.name);
+	r = vn_stop_point(ctx, "md-replace");
+	if (r == 0) {
+		r = vn_write_str(ctx, "want_replacement", "/sys/block/%s/md/dev-%s/state",
+				 md, blk.name);
+		if (r < 0)
+			r = vn_fail(ctx, r, "%s: cannot mark %s for replacement: %s", md,
+				    old, strerror(-r));
+	}
 	if (r < 0)
-		return vn_fail(ctx, r, "%s: cannot mark %s for replacement: %s", md, old,
-			       strerror(-r));
-	return 0;
+		take_out_spare(ctx, md, new_dev);
+	return r;
 }
 
 /* ---- journal mode ---- */

@@ -28,20 +28,30 @@ int vn_md_check_free(struct vn_ctx *ctx, const char *what, struct md_dev *d,
 	if (n > 0)
 		return vn_refuse(ctx, -EBUSY, false, "%s %s is in use: %s", what, d->arg,
 				 vn_blk_describe_hold(&holds[0], desc, sizeof(desc)));
-	fd = vn_md_open_dev(ctx, d->blk.name, O_RDONLY | O_EXCL);
+	fd = vn_md_open_dev(ctx, d->blk.name, (vn_ctx_dry_run(ctx) ? O_RDONLY : O_RDWR) |
+			    O_EXCL);
 	if (fd == -EBUSY)
 		return vn_refuse(ctx, -EBUSY, false, "%s %s is in use (opened exclusively "
 				 "by another program)", what, d->arg);
 	if (fd < 0)
 		return vn_fail(ctx, fd, "cannot open %s: %s", d->arg, strerror(-fd));
-	(void)close(fd);
+	d->hold = fd + 1;	/* held until the superblock is written */
 	n = vn_probe_signatures(ctx, d->blk.name, sigs, VN_SIGS_MAX);
-	if (n < 0)
-		return n;
 	if (n > 0 && !force)
-		return vn_refuse(ctx, -EEXIST, true, "%s %s holds %s", what, d->arg,
-				 vn_sig_describe(&sigs[0], desc, sizeof(desc)));
-	return 0;
+		n = vn_refuse(ctx, -EEXIST, true, "%s %s holds %s", what, d->arg,
+			      vn_sig_describe(&sigs[0], desc, sizeof(desc)));
+	if (n < 0)
+		vn_md_release(d, 1);
+	return n < 0 ? n : 0;
+}
+
+void vn_md_release(struct md_dev *devs, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (devs[i].hold > 0)
+			(void)close(devs[i].hold - 1);
+		devs[i].hold = 0;
+	}
 }
 
 int vn_md_check_distinct(struct vn_ctx *ctx, const struct md_dev *devs, unsigned int n)
@@ -291,16 +301,18 @@ static int zero_stale(int fd, uint64_t sectors)
 
 static int write_one(struct vn_ctx *ctx, struct md_dev *d, bool wipe)
 {
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int own = -1;
 	uint8_t buf[VN_MD_SB_BLOCK];
-	int r;
+	int r, fd = d->hold - 1;
 
 	if (wipe && vn_probe_wipe(ctx, d->blk.name, 0, 0) < 0)
 		return -EIO;
-	fd = vn_md_open_dev(ctx, d->blk.name, O_RDWR | O_EXCL);
-	if (fd < 0)
-		return vn_fail(ctx, fd, "cannot open %s exclusively: %s", d->arg,
-			       strerror(-fd));
+	if (fd < 0) {
+		fd = own = vn_md_open_dev(ctx, d->blk.name, O_RDWR | O_EXCL);
+		if (fd < 0)
+			return vn_fail(ctx, fd, "cannot open %s exclusively: %s", d->arg,
+				       strerror(-fd));
+	}
 	r = zero_stale(fd, d->sectors);
 	if (r >= 0)
 		r = vn_md_sb_encode(&d->sb, buf, sizeof(buf));
@@ -335,7 +347,11 @@ static void describe_role(const struct md_dev *d, char *buf, size_t len)
 		snprintf(buf, len, "slot %u", role);
 }
 
-/* Erase what vn_md_write_superblocks() wrote (the 4 KiB at the v1.2 offset). */
+/*
+ * Erase what vn_md_write_superblocks() wrote (the 4 KiB at the v1.2 offset).
+ * A superblock that cannot be erased is added to the context's error
+ * (VN_ERR_PARTIAL: "not undone: ..."). Return: how many were erased.
+ */
 unsigned int vn_md_erase_superblocks(struct vn_ctx *ctx, struct md_dev *devs,
 				     unsigned int n)
 {
@@ -344,19 +360,36 @@ unsigned int vn_md_erase_superblocks(struct vn_ctx *ctx, struct md_dev *devs,
 
 	for (unsigned int i = 0; i < n; i++) {
 		_cleanup_close_ int fd = -1;
+		int r;
 
 		if (!devs[i].written)
 			continue;
-		if (!vn_action(ctx, "erase the md superblock on %s", devs[i].arg))
+		if (!vn_action(ctx, "erase the md superblock on %s (undo)", devs[i].arg))
 			continue;
 		fd = vn_md_open_dev(ctx, devs[i].blk.name, O_RDWR);
-		if (fd >= 0 && vn_pwrite_full(fd, zero, sizeof(zero), VN_MD_SB_OFFSET) == 0 &&
-		    fsync(fd) == 0) {
-			devs[i].written = false;
-			done++;
+		r = fd < 0 ? fd : vn_pwrite_full(fd, zero, sizeof(zero), VN_MD_SB_OFFSET);
+		if (r == 0 && fsync(fd) < 0)
+			r = -errno;
+		if (r < 0) {
+			vn_note(ctx, true, "not undone: the md superblock on %s is left: %s",
+				devs[i].arg, strerror(-r));
+			continue;
 		}
+		devs[i].written = false;
+		done++;
 	}
 	return done;
+}
+
+/* A failure (@r) midway: erase what was written, saying so. Return: @r. */
+static int undo_superblocks(struct vn_ctx *ctx, struct md_dev *devs, unsigned int n, int r)
+{
+	unsigned int undone = vn_md_erase_superblocks(ctx, devs, n);
+
+	if (undone == 0)
+		return r;
+	return vn_undo_note(ctx, r, "erased the %u superblock%s written before it", undone,
+			    undone == 1 ? "" : "s");
 }
 
 int vn_md_write_superblocks(struct vn_ctx *ctx, struct md_dev *devs, unsigned int n,
@@ -369,6 +402,10 @@ int vn_md_write_superblocks(struct vn_ctx *ctx, struct md_dev *devs, unsigned in
 
 		vn_uuid_text(sb->set_uuid, uuid, sizeof(uuid));
 		describe_role(&devs[i], role, sizeof(role));
+		int r = vn_stop_point(ctx, "md-superblock");
+
+		if (r < 0)
+			return undo_superblocks(ctx, devs, n, r);
 		if (!vn_action(ctx, "write md v1.2 superblock on %s: array %s name '%s' "
 			       "%s, dev_number %u, %s, data_offset %" PRIu64 " size %" PRIu64
 			       " data_size %" PRIu64 " sectors, features 0x%x%s", devs[i].arg,
@@ -376,14 +413,8 @@ int vn_md_write_superblocks(struct vn_ctx *ctx, struct md_dev *devs, unsigned in
 			       role, sb->data_offset, sb->size, sb->data_size, sb->feature_map,
 			       devs[i].journal ? ", and an empty journal log" : ""))
 			continue;
-		if (write_one(ctx, &devs[i], wipe) < 0) {
-			unsigned int undone = vn_md_erase_superblocks(ctx, devs, n);
-
-			if (undone == 0)
-				return -EIO;
-			return vn_undo_note(ctx, -EIO, "erased the %u superblock%s written "
-					    "before it", undone, undone == 1 ? "" : "s");
-		}
+		if (write_one(ctx, &devs[i], wipe) < 0)
+			return undo_superblocks(ctx, devs, n, -EIO);
 	}
 	return 0;
 }
@@ -431,7 +462,7 @@ int vn_md_ioctl(struct vn_ctx *ctx, int fd, const char *md, unsigned long req,
  * Bind @devs to @md and run it. On failure the array is stopped, so no
  * member stays bound to an inactive array. Return: 0 or negative errno.
  */
-int vn_md_run_array(struct vn_ctx *ctx, const char *md, const struct md_dev *devs,
+int vn_md_run_array(struct vn_ctx *ctx, const char *md, struct md_dev *devs,
 		    unsigned int n, bool readonly)
 {
 	mdu_array_info_t info = { .major_version = 1, .minor_version = 2 };
@@ -439,7 +470,9 @@ int vn_md_run_array(struct vn_ctx *ctx, const char *md, const struct md_dev *dev
 	mdu_param_t param = { 0 };
 	int r;
 
-	r = make_node(ctx, md);
+	r = vn_stop_point(ctx, "md-run");
+	if (r == 0)
+		r = make_node(ctx, md);
 	if (r < 0)
 		return r;
 	if (!vn_ctx_dry_run(ctx)) {
@@ -456,6 +489,7 @@ int vn_md_run_array(struct vn_ctx *ctx, const char *md, const struct md_dev *dev
 		char what[VN_NAME_MAX + 32];
 
 		snprintf(what, sizeof(what), "ADD_NEW_DISK %s", devs[i].blk.name);
+		vn_md_release(&devs[i], 1);	/* md claims it itself */
 		r = vn_md_ioctl(ctx, fd, md, ADD_NEW_DISK, what, &disk);
 		if (r < 0) {
 			(void)vn_fail(ctx, r, "%s: the kernel refused %s: %s", md,
@@ -480,8 +514,10 @@ int vn_md_run_array(struct vn_ctx *ctx, const char *md, const struct md_dev *dev
 	}
 	return 0;
 out_stop:
-	if (vn_action(ctx, "ioctl STOP_ARRAY on /dev/%s", md))
-		(void)ioctl(fd, STOP_ARRAY, NULL);
+	if (vn_action(ctx, "ioctl STOP_ARRAY on /dev/%s (undo)", md) &&
+	    ioctl(fd, STOP_ARRAY, NULL) < 0)
+		vn_note(ctx, true, "not undone: %s is left inactive with its members bound: "
+			"STOP_ARRAY: %s", md, strerror(errno));
 	return r;
 }
 
@@ -518,30 +554,16 @@ static int check_create_devs(struct vn_ctx *ctx, const struct vn_md_create_req *
 	return vn_md_check_distinct(ctx, devs, n);
 }
 
-int vn_md_create(struct vn_ctx *ctx, const char *md_arg,
-		 const struct vn_md_create_req *req, struct vn_md_create_result *ret)
+/* vn_md_create() once every device passed its check and is held. */
+static int create_checked(struct vn_ctx *ctx, const char *md, unsigned int minor,
+			  const struct vn_md_create_req *req, struct md_dev *devs,
+			  unsigned int n, unsigned int chunk_kib,
+			  struct vn_md_create_result *ret)
 {
-	unsigned int n = req->nmembers + (req->journal ? 1 : 0), chunk_kib = 0, minor;
-	_cleanup_free_ struct md_dev *devs = NULL;
-	char md[VN_NAME_MAX], name[16];
 	uint64_t data_offset, size_kib = 0, v;
+	char name[16];
 	int r;
 
-	r = vn_md_name(ctx, md_arg, md, sizeof(md), &minor);
-	if (r < 0)
-		return r;
-	r = check_request(ctx, req, &chunk_kib);
-	if (r < 0)
-		return r;
-	r = vn_md_check_unused(ctx, md);
-	if (r < 0)
-		return r;
-	devs = calloc(n, sizeof(*devs));
-	if (!devs)
-		return vn_fail(ctx, -ENOMEM, "out of memory");
-	r = check_create_devs(ctx, req, devs, n);
-	if (r < 0)
-		return r;
 	data_offset = vn_md_data_offset(devs[0].sectors, chunk_kib);
 	r = plan_sizes(ctx, devs, n, req->level, chunk_kib, data_offset, req->force,
 		       &size_kib);
@@ -574,4 +596,31 @@ int vn_md_create(struct vn_ctx *ctx, const char *md_arg,
 	if (vn_read_u64(ctx, &v, "/sys/block/%s/size", md) == 0)
 		ret->size_bytes = v * VN_SECTOR_SIZE;
 	return 0;
+}
+
+int vn_md_create(struct vn_ctx *ctx, const char *md_arg,
+		 const struct vn_md_create_req *req, struct vn_md_create_result *ret)
+{
+	unsigned int n = req->nmembers + (req->journal ? 1 : 0), chunk_kib = 0, minor;
+	_cleanup_free_ struct md_dev *devs = NULL;
+	char md[VN_NAME_MAX];
+	int r;
+
+	r = vn_md_name(ctx, md_arg, md, sizeof(md), &minor);
+	if (r < 0)
+		return r;
+	r = check_request(ctx, req, &chunk_kib);
+	if (r < 0)
+		return r;
+	r = vn_md_check_unused(ctx, md);
+	if (r < 0)
+		return r;
+	devs = calloc(n, sizeof(*devs));
+	if (!devs)
+		return vn_fail(ctx, -ENOMEM, "out of memory");
+	r = check_create_devs(ctx, req, devs, n);
+	if (r == 0)
+		r = create_checked(ctx, md, minor, req, devs, n, chunk_kib, ret);
+	vn_md_release(devs, n);
+	return r;
 }

@@ -54,7 +54,16 @@ struct md_dev {
 	bool journal;
 	struct vn_md_sb sb;		/* what is written (create) or read */
 	bool written;
+	/*
+	 * vn_md_check_free()'s O_EXCL open, plus one (0: none), kept until
+	 * the superblock is written, so nothing claims the device in between;
+	 * closed just before ADD_NEW_DISK, which claims it for md.
+	 */
+	int hold;
 };
+
+/* Close what vn_md_check_free() kept open on each of @devs. */
+void vn_md_release(struct md_dev *devs, unsigned int n);
 
 /* ---- md.c: names, nodes, state ---- */
 
@@ -85,7 +94,8 @@ int vn_md_check_distinct(struct vn_ctx *ctx, const struct md_dev *devs, unsigned
 int vn_md_check_unused(struct vn_ctx *ctx, const char *md);
 /*
  * Write each device's planned superblock (and an empty log on the
- * journal); on failure erase those written. Return: 0 or -EIO.
+ * journal); on failure, or on a signal between two devices (-EINTR,
+ * vn_stop_point "md-superblock"), erase those written. Return: 0 or -errno.
  */
 int vn_md_write_superblocks(struct vn_ctx *ctx, struct md_dev *devs, unsigned int n,
 			    bool wipe);
@@ -101,7 +111,7 @@ int vn_md_load_personality(struct vn_ctx *ctx, int level);
  * Bind @devs to @md and run it. On failure the array is stopped, so no
  * member stays bound to an inactive array. Return: 0 or negative errno.
  */
-int vn_md_run_array(struct vn_ctx *ctx, const char *md, const struct md_dev *devs,
+int vn_md_run_array(struct vn_ctx *ctx, const char *md, struct md_dev *devs,
 		    unsigned int n, bool readonly);
 
 #endif /* VNVME_MD_PRIVATE_H */

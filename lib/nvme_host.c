@@ -203,7 +203,7 @@ static void hostid_for(const char *hostnqn, char *buf, size_t len)
 	size_t n = strnlen(hostnqn, VN_NQN_SIZE);
 	unsigned int mdlen = 0;
 
-	if (uuid && strlen(uuid + strlen(":uuid:")) == 36) {
+	if (uuid && vn_uuid_valid(uuid + strlen(":uuid:"))) {
 		vn_strlcpy(buf, uuid + strlen(":uuid:"), len);
 		return;
 	}

@@ -70,6 +70,27 @@ static void undo_free(struct undo *u)
 	*u = (struct undo){ 0 };
 }
 
+static void note(struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
+static void note(struct vn_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vn_vnote(ctx, false, fmt, ap);
+	va_end(ap);
+}
+
+/* A failed undo step, noted after the first failure: something is left. */
+static void add_failure(struct vn_ctx *ctx, const char *fmt, ...) VN_PRINTF(2, 3);
+static void add_failure(struct vn_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vn_vnote(ctx, true, fmt, ap);
+	va_end(ap);
+}
+
 /*
  * Remove what was created, newest first. Keeps the context's error, adding
  * the first step that fails. Return: 0, or that step's -errno.
@@ -90,8 +111,8 @@ static int undo_run(struct vn_ctx *ctx, struct undo *u)
 			r = -errno;
 		if (r < 0 && first == 0) {
 			first = r;
-			vn_undo_failed(ctx, "not undone: %s %s: %s", link ? "unlink" : "rmdir",
-				       u->steps[i].path, strerror(-r));
+			add_failure(ctx, "not undone: %s %s: %s", link ? "unlink" : "rmdir",
+				    u->steps[i].path, strerror(-r));
 		}
 	}
 	undo_free(u);
@@ -107,6 +128,9 @@ static int cfs_mkdir(struct vn_ctx *ctx, struct undo *u, const char *rel)
 
 	if (r < 0)
 		return vn_fail(ctx, r, "%s: path too long", rel);
+	/* a change (not the put-back of one, @u NULL) may stop here */
+	if (u && vn_stop_point(ctx, "configfs") < 0)
+		return -EINTR;
 	if (vn_action(ctx, "mkdir %s", path) && mkdir(path, 0755) < 0) {
 		r = -errno;
 		if (r == -EEXIST)
@@ -124,6 +148,8 @@ static int cfs_rmdir(struct vn_ctx *ctx, const char *rel)
 
 	if (r < 0)
 		return vn_fail(ctx, r, "%s: path too long", rel);
+	if (vn_stop_point(ctx, "configfs") < 0)
+		return -EINTR;
 	if (vn_action(ctx, "rmdir %s", path) && rmdir(path) < 0 && errno != ENOENT) {
 		r = -errno;
 		return vn_fail(ctx, r, "cannot remove %s: %s%s", rel, strerror(-r),
@@ -143,6 +169,8 @@ static int cfs_link(struct vn_ctx *ctx, struct undo *u, const char *target_rel,
 	if (vn_path(ctx, target, sizeof(target), "%s", target_rel) < 0 ||
 	    vn_path(ctx, link, sizeof(link), "%s", link_rel) < 0)
 		return vn_fail(ctx, -ENAMETOOLONG, "%s: path too long", link_rel);
+	if (u && vn_stop_point(ctx, "configfs") < 0)
+		return -EINTR;
 	if (vn_action(ctx, "link %s -> %s", link, target) && symlink(target, link) < 0) {
 		const char *h;
 
@@ -162,6 +190,8 @@ static int cfs_unlink(struct vn_ctx *ctx, const char *rel)
 
 	if (r < 0)
 		return vn_fail(ctx, r, "%s: path too long", rel);
+	if (vn_stop_point(ctx, "configfs") < 0)
+		return -EINTR;
 	if (vn_action(ctx, "unlink %s", path) && unlink(path) < 0 && errno != ENOENT) {
 		r = -errno;
 		return vn_fail(ctx, r, "cannot unlink %s: %s", rel, strerror(-r));
@@ -1530,22 +1560,26 @@ static int apply_missing(struct vn_ctx *ctx, struct undo *u,
 static int put_back(struct vn_ctx *ctx, const struct vn_nvmet_config *snap, int r)
 {
 	struct vn_nvmet_config *now = NULL;
-	struct vn_err_saved err;
-	char why[VN_ERR_MSG_MAX];
+	char msg[VN_ERR_MSG_MAX], why[VN_ERR_MSG_MAX];
+	enum vn_err_kind kind = vn_ctx_error_kind(ctx);
+	bool forceable = vn_ctx_error_forceable(ctx);
 	int r2;
 
-	vn_err_save(ctx, &err);
+	vn_strlcpy(msg, vn_ctx_error(ctx), sizeof(msg));
 	r2 = vn_nvmet_read(ctx, &now);
 	if (r2 == 0)
 		r2 = apply_missing(ctx, NULL, snap, now);
 	vn_nvmet_config_free(now);
 	vn_strlcpy(why, vn_ctx_error(ctx), sizeof(why));
-	vn_err_restore(ctx, &err);
-	if (r2 == 0)
-		return vn_undo_note(ctx, r, "the running configuration was put back as "
-				    "it was");
-	vn_undo_failed(ctx, "the previous configuration was not put back completely: %s",
-		       why);
+	vn_strlcpy(ctx->err_msg, msg, sizeof(ctx->err_msg));
+	ctx->err_kind = kind;
+	ctx->err_forceable = forceable;
+	if (r2 == 0) {
+		note(ctx, "the running configuration was put back as it was");
+		return r;
+	}
+	add_failure(ctx, "the previous configuration was not put back completely: %s",
+		    why);
 	return -ENOTRECOVERABLE;
 }
 

@@ -223,18 +223,24 @@ int vn_nvmet_json_encode(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg,
 
 /* ---- decode ---- */
 
-/* A JSON value as nvmetcli would write it into a file: strings as they are. */
+/*
+ * A JSON value as nvmetcli would write it into a file: strings as they are.
+ * One that does not fit is refused, never cut: a cut device path is
+ * another path. Return: 0, -EINVAL (not a value), -E2BIG (too long).
+ */
 static int value_string(const json_t *v, char *buf, size_t len)
 {
+	int n;
+
 	if (json_is_string(v))
-		snprintf(buf, len, "%s", json_string_value(v));
+		n = snprintf(buf, len, "%s", json_string_value(v));
 	else if (json_is_integer(v))
-		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		n = snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	else if (json_is_boolean(v))
-		snprintf(buf, len, "%d", json_is_true(v) ? 1 : 0);
+		n = snprintf(buf, len, "%d", json_is_true(v) ? 1 : 0);
 	else
 		return -EINVAL;
-	return 0;
+	return n >= 0 && (size_t)n < len ? 0 : -E2BIG;
 }
 
 /* Groups of @obj named in @groups back to attr files "<group>_<name>". */
@@ -254,6 +260,7 @@ static int groups_to_attrs(struct vn_ctx *ctx, const json_t *obj,
 				       *groups);
 		json_object_foreach((json_t *)g, key, v) {
 			struct vn_nvmet_attr *a = &attrs[*n];
+			int r;
 
 			if (*n >= VN_NVMET_ATTRS_MAX)
 				return vn_fail(ctx, -EINVAL, "%s: too many attributes", where);
@@ -261,7 +268,12 @@ static int groups_to_attrs(struct vn_ctx *ctx, const json_t *obj,
 			    (int)sizeof(a->name) || strchr(key, '/'))
 				return vn_fail(ctx, -EINVAL, "%s: bad attribute name '%s'",
 					       where, key);
-			if (value_string(v, a->value, sizeof(a->value)) < 0)
+			r = value_string(v, a->value, sizeof(a->value));
+			if (r == -E2BIG)
+				return vn_fail(ctx, -EINVAL, "%s: %s.%s is longer than %zu "
+					       "characters", where, *groups, key,
+					       sizeof(a->value) - 1);
+			if (r < 0)
 				return vn_fail(ctx, -EINVAL, "%s: %s.%s is not a string",
 					       where, *groups, key);
 			(*n)++;

@@ -339,7 +339,7 @@ static int decode_level(struct field *f, const json_t *arr, int *ret)
 		r = bad(f, "missing");
 	} else if (json_is_integer(v)) {
 		n = (long)json_integer_value(v);
-		if (!vn_md_level_name((int)n) || json_integer_value(v) != n)
+		if (n < 0 || n > 10 || !vn_md_level_name((int)n) || json_integer_value(v) != n)
 			r = bad(f, "%lld is not a RAID level (0, 1, 4, 5, 6, 10)",
 				(long long)json_integer_value(v));
 		else
@@ -349,7 +349,8 @@ static int decode_level(struct field *f, const json_t *arr, int *ret)
 		if (strncmp(s, "raid", 4) == 0)
 			s += 4;
 		n = strtol(s, &end, 10);
-		if (!*s || *end || !vn_md_level_name((int)n))
+		/* 4294967301 is no 5, however int would cut it */
+		if (!*s || *end || n < 0 || n > 10 || !vn_md_level_name((int)n))
 			r = bad(f, "'%s' is not a RAID level (0, 1, 4, 5, 6, 10)",
 				json_string_value(v));
 		else

@@ -47,48 +47,16 @@ void vn_uuid_text(const uint8_t u[16], char *buf, size_t len)
 		 u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
 }
 
-/* Append "; @fmt" to the context's error, keeping its kind. */
-static void vnote(struct vn_ctx *ctx, const char *fmt, va_list ap)
-{
-	size_t len = strlen(ctx->err_msg);
-
-	if (len + 3 >= sizeof(ctx->err_msg))
-		return;
-	memcpy(ctx->err_msg + len, "; ", 3);
-	vsnprintf(ctx->err_msg + len + 2, sizeof(ctx->err_msg) - len - 2, fmt, ap);
-}
-
+/*
+ * After a failure midway: append what was undone to the context's error,
+ * so the one line says what failed and what vnvme did about it.
+ */
 int vn_undo_note(struct vn_ctx *ctx, int r, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vnote(ctx, fmt, ap);
+	vn_vnote(ctx, false, fmt, ap);
 	va_end(ap);
 	return r;
-}
-
-void vn_undo_failed(struct vn_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vnote(ctx, fmt, ap);
-	va_end(ap);
-	ctx->err_kind = VN_ERR_FAILED;
-	ctx->err_forceable = false;
-}
-
-void vn_err_save(const struct vn_ctx *ctx, struct vn_err_saved *s)
-{
-	vn_strlcpy(s->msg, ctx->err_msg, sizeof(s->msg));
-	s->kind = ctx->err_kind;
-	s->forceable = ctx->err_forceable;
-}
-
-void vn_err_restore(struct vn_ctx *ctx, const struct vn_err_saved *s)
-{
-	vn_strlcpy(ctx->err_msg, s->msg, sizeof(ctx->err_msg));
-	ctx->err_kind = s->kind;
-	ctx->err_forceable = s->forceable;
 }

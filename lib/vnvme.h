@@ -32,6 +32,7 @@
 #ifndef VNVME_H
 #define VNVME_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,6 +47,8 @@ enum vn_err_kind {
 	VN_ERR_UNSAFE,		/* refused: data would be lost or object in use */
 	VN_ERR_NOSUPPORT,	/* kernel support (module, filesystem) missing */
 	VN_ERR_PERM,		/* not permitted */
+	VN_ERR_INTERRUPTED,	/* stopped by a signal, what was done undone */
+	VN_ERR_PARTIAL,		/* failed, and some of what was done is not undone */
 };
 
 /* Called once for every change the library makes (or would make). */
@@ -64,6 +67,33 @@ const char *vn_ctx_error(const struct vn_ctx *ctx);
 enum vn_err_kind vn_ctx_error_kind(const struct vn_ctx *ctx);
 bool vn_ctx_error_forceable(const struct vn_ctx *ctx);
 void vn_ctx_clear_error(struct vn_ctx *ctx);
+/*
+ * vn_ctx_set_stop() - @flag is what the caller's SIGINT/SIGTERM handler sets
+ * (to the signal's number; 0 until then). A change of several steps looks
+ * at it between its steps: once it is set, the change does no further step,
+ * undoes what it did and fails with -EINTR (VN_ERR_INTERRUPTED); the undo
+ * itself is never stopped. A signal after the last step lets the change
+ * complete. NULL: never stopped.
+ */
+void vn_ctx_set_stop(struct vn_ctx *ctx, const volatile sig_atomic_t *flag);
+/* The signal that stopped a change (vn_ctx_set_stop's flag), or 0. */
+int vn_ctx_stop_signal(const struct vn_ctx *ctx);
+/*
+ * vn_stop_point() - between two steps of a change: has a signal asked to
+ * stop (vn_ctx_set_stop)? Only the first call after the signal says so, and
+ * none while an error is set or inside vn_err_save() .. vn_err_restore():
+ * an undo always runs to its end. @step names the next step for the
+ * message and the test hook. The library calls it inside its changes; a
+ * caller that chains several calls into one change calls it between them.
+ * Return: 0 to go on, or -EINTR
+ * (VN_ERR_INTERRUPTED) to undo and fail.
+ *
+ * Test hook: with VNVME_TEST_STOP_AT=STEP[:N] in the environment, the
+ * process stops itself (SIGSTOP) at the Nth (default first) stop point
+ * named STEP, so a test can act (send a signal, hold a device) at a known
+ * step and then continue it (SIGCONT). Never set outside tests.
+ */
+int vn_stop_point(struct vn_ctx *ctx, const char *step);
 
 /* ---- sizes (lib/size.c) ---- */
 
@@ -200,22 +230,52 @@ struct vn_part_result {
 };
 
 /*
+ * What vn_gpt_check() keeps for vn_gpt_partition(): the disk opened with
+ * O_EXCL, so nothing can claim it (mount, md, dm) between the check and
+ * the write; and the bytes the write replaces, so vn_gpt_undo() can put
+ * them back. vn_gpt_check() fills it (fd -1 until the open); vn_gpt_release()
+ * frees it.
+ */
+struct vn_gpt_claim {
+	int fd;				/* O_EXCL on the disk; -1: none */
+	char name[VN_NAME_MAX];
+	unsigned char *head, *tail;	/* the first and the last GPT area */
+	size_t head_len, tail_len;
+	uint64_t tail_off;
+	bool saved;
+};
+/*
  * vn_gpt_check() - can the disk be partitioned? Refuses (VN_ERR_UNSAFE)
  * a disk that is mounted or held (md, dm, swap, exported), a partition,
  * and, unless @force, a disk holding any signature libblkid finds, on
- * itself or on one of its partitions.
+ * itself or on one of its partitions. With @claim, the exclusive open that
+ * checked it stays open in @claim->fd (-1 for a file that is not a block
+ * device); NULL: closed at once.
  */
-int vn_gpt_check(struct vn_ctx *ctx, const char *dev, bool force);
+int vn_gpt_check(struct vn_ctx *ctx, const char *dev, bool force,
+		 struct vn_gpt_claim *claim);
 /*
  * vn_gpt_partition() - write a fresh GPT with one partition from 1 MiB to
  * the end of the disk, make the kernel re-read it and wait for the node;
  * with @wipe, erase any old signature the new partition shows (an old
- * filesystem that started at the same offset). Call vn_gpt_check() first.
- * In dry-run mode, computes and records the plan.
+ * filesystem that started at the same offset). Call vn_gpt_check() first,
+ * with the same @claim (or NULL): its exclusive open is held until the
+ * table is written, and the bytes replaced are saved in it. A stop point
+ * ("gpt-write", vn_ctx_set_stop) comes before the write: -EINTR, nothing
+ * written. In dry-run mode, computes and records the plan.
  */
 int vn_gpt_partition(struct vn_ctx *ctx, const char *dev,
-		     enum vn_part_type type, bool wipe,
+		     enum vn_part_type type, bool wipe, struct vn_gpt_claim *claim,
 		     struct vn_part_result *ret);
+/*
+ * vn_gpt_undo() - put back what vn_gpt_partition() replaced on the disk of
+ * @claim (its first and last MiB) and make the kernel re-read the table.
+ * Signatures that @wipe erased inside the partition are not put back.
+ * Return: 0 (also when nothing was saved) or a negative errno.
+ */
+int vn_gpt_undo(struct vn_ctx *ctx, struct vn_gpt_claim *claim);
+/* Close and free what @claim holds; it can be used again. */
+void vn_gpt_release(struct vn_gpt_claim *claim);
 
 /* ---- md RAID and its write journal (lib/md_super.c, lib/md.c) ---- */
 

@@ -102,6 +102,15 @@ START_TEST(test_random_and_check)
 	ck_assert_int_eq(vn_dhchap_check(ctx, "DHHC-1:04:AAAA:"), -EINVAL);
 	ck_assert_int_eq(vn_dhchap_check(ctx, "DHHC-1:00:AAECAwQF:"), -EINVAL);
 	ck_assert_int_eq(vn_dhchap_check(ctx, "secret"), -EINVAL);
+	/* found by tests/fuzz/dhchap.c: cut short after the prefix, it was read
+	 * past its end; a sign or a space is no hex digit */
+	ck_assert_int_eq(vn_dhchap_check(ctx, "DHHC-1:0"), -EINVAL);
+	ck_assert_int_eq(vn_dhchap_check(ctx, "DHHC-1:"), -EINVAL);
+	strcpy(a, key(ctx, S32, 1, NQN));
+	a[7] = '+';
+	ck_assert_int_eq(vn_dhchap_check(ctx, a), -EINVAL);
+	a[7] = ' ';
+	ck_assert_int_eq(vn_dhchap_check(ctx, a), -EINVAL);
 	vn_ctx_free(ctx);
 }
 END_TEST

@@ -76,8 +76,8 @@ START_TEST(test_partition_image)
 	long long start = 0, size = 0;
 	int n;
 
-	ck_assert_int_eq(vn_gpt_check(ctx, "/dev/sdx", false), 0);
-	ck_assert_int_eq(vn_gpt_partition(ctx, "/dev/sdx", VN_PART_RAID, false, &res), 0);
+	ck_assert_int_eq(vn_gpt_check(ctx, "/dev/sdx", false, NULL), 0);
+	ck_assert_int_eq(vn_gpt_partition(ctx, "/dev/sdx", VN_PART_RAID, false, NULL, &res), 0);
 	ck_assert_str_eq(res.part, "sdx1");
 	ck_assert_uint_eq(res.start_sector, 2048);
 	/* the last usable LBA: the backup GPT takes the last 33 sectors */
@@ -91,11 +91,11 @@ START_TEST(test_partition_image)
 	ck_assert_int_eq(size, (long long)(res.end_sector - res.start_sector + 1));
 
 	/* a second run finds the label: refused, and forceable */
-	ck_assert_int_eq(vn_gpt_check(ctx, "/dev/sdx", false), -EEXIST);
+	ck_assert_int_eq(vn_gpt_check(ctx, "/dev/sdx", false, NULL), -EEXIST);
 	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_UNSAFE);
 	ck_assert(vn_ctx_error_forceable(ctx));
 	ck_assert_str_eq(vn_ctx_error(ctx), "/dev/sdx holds a gpt partition table");
-	ck_assert_int_eq(vn_gpt_check(ctx, "/dev/sdx", true), 0);
+	ck_assert_int_eq(vn_gpt_check(ctx, "/dev/sdx", true, NULL), 0);
 }
 END_TEST
 
@@ -117,7 +117,7 @@ START_TEST(test_dry_run_writes_nothing)
 
 	vn_ctx_set_dry_run(ctx, true);
 	vn_ctx_set_action_cb(ctx, record, &actions);
-	ck_assert_int_eq(vn_gpt_partition(ctx, "/dev/sdx", VN_PART_LINUX, true, &res), 0);
+	ck_assert_int_eq(vn_gpt_partition(ctx, "/dev/sdx", VN_PART_LINUX, true, NULL, &res), 0);
 	ck_assert_int_eq(actions, 2);	/* GPT write, BLKRRPART; nothing to wipe */
 	ck_assert_uint_eq(res.start_sector, 2048);
 	read_table("sdx", pttype, sizeof(pttype), &n, &start, &size);
@@ -129,11 +129,11 @@ END_TEST
 START_TEST(test_refuse_small_and_partition)
 {
 	unit_write(root, "/sys/block/sdx/size", "2048\n");	/* 1 MiB */
-	ck_assert_int_eq(vn_gpt_check(ctx, "sdx", false), -EINVAL);
+	ck_assert_int_eq(vn_gpt_check(ctx, "sdx", false, NULL), -EINVAL);
 	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_INVALID);
 	unit_write(root, "/sys/block/sdx/sdx1/partition", "1\n");
 	unit_write(root, "/sys/block/sdx/sdx1/size", "100\n");
-	ck_assert_int_eq(vn_gpt_check(ctx, "/dev/sdx1", false), -EINVAL);
+	ck_assert_int_eq(vn_gpt_check(ctx, "/dev/sdx1", false, NULL), -EINVAL);
 	ck_assert_str_eq(vn_ctx_error(ctx), "/dev/sdx1 is a partition; give the whole "
 			 "disk /dev/sdx");
 }

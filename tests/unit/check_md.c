@@ -298,6 +298,31 @@ START_TEST(test_journal_mode_refusals)
 END_TEST
 
 
+/*
+ * raid stop switches a write-back journal to write-through (6.1) and then
+ * fails (here STOP_ARRAY on a plain file): the journal is in write-back
+ * again, and the message says so.
+ */
+START_TEST(test_stop_failure_gives_write_back_back)
+{
+	char *root = recovery_tree("write-through [write-back]\n", "0\n");
+	struct vn_ctx *ctx = unit_ctx(root);
+
+	unit_write(root, "/proc/sys/kernel/osrelease", "6.1.0-40-amd64\n");
+	unit_write(root, "/sys/block/md0/md/stripe_cache_active", "0\n");
+	unit_write(root, "/dev/md0", "");
+	ck_assert_int_lt(vn_md_stop(ctx, "md0"), 0);
+	ck_assert_int_eq(strncmp(unit_read(root, "/sys/block/md0/md/journal_mode"),
+				 "write-back", 10), 0);
+	ck_assert_msg(strstr(vn_ctx_error(ctx), "STOP_ARRAY failed") &&
+		      strstr(vn_ctx_error(ctx), "journal back in write-back"), "%s",
+		      vn_ctx_error(ctx));
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
 /* refusals decided from the request alone: before any device is touched */
 START_TEST(test_create_request_refusals)
 {
@@ -542,6 +567,7 @@ static Suite *md_suite(void)
 	tcase_add_test(tc, test_mdstat_article);
 	tcase_add_test(tc, test_status_tree);
 	tcase_add_test(tc, test_journal_mode_refusals);
+	tcase_add_test(tc, test_stop_failure_gives_write_back_back);
 	tcase_add_test(tc, test_create_request_refusals);
 	tcase_add_test(tc, test_create_dry_run_plan);
 	tcase_add_test(tc, test_create_refuses_signature);

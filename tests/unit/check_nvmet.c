@@ -65,6 +65,34 @@ START_TEST(nqn_rules)
 }
 END_TEST
 
+/*
+ * The host ID of a host NQN other than the saved one: the UUID in a
+ * "...:uuid:UUID" NQN, else one made from the NQN; never 36 characters that
+ * only look placed like a UUID (found by tests/fuzz/target.c).
+ */
+START_TEST(host_id_is_always_a_uuid)
+{
+	char *root = unit_tmpdir();
+	struct vn_ctx *ctx = unit_ctx(root);
+	struct vn_nvme_identity id;
+
+	unit_write(root, "etc/nvme/hostnqn", NQN "\n");
+	unit_write(root, "etc/nvme/hostid", "11111111-2222-4333-8444-000000000000\n");
+	ck_assert_int_eq(vn_nvme_host_identity(ctx, HOST, NULL, &id), 0);
+	ck_assert_str_eq(id.hostid, "11111111-2222-4333-8444-555555555555");
+	ck_assert_int_eq(vn_nvme_host_identity(ctx, "nqn.2014-08.org.nvmexpress:uuid:"
+					       "11111111-2222-4333[8444-555555555555",
+					       NULL, &id), 0);
+	/* the name-based one: version 5, variant 10 */
+	ck_assert_int_eq(strlen(id.hostid), 36);
+	ck_assert_int_eq(strspn(id.hostid, "0123456789abcdef-"), 36);
+	ck_assert_int_eq(id.hostid[14], '5');
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
 /* ---- the codec ---- */
 
 START_TEST(json_decode_nvmetcli_file)
@@ -164,6 +192,30 @@ START_TEST(json_decode_errors)
 		ck_assert_str_ne(vn_ctx_error(ctx), "");
 		vn_ctx_clear_error(ctx);
 	}
+	vn_ctx_free(ctx);
+}
+END_TEST
+
+/* A value too long for configfs' buffer is refused, not cut: "/dev/sda/////"
+ * cut short could name another device than the file does. */
+START_TEST(json_decode_refuses_long_values)
+{
+	char path[600], text[800];
+	struct vn_ctx *ctx = vn_ctx_new();
+	struct vn_nvmet_config *cfg = NULL;
+
+	memset(path, '/', sizeof(path));
+	memcpy(path, "/dev/sda", 8);
+	path[511] = '\0';	/* the longest that fits */
+	snprintf(text, sizeof(text), "{\"subsystems\": [{\"nqn\": \"x\", \"namespaces\": "
+		 "[{\"nsid\": 1, \"device\": {\"path\": \"%sx\"}}]}]}", path);
+	ck_assert_int_eq(vn_nvmet_json_decode(ctx, text, &cfg), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(vn_ctx_error(ctx), "device.path is longer than 511"));
+	snprintf(text, sizeof(text), "{\"subsystems\": [{\"nqn\": \"x\", \"namespaces\": "
+		 "[{\"nsid\": 1, \"device\": {\"path\": \"%s\"}}]}]}", path);
+	ck_assert_int_eq(vn_nvmet_json_decode(ctx, text, &cfg), 0);
+	ck_assert_str_eq(cfg->subsys[0].ns[0].attrs[0].value, path);
+	vn_nvmet_config_free(cfg);
 	vn_ctx_free(ctx);
 }
 END_TEST
@@ -558,7 +610,71 @@ START_TEST(restore_reports_a_failed_rollback)
 	ck_assert_msg(strstr(vn_ctx_error(ctx), "namespaces/1") &&
 		      strstr(vn_ctx_error(ctx), "not put back") &&
 		      strstr(vn_ctx_error(ctx), OLD_HOST), "%s", vn_ctx_error(ctx));
-	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_FAILED);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_PARTIAL);
+	vn_nvmet_config_free(cfg);
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+/* A signal that arrives with the first action that starts with @data. */
+static volatile sig_atomic_t fake_signal;
+
+static void signal_at(void *data, bool dry_run, const char *action)
+{
+	(void)dry_run;
+	if (strncmp(action, data, strlen(data)) == 0)
+		fake_signal = SIGTERM;
+}
+
+/* Interrupted after its first step, clear puts back what it removed. */
+START_TEST(clear_interrupted_puts_everything_back)
+{
+	char *root = unit_tmpdir(), *before, *after;
+	struct vn_ctx *ctx;
+
+	make_tree(root);
+	before = saved_form(root);
+	ctx = unit_ctx(root);
+	fake_signal = 0;
+	vn_ctx_set_stop(ctx, &fake_signal);
+	vn_ctx_set_action_cb(ctx, signal_at, (void *)"unlink");
+	ck_assert_int_eq(vn_nvmet_clear(ctx), -EINTR);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_INTERRUPTED);
+	ck_assert_msg(strstr(vn_ctx_error(ctx), "interrupted by SIGTERM") &&
+		      strstr(vn_ctx_error(ctx), "put back as it was"), "%s", vn_ctx_error(ctx));
+	after = saved_form(root);
+	ck_assert_str_eq(after, before);
+	free(before);
+	free(after);
+	vn_ctx_free(ctx);
+	unit_rmtree(root);
+	free(root);
+}
+END_TEST
+
+/* Interrupted after it made its first directory, restore undoes it all. */
+START_TEST(restore_interrupted_puts_back_the_running_one)
+{
+	char *root = unit_tmpdir(), *before, *after;
+	struct vn_nvmet_config *cfg = NULL;
+	struct vn_ctx *ctx;
+
+	make_host_tree(root);
+	before = saved_form(root);
+	ctx = unit_ctx(root);
+	ck_assert_int_eq(vn_nvmet_json_decode(ctx, restore_file, &cfg), 0);
+	fake_signal = 0;
+	vn_ctx_set_stop(ctx, &fake_signal);
+	vn_ctx_set_action_cb(ctx, signal_at, (void *)"mkdir");
+	ck_assert_int_eq(vn_nvmet_replace(ctx, cfg), -EINTR);
+	ck_assert_int_eq(vn_ctx_error_kind(ctx), VN_ERR_INTERRUPTED);
+	ck_assert(!exists(root, CFS "/hosts/" HOST));
+	after = saved_form(root);
+	ck_assert_str_eq(after, before);
+	free(before);
+	free(after);
 	vn_nvmet_config_free(cfg);
 	vn_ctx_free(ctx);
 	unit_rmtree(root);
@@ -710,6 +826,8 @@ int main(void)
 	TCase *tc = tcase_create("nvmet");
 
 	tcase_add_test(tc, nqn_rules);
+	tcase_add_test(tc, host_id_is_always_a_uuid);
+	tcase_add_test(tc, json_decode_refuses_long_values);
 	tcase_add_test(tc, json_decode_nvmetcli_file);
 	tcase_add_test(tc, json_round_trip_is_byte_exact);
 	tcase_add_test(tc, json_decode_v07_without_ana);
@@ -723,6 +841,8 @@ int main(void)
 	tcase_add_test(tc, delete_failure_puts_everything_back);
 	tcase_add_test(tc, restore_failure_puts_back_the_running_one);
 	tcase_add_test(tc, restore_reports_a_failed_rollback);
+	tcase_add_test(tc, clear_interrupted_puts_everything_back);
+	tcase_add_test(tc, restore_interrupted_puts_back_the_running_one);
 	tcase_add_test(tc, apply_writes_no_empty_value);
 	tcase_add_test(tc, restore_checks_every_name_first);
 	tcase_add_test(tc, save_refuses_what_json_cannot_hold);
