@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "internal.h"
+#include "nvmet_priv.h"
 
 static const char *const kind_names[VN_BLK_KIND_MAX] = {
 	[VN_BLK_HDD] = "hdd",	[VN_BLK_SSD] = "ssd",	[VN_BLK_NVME] = "nvme",
@@ -170,7 +170,7 @@ static int read_dev(const struct vn_ctx *ctx, const char *disk, const char *part
 	r = vn_read_u64(ctx, &v, "%s/size", rel);
 	if (r < 0)
 		return r;
-	d->size_bytes = v * 512;	/* sysfs size is always in 512-byte units */
+	d->size_bytes = v * VN_SECTOR_SIZE;	/* sysfs size: always 512-byte units */
 	if (vn_read_str(ctx, buf, sizeof(buf), "%s/dev", rel) > 0)
 		(void)sscanf(buf, "%u:%u", &d->major, &d->minor);
 	if (part && vn_read_u64(ctx, &v, "%s/partition", rel) == 0)
@@ -542,36 +542,29 @@ static void holds_holders(struct vn_ctx *ctx, const char *disk,
 	}
 }
 
+struct nvmet_match {
+	const struct vn_ctx *ctx;
+	const struct devnum *devs;
+	size_t nd;
+	struct vn_hold *holds;
+	size_t max, *n;
+};
+
+static void nvmet_match(void *data, const char *nqn, const char *device_path)
+{
+	struct nvmet_match *m = data;
+	const struct devnum *d = match_path(m->ctx, m->devs, m->nd, device_path);
+
+	if (d)
+		add_hold(m->holds, m->max, m->n, VN_HOLD_EXPORTED, d->name, nqn);
+}
+
 static void holds_nvmet(struct vn_ctx *ctx, const struct devnum *devs, size_t nd,
 			struct vn_hold *holds, size_t max, size_t *n)
 {
-	const char *subs = "/sys/kernel/config/nvmet/subsystems";
-	char **nqns = NULL;
-	int count;
+	struct nvmet_match m = { ctx, devs, nd, holds, max, n };
 
-	count = list_dir(ctx, subs, NULL, &nqns);
-	for (int i = 0; i < count; i++) {
-		char rel[VN_PATH_MAX], **nsids = NULL;
-		int ns_count;
-
-		snprintf(rel, sizeof(rel), "%s/%s/namespaces", subs, nqns[i]);
-		ns_count = list_dir(ctx, rel, NULL, &nsids);
-		for (int j = 0; j < ns_count; j++) {
-			char devpath[VN_PATH_MAX];
-			const struct devnum *d;
-
-			if (vn_read_str(ctx, devpath, sizeof(devpath),
-					"%s/%s/device_path", rel, nsids[j]) <= 0)
-				continue;
-			d = match_path(ctx, devs, nd, devpath);
-			if (d)
-				add_hold(holds, max, n, VN_HOLD_EXPORTED, d->name, nqns[i]);
-		}
-		if (ns_count > 0)
-			vn_free_names(nsids, ns_count);
-	}
-	if (count > 0)
-		vn_free_names(nqns, count);
+	vn_nvmet_ns_devices(ctx, nvmet_match, &m);
 }
 
 int vn_blk_holds(struct vn_ctx *ctx, const char *name, struct vn_hold *ret_holds,

@@ -148,7 +148,7 @@ static void fill_sysfs(struct vn_ctx *ctx, struct vn_cache_info *info)
 	uint64_t sectors = 0;
 
 	(void)vn_read_u64(ctx, &sectors, "/sys/block/%s/size", info->dm_dev);
-	info->size_bytes = sectors * 512;
+	info->size_bytes = sectors * VN_SECTOR_SIZE;
 	/* "write back": the mapping takes flushes and passes them on */
 	(void)vn_read_str(ctx, wc, sizeof(wc), "/sys/block/%s/queue/write_cache",
 			  info->dm_dev);

@@ -22,7 +22,6 @@
  * are needed; cache.rst and lvmcache(7) budget a few MiB minimum). */
 #define DC_META_MIN (8ull << 20)
 #define DC_META_DIV 1024
-#define SECTOR 512
 #define NODE_WAIT_MS 3000
 #define POLL_MS 20
 
@@ -116,7 +115,7 @@ static int dc_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,
 		     const struct vn_blkdev *target, const char *name,
 		     enum vn_cache_mode mode)
 {
-	uint64_t blk = DC_BLOCK_SECTORS * SECTOR;
+	uint64_t blk = DC_BLOCK_SECTORS * VN_SECTOR_SIZE;
 	uint64_t cache_bytes = req->size_bytes / blk * blk;
 	uint64_t meta_bytes = DC_META_MIN + cache_bytes / DC_META_DIV / 4096 * 4096;
 	char meta[VN_NAME_MAX], cache[VN_NAME_MAX], params[512], uuid[160];
@@ -138,7 +137,7 @@ static int dc_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,
 		 meta, cache, target->name, DC_BLOCK_SECTORS);
 	t = (struct vn_dm_target){
 		.start = 0,
-		.length = target->size_bytes / SECTOR,
+		.length = target->size_bytes / VN_SECTOR_SIZE,
 		.type = DC_TARGET,
 		.params = params,
 	};

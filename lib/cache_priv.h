@@ -7,7 +7,7 @@
 #ifndef VNVME_CACHE_PRIV_H
 #define VNVME_CACHE_PRIV_H
 
-#include "internal.h"
+#include "dm_priv.h"
 
 /* The dm uuid prefix of every mapping vnvme makes (dmsetup info shows it). */
 #define VN_CACHE_UUID_PREFIX "VNVME-CACHE-"

@@ -21,7 +21,6 @@
 #define RC_MODE_WA 1
 /* cache_ctr() rounds to 4 KiB blocks in sets of 512 (assoc): 2 MiB. */
 #define RC_GRAIN_BYTES (2ull << 20)
-#define SECTOR 512
 
 static int rc_load(struct vn_ctx *ctx)
 {
@@ -44,10 +43,10 @@ static int rc_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,
 	if (r < 0)
 		return r;
 	snprintf(params, sizeof(params), "/dev/%s /dev/%s %" PRIu64 " %d", target->name,
-		 rd, cache_bytes / SECTOR, mode == VN_CACHE_WA ? RC_MODE_WA : RC_MODE_WT);
+		 rd, cache_bytes / VN_SECTOR_SIZE, mode == VN_CACHE_WA ? RC_MODE_WA : RC_MODE_WT);
 	t = (struct vn_dm_target){
 		.start = 0,
-		.length = target->size_bytes / SECTOR,
+		.length = target->size_bytes / VN_SECTOR_SIZE,
 		.type = RC_TARGET,
 		.params = params,
 	};

@@ -153,28 +153,6 @@ static int dm_fail(struct vn_ctx *ctx, int r, const char *what, const char *name
 }
 
 /**
- * vn_dm_version() - the kernel's device-mapper ioctl version.
- * @ctx: context.
- * @ret: major, minor, patch.
- *
- * Return: 0 or a negative errno.
- */
-int vn_dm_version(struct vn_ctx *ctx, unsigned int ret[3])
-{
-	struct dm_ioctl *dmi = dm_buf_new(sizeof(*dmi), NULL);
-	int r;
-
-	if (!dmi)
-		return vn_fail(ctx, -ENOMEM, "out of memory");
-	r = dm_ioctl(ctx, DM_VERSION, dmi);
-	if (r == 0)
-		for (int i = 0; i < 3; i++)
-			ret[i] = dmi->version[i];
-	free(dmi);
-	return r < 0 ? dm_fail(ctx, r, "device-mapper", "version") : 0;
-}
-
-/**
  * vn_dm_info() - whether a mapped device exists, its numbers and openers.
  * @ctx: context.
  * @name: the mapped name.
@@ -462,25 +440,6 @@ int vn_dm_remove(struct vn_ctx *ctx, const char *name)
 int vn_dm_remove_deferred(struct vn_ctx *ctx, const char *name)
 {
 	return dm_remove(ctx, name, true);
-}
-
-/**
- * vn_dm_suspend() - suspend (flushing in-flight I/O) or resume a device.
- * @ctx: context.
- * @name: the mapped name.
- * @suspend: true to suspend, false to resume.
- *
- * Return: 0 or a negative errno.
- */
-int vn_dm_suspend(struct vn_ctx *ctx, const char *name, bool suspend)
-{
-	int r;
-
-	if (!vn_action(ctx, "%s dm device %s", suspend ? "suspend" : "resume", name))
-		return 0;
-	r = dm_simple(ctx, DM_DEV_SUSPEND, name, suspend ? DM_SUSPEND_FLAG : 0, NULL);
-	return r < 0 ? dm_fail(ctx, r, suspend ? "cannot suspend" : "cannot resume",
-			       name) : 0;
 }
 
 /* DM_TABLE_STATUS, growing the buffer while the kernel says it is full. */

@@ -17,7 +17,7 @@
 
 #define GPT_START_BYTES (1024 * 1024)
 /* Room after the partition for the backup GPT: 33 sectors at 512 bytes. */
-#define GPT_BACKUP_BYTES (33 * 512)
+#define GPT_BACKUP_BYTES (33 * VN_SECTOR_SIZE)
 #define PART_NAME "vnvme"
 #define NODE_WAIT_MS 10000
 
@@ -411,7 +411,7 @@ int vn_gpt_partition(struct vn_ctx *ctx, const char *dev, enum vn_part_type type
 			goto out;
 		/* what the kernel made of it */
 		if (vn_read_u64(ctx, &v, "/sys/block/%s/%s/size", d.name, res.part) == 0)
-			res.size_bytes = v * 512;
+			res.size_bytes = v * VN_SECTOR_SIZE;
 	}
 	*ret = res;
 	r = 0;

@@ -43,6 +43,20 @@ int vn_refuse(struct vn_ctx *ctx, int r, bool forceable, const char *fmt, ...)
 int vn_nosupport(struct vn_ctx *ctx, int r, const char *fmt, ...) VN_PRINTF(3, 4);
 
 /*
+ * Rolling back: the one way a function undoes its own work after a failure
+ * midway (md create/add, the cache engines' attach, nvmet's apply, up):
+ *  1. record each change as it is made: an undo log of steps (lib/nvmet.c)
+ *     or a flag on the object changed (struct md_dev.written), so the undo
+ *     knows how far the function got without a goto chain per step;
+ *  2. on failure, run each undo step between vn_err_save() and
+ *     vn_err_restore() (below), so the error the caller sees is the
+ *     failure's own (text, kind, forceable), with "not undone: ..." added
+ *     when a step fails (the error then VN_ERR_PARTIAL);
+ *  3. say what was undone with vn_undo_note(): one line says what failed
+ *     and what vnvme did about it.
+ */
+
+/*
  * After a failure midway: append "; @fmt" (what was undone) to the
  * context's error, so the one line says what failed and what vnvme did
  * about it. Return: @r.
@@ -106,6 +120,14 @@ int vn_list_dir(const struct vn_ctx *ctx, const char *rel, vn_dir_filter filter,
 		char ***ret_names);
 void vn_free_names(char **names, int n);
 
+/*
+ * vn_kmod_load() - load a kernel module with its dependencies, as modprobe
+ * does (lib/kmod.c, libkmod). Already loaded or built in is success.
+ * Return: 0, or a negative errno with VN_ERR_NOSUPPORT naming the module
+ * (and its Debian package where known), VN_ERR_PERM when not permitted.
+ */
+int vn_kmod_load(struct vn_ctx *ctx, const char *name);
+
 /* Is @s a UUID in the 8-4-4-4-12 hex form? */
 bool vn_uuid_valid(const char *s);
 
@@ -143,5 +165,8 @@ static inline void vn_fclosep(FILE **f)
 #define _cleanup_fclose_ __attribute__((cleanup(vn_fclosep)))
 
 #define VN_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* A numeric macro's value as a string: VN_STRINGIFY(VN_NVME_TCP_PORT) is "4420". */
+#define VN_STRINGIFY_(x) #x
+#define VN_STRINGIFY(x) VN_STRINGIFY_(x)
 
 #endif /* VNVME_INTERNAL_H */

@@ -269,13 +269,12 @@ static void plan_superblocks(struct md_dev *devs, unsigned int n,
 
 static bool md_magic_at(int fd, uint64_t off)
 {
-	uint8_t buf[8];
-	static const uint8_t magic[4] = { 0xfc, 0x4e, 0x2b, 0xa9 };	/* le 0xa92b4efc */
+	uint32_t magic;
 
-	if (vn_pread_full(fd, buf, sizeof(buf), off) < 0)
+	if (vn_pread_full(fd, &magic, sizeof(magic), off) < 0)
 		return false;
 	/* 0.90 stores the same magic in host order: little-endian here too */
-	return memcmp(buf, magic, 4) == 0;
+	return le32toh(magic) == VN_MD_SB_MAGIC;
 }
 
 /* Zero stale md superblocks of other versions (mdadm's Kill loop). */

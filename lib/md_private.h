@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -21,7 +22,7 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 
-#include "internal.h"
+#include "md_super.h"
 
 #define MDSTAT "/proc/mdstat"
 #define MDSTAT_MAX (64 * 1024)

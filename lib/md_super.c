@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "internal.h"
+#include "md_super.h"
 
 #define MD_SB_HEADER 256		/* bytes before dev_roles[] */
 #define MD_FEATURE_ALL 0x1fff		/* MD_FEATURE_ALL in md_p.h (6.1) */

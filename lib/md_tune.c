@@ -321,3 +321,41 @@ int vn_md_tune_apply(struct vn_ctx *ctx, const char *md, const struct vn_md_tune
 	free(st);
 	return r;
 }
+
+/* The stack's view: 64-bit values, 0 / UINT64_MAX for "keep". */
+int vn_stack_tune_read(struct vn_ctx *ctx, const char *md, uint64_t *ret_stripe,
+		       uint64_t *ret_threads)
+{
+	struct vn_md_tune cur;
+	int r = read_tune(ctx, md, &cur);
+
+	if (r < 0)
+		return r;
+	*ret_stripe = cur.stripe_cache_size;
+	*ret_threads = cur.group_thread_cnt;
+	return 0;
+}
+
+/* As vn_md_tune_apply() without its checks; returns how many it wrote. */
+int vn_stack_tune_apply(struct vn_ctx *ctx, const char *md, uint64_t stripe,
+			uint64_t threads)
+{
+	struct vn_md_tune cur;
+	int r = read_tune(ctx, md, &cur), n = 0;
+
+	if (r < 0)
+		return r;
+	if (stripe && stripe != cur.stripe_cache_size) {
+		r = write_uint(ctx, md, "stripe_cache_size", (unsigned int)stripe);
+		if (r < 0)
+			return r;
+		n++;
+	}
+	if (threads != UINT64_MAX && threads != cur.group_thread_cnt) {
+		r = write_uint(ctx, md, "group_thread_cnt", (unsigned int)threads);
+		if (r < 0)
+			return r;
+		n++;
+	}
+	return n;
+}

@@ -173,13 +173,6 @@ static int write_new_file(struct vn_ctx *ctx, const char *rel, const char *value
 	return 0;
 }
 
-static void format_uuid(const unsigned char b[16], char *buf, size_t len)
-{
-	snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		 "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5], b[6],
-		 b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
 /* A random UUID (RFC 4122 version 4). */
 static int random_uuid(char *buf, size_t len)
 {
@@ -189,7 +182,7 @@ static int random_uuid(char *buf, size_t len)
 		return -EIO;
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	format_uuid(b, buf, len);
+	vn_uuid_text(b, buf, len);
 	return 0;
 }
 
@@ -220,7 +213,7 @@ static void hostid_for(const char *hostnqn, char *buf, size_t len)
 		memset(md, 0, sizeof(md));	/* cannot happen; still a valid ID */
 	md[6] = (unsigned char)((md[6] & 0x0f) | 0x50);
 	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80);
-	format_uuid(md, buf, len);
+	vn_uuid_text(md, buf, len);
 }
 
 static int generate_identity(struct vn_ctx *ctx, struct vn_nvme_identity *id)
@@ -518,7 +511,7 @@ static void connect_config(const struct vn_nvme_target *t,
 int vn_nvme_connect(struct vn_ctx *ctx, const struct vn_nvme_target *t,
 		    struct vn_nvme_connected *ret)
 {
-	const char *svc = t->trsvcid ? t->trsvcid : "4420";
+	const char *svc = t->trsvcid ? t->trsvcid : VN_STRINGIFY(VN_NVME_TCP_PORT);
 	struct vn_nvme_connected res = { 0 };
 	struct nvme_fabrics_config cfg;
 	struct vn_nvme_identity id;

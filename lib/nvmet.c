@@ -15,7 +15,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include "internal.h"
+#include "nvmet_priv.h"
 
 #define CONFIGFS "/sys/kernel/config"
 #define NVMET CONFIGFS "/nvmet"
@@ -286,7 +286,8 @@ static bool saved_attr(const struct vn_ctx *ctx, const char *dir, const char *na
 	bool in_group = false;
 
 	for (; *groups; groups++)
-		if (strncmp(name, *groups, strlen(*groups)) == 0)
+		if (strncmp(name, *groups, strlen(*groups)) == 0 &&
+		    name[strlen(*groups)] == '_')
 			in_group = true;
 	if (!in_group || vn_path(ctx, path, sizeof(path), "%s/%s", dir, name) < 0 ||
 	    stat(path, &st) < 0)
@@ -360,10 +361,37 @@ static int read_links(const struct vn_ctx *ctx, const char *dir,
 	return r;
 }
 
-static const char *const ns_groups[] = { "device_", NULL };
-static const char *const subsys_groups[] = { "attr_", NULL };
-static const char *const port_groups[] = { "addr_", "param_", NULL };
-static const char *const referral_groups[] = { "addr_", NULL };
+const char *const vn_nvmet_ns_groups[] = { "device", NULL };
+const char *const vn_nvmet_subsys_groups[] = { "attr", NULL };
+const char *const vn_nvmet_port_groups[] = { "addr", "param", NULL };
+const char *const vn_nvmet_referral_groups[] = { "addr", NULL };
+
+void vn_nvmet_ns_devices(const struct vn_ctx *ctx,
+			 void (*fn)(void *data, const char *nqn, const char *device_path),
+			 void *data)
+{
+	char **nqns = NULL;
+	int count = cfs_list(ctx, NVMET "/subsystems", ENTRY_DIR, &nqns);
+
+	for (int i = 0; i < count; i++) {
+		char rel[VN_PATH_MAX], **nsids = NULL;
+		int ns_count;
+
+		snprintf(rel, sizeof(rel), NVMET "/subsystems/%s/namespaces", nqns[i]);
+		ns_count = cfs_list(ctx, rel, ENTRY_DIR, &nsids);
+		for (int j = 0; j < ns_count; j++) {
+			char devpath[VN_PATH_MAX];
+
+			if (vn_read_str(ctx, devpath, sizeof(devpath),
+					"%s/%s/device_path", rel, nsids[j]) > 0)
+				fn(data, nqns[i], devpath);
+		}
+		if (ns_count > 0)
+			vn_free_names(nsids, ns_count);
+	}
+	if (count > 0)
+		vn_free_names(nqns, count);
+}
 
 static int read_ns(const struct vn_ctx *ctx, const char *nqn, struct vn_nvmet_subsys *s)
 {
@@ -389,7 +417,7 @@ static int read_ns(const struct vn_ctx *ctx, const char *nqn, struct vn_nvmet_su
 		ns->enabled = vn_read_u64(ctx, &v, "%s/enable", nsdir) == 0 && v;
 		ns->ana_grpid = vn_read_u64(ctx, &v, "%s/ana_grpid", nsdir) == 0 ?
 				(unsigned int)v : 1;
-		r = read_attrs(ctx, nsdir, ns_groups, ns->attrs, &ns->nattrs);
+		r = read_attrs(ctx, nsdir, vn_nvmet_ns_groups, ns->attrs, &ns->nattrs);
 		s->nns++;
 	}
 	vn_free_names(names, count);
@@ -415,7 +443,7 @@ static int read_subsys(const struct vn_ctx *ctx, struct vn_nvmet_config *cfg)
 
 		vn_strlcpy(s->nqn, names[i], sizeof(s->nqn));
 		snprintf(dir, sizeof(dir), NVMET "/subsystems/%s", names[i]);
-		r = read_attrs(ctx, dir, subsys_groups, s->attrs, &s->nattrs);
+		r = read_attrs(ctx, dir, vn_nvmet_subsys_groups, s->attrs, &s->nattrs);
 		if (r == 0)
 			r = read_ns(ctx, names[i], s);
 		if (r == 0) {
@@ -478,7 +506,7 @@ static int read_referrals(const struct vn_ctx *ctx, const char *pdir,
 		vn_strlcpy(ref->name, names[i], sizeof(ref->name));
 		snprintf(rdir, sizeof(rdir), "%s/%s", dir, names[i]);
 		ref->enabled = vn_read_u64(ctx, &v, "%s/enable", rdir) == 0 && v;
-		r = read_attrs(ctx, rdir, referral_groups, ref->attrs, &ref->nattrs);
+		r = read_attrs(ctx, rdir, vn_nvmet_referral_groups, ref->attrs, &ref->nattrs);
 	}
 	vn_free_names(names, count);
 	return r;
@@ -570,7 +598,7 @@ static int read_ports(const struct vn_ctx *ctx, struct vn_nvmet_config *cfg)
 		/* kstrtou16 with base 0, as the kernel parses the name */
 		p->portid = (uint16_t)strtoul(names[i], NULL, 0);
 		snprintf(dir, sizeof(dir), NVMET "/ports/%s", names[i]);
-		r = read_attrs(ctx, dir, port_groups, p->attrs, &p->nattrs);
+		r = read_attrs(ctx, dir, vn_nvmet_port_groups, p->attrs, &p->nattrs);
 		snprintf(sdir, sizeof(sdir), "%s/subsystems", dir);
 		if (r == 0)
 			r = read_links(ctx, sdir, &p->subsys, &p->nsubsys);

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "internal.h"
+#include "nvmet_priv.h"
 
 /* ---- encode ---- */
 
@@ -350,11 +350,6 @@ static int get_names(struct vn_ctx *ctx, const json_t *arr, const char *where,
 	return 0;
 }
 
-static const char *const ns_groups[] = { "device", NULL };
-static const char *const subsys_groups[] = { "attr", NULL };
-static const char *const port_groups[] = { "addr", "param", NULL };
-static const char *const referral_groups[] = { "addr", NULL };
-
 static int decode_ns(struct vn_ctx *ctx, const json_t *o, const char *nqn,
 		     struct vn_nvmet_ns *ns)
 {
@@ -381,7 +376,7 @@ static int decode_ns(struct vn_ctx *ctx, const json_t *o, const char *nqn,
 	if (r < 0)
 		return r;
 	ns->ana_grpid = (unsigned int)grp;
-	return groups_to_attrs(ctx, o, ns_groups, where, ns->attrs, &ns->nattrs);
+	return groups_to_attrs(ctx, o, vn_nvmet_ns_groups, where, ns->attrs, &ns->nattrs);
 }
 
 static int decode_subsys(struct vn_ctx *ctx, const json_t *o, struct vn_nvmet_subsys *s)
@@ -395,7 +390,7 @@ static int decode_subsys(struct vn_ctx *ctx, const json_t *o, struct vn_nvmet_su
 		return vn_fail(ctx, -EINVAL, "a subsystem has no valid \"nqn\"");
 	vn_strlcpy(s->nqn, json_string_value(nqn), sizeof(s->nqn));
 	snprintf(where, sizeof(where), "subsystem %s", s->nqn);
-	r = groups_to_attrs(ctx, o, subsys_groups, where, s->attrs, &s->nattrs);
+	r = groups_to_attrs(ctx, o, vn_nvmet_subsys_groups, where, s->attrs, &s->nattrs);
 	if (r == 0)
 		r = get_names(ctx, json_object_get(o, "allowed_hosts"), where, &s->hosts,
 			      &s->nhosts);
@@ -468,7 +463,7 @@ static int decode_referrals(struct vn_ctx *ctx, const json_t *arr, const char *w
 		vn_strlcpy(ref->name, json_string_value(name), sizeof(ref->name));
 		r = get_int(ctx, v, "enable", where, 0, 1, 0, &en);
 		if (r == 0)
-			r = groups_to_attrs(ctx, v, referral_groups, where, ref->attrs,
+			r = groups_to_attrs(ctx, v, vn_nvmet_referral_groups, where, ref->attrs,
 					    &ref->nattrs);
 		if (r < 0)
 			return r;
@@ -490,7 +485,7 @@ static int decode_port(struct vn_ctx *ctx, const json_t *o, struct vn_nvmet_port
 		return r;
 	p->portid = (uint16_t)id;
 	snprintf(where, sizeof(where), "port %u", p->portid);
-	r = groups_to_attrs(ctx, o, port_groups, where, p->attrs, &p->nattrs);
+	r = groups_to_attrs(ctx, o, vn_nvmet_port_groups, where, p->attrs, &p->nattrs);
 	if (r == 0)
 		r = get_names(ctx, json_object_get(o, "subsystems"), where, &p->subsys,
 			      &p->nsubsys);
@@ -693,17 +688,4 @@ int vn_nvmet_load(struct vn_ctx *ctx, const char *path,
 	}
 	*ret_cfg = cfg;
 	return 0;
-}
-
-int vn_nvmet_restore(struct vn_ctx *ctx, const char *path)
-{
-	struct vn_nvmet_config *cfg = NULL;
-	int r;
-
-	r = vn_nvmet_load(ctx, path, &cfg);
-	if (r < 0)
-		return r;
-	r = vn_nvmet_replace(ctx, cfg);
-	vn_nvmet_config_free(cfg);
-	return r;
 }

@@ -25,6 +25,41 @@ static void copy_offset(blkid_probe pr, const char *key, uint64_t *ret)
 		*ret = strtoull(v, NULL, 10);
 }
 
+/*
+ * Open /dev/@name (read-write for @wipe) and a probe on it for superblocks
+ * with @sb_flags and partition tables, from @offset for @size bytes (0: to
+ * the end). Return: 0 with *ret_pr and *ret_fd, or -errno.
+ */
+static int open_probe(struct vn_ctx *ctx, const char *name, bool wipe, uint64_t offset,
+		      uint64_t size, int sb_flags, char *path, size_t len,
+		      int *ret_fd, blkid_probe *ret_pr)
+{
+	blkid_probe pr;
+	int r, fd;
+
+	r = vn_path(ctx, path, len, "/dev/%s", vn_basename(name));
+	if (r < 0)
+		return vn_fail(ctx, r, "%s: path too long", name);
+	fd = open(path, (wipe && !vn_ctx_dry_run(ctx) ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return vn_fail(ctx, -errno, "cannot %s %s: %s", wipe ? "open" : "probe", path,
+			       strerror(errno));
+	pr = blkid_new_probe();
+	if (!pr || blkid_probe_set_device(pr, fd, (blkid_loff_t)offset,
+					  (blkid_loff_t)size) < 0) {
+		blkid_free_probe(pr);
+		(void)close(fd);
+		return vn_fail(ctx, -EIO, "cannot probe %s", path);
+	}
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, sb_flags);
+	blkid_probe_enable_partitions(pr, 1);
+	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC);
+	*ret_fd = fd;
+	*ret_pr = pr;
+	return 0;
+}
+
 int vn_probe_signatures(struct vn_ctx *ctx, const char *name,
 			struct vn_sig *ret_sigs, size_t max)
 {
@@ -40,26 +75,11 @@ int vn_probe_signatures_at(struct vn_ctx *ctx, const char *name, uint64_t offset
 	size_t n = 0;
 	int r;
 
-	r = vn_path(ctx, path, sizeof(path), "/dev/%s", vn_basename(name));
+	r = open_probe(ctx, name, false, offset, size, BLKID_SUBLKS_TYPE |
+		       BLKID_SUBLKS_USAGE | BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID |
+		       BLKID_SUBLKS_MAGIC | BLKID_SUBLKS_BADCSUM, path, sizeof(path), &fd, &pr);
 	if (r < 0)
-		return vn_fail(ctx, r, "%s: path too long", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return vn_fail(ctx, -errno, "cannot probe %s: %s", path, strerror(errno));
-	pr = blkid_new_probe();
-	if (!pr || blkid_probe_set_device(pr, fd, (blkid_loff_t)offset,
-					  (blkid_loff_t)size) < 0) {
-		blkid_free_probe(pr);
-		return vn_fail(ctx, -EIO, "cannot probe %s", path);
-	}
-
-	blkid_probe_enable_superblocks(pr, 1);
-	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE |
-					  BLKID_SUBLKS_USAGE | BLKID_SUBLKS_LABEL |
-					  BLKID_SUBLKS_UUID | BLKID_SUBLKS_MAGIC |
-					  BLKID_SUBLKS_BADCSUM);
-	blkid_probe_enable_partitions(pr, 1);
-	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC);
+		return r;
 
 	/* blkid_do_probe() steps through every match, not only the best one */
 	while (n < max && blkid_do_probe(pr) == 0) {
@@ -114,23 +134,10 @@ int vn_probe_wipe(struct vn_ctx *ctx, const char *name, uint64_t offset,
 	blkid_probe pr;
 	int r, n = 0;
 
-	r = vn_path(ctx, path, sizeof(path), "/dev/%s", vn_basename(name));
+	r = open_probe(ctx, name, true, offset, size, BLKID_SUBLKS_TYPE |
+		       BLKID_SUBLKS_MAGIC | BLKID_SUBLKS_BADCSUM, path, sizeof(path), &fd, &pr);
 	if (r < 0)
-		return vn_fail(ctx, r, "%s: path too long", name);
-	fd = open(path, (vn_ctx_dry_run(ctx) ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (fd < 0)
-		return vn_fail(ctx, -errno, "cannot open %s: %s", path, strerror(errno));
-	pr = blkid_new_probe();
-	if (!pr || blkid_probe_set_device(pr, fd, (blkid_loff_t)offset,
-					  (blkid_loff_t)size) < 0) {
-		blkid_free_probe(pr);
-		return vn_fail(ctx, -ENOMEM, "cannot probe %s", path);
-	}
-	blkid_probe_enable_superblocks(pr, 1);
-	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_MAGIC |
-					  BLKID_SUBLKS_BADCSUM);
-	blkid_probe_enable_partitions(pr, 1);
-	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC);
+		return r;
 	while (blkid_do_probe(pr) == 0) {
 		const char *type = NULL;
 

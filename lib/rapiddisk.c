@@ -23,7 +23,6 @@
 /* rapiddisk.c: rd_max_nr, the most RAM disks the module makes */
 #define RD_MAX_NR 1024
 /* Sizes must be whole 512 B sectors (mgmt_store). */
-#define RD_SECTOR 512
 /* How long to wait for devtmpfs/udev to make /dev/rdN. */
 #define RD_NODE_WAIT_MS 3000
 #define RD_POLL_MS 20
@@ -131,7 +130,7 @@ int vn_rapiddisk_add(struct vn_ctx *ctx, uint64_t bytes, char *ret_name, size_t 
 	char cmd[96], name[16], sz[32];
 	int n, r;
 
-	if (bytes == 0 || bytes % RD_SECTOR)
+	if (bytes == 0 || bytes % VN_SECTOR_SIZE)
 		return vn_invalid(ctx, "a RAM disk size must be a non-zero multiple "
 				  "of 512 bytes");
 	r = vn_rapiddisk_load(ctx);

@@ -13,7 +13,8 @@
 #include <jansson.h>
 #include <string.h>
 
-#include "internal.h"
+#include "dm_priv.h"
+#include "md_super.h"
 
 /* ---- decoding ---- */
 
@@ -208,7 +209,9 @@ static int get_bool(struct field *f, const json_t *obj, const char *key, bool *r
 	return r;
 }
 
-static int get_object(struct field *f, const json_t *obj, const char *key, json_t **ret)
+/* The object or list @key of @obj (a list of at most @max); NULL when absent. */
+static int get_node(struct field *f, const json_t *obj, const char *key, json_type type,
+		    size_t max, json_t **ret)
 {
 	json_t *v = json_object_get(obj, key);
 	size_t o;
@@ -218,33 +221,47 @@ static int get_object(struct field *f, const json_t *obj, const char *key, json_
 	if (!v)
 		return 0;
 	o = enter(f, "%s%s", f->path[0] ? "." : "", key);
-	if (!json_is_object(v))
-		r = bad(f, "is %s, not an object", type_word(v));
+	if (json_typeof(v) != type)
+		r = bad(f, "is %s, not %s", type_word(v),
+			type == JSON_ARRAY ? "a list" : "an object");
+	else if (type == JSON_ARRAY && json_array_size(v) > max)
+		r = bad(f, "has %zu entries, at most %zu are supported", json_array_size(v), max);
 	else
 		*ret = v;
 	leave(f, o);
 	return r;
 }
 
-static int get_list(struct field *f, const json_t *obj, const char *key, size_t max,
-		    json_t **ret)
+static int get_object(struct field *f, const json_t *obj, const char *key, json_t **ret)
 {
-	json_t *v = json_object_get(obj, key);
-	size_t o;
-	int r = 0;
+	return get_node(f, obj, key, JSON_OBJECT, 0, ret);
+}
 
-	*ret = NULL;
-	if (!v)
-		return 0;
-	o = enter(f, "%s%s", f->path[0] ? "." : "", key);
-	if (!json_is_array(v))
-		r = bad(f, "is %s, not a list", type_word(v));
-	else if (json_array_size(v) > max)
-		r = bad(f, "has %zu entries, at most %zu are supported", json_array_size(v), max);
-	else
-		*ret = v;
-	leave(f, o);
-	return r;
+/* Decode the @i-th entry @v of a list into the caller's @data. */
+typedef int (*entry_fn)(struct field *f, const json_t *v, size_t i, void *data);
+
+/*
+ * The list @key of @obj (absent: nothing), at most @max entries, each
+ * through @fn with the field path at "key[i]". Return: 0 or the first error.
+ */
+static int decode_list(struct field *f, const json_t *obj, const char *key, size_t max,
+		       entry_fn fn, void *data)
+{
+	json_t *list, *v;
+	size_t i;
+	int r = get_node(f, obj, key, JSON_ARRAY, max, &list);
+
+	if (r < 0 || !list)
+		return r;
+	json_array_foreach(list, i, v) {
+		size_t o = enter(f, "%s%s[%zu]", f->path[0] ? "." : "", key, i);
+
+		r = fn(f, v, i, data);
+		leave(f, o);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 static int check_devpath(struct field *f, const char *path)
@@ -254,30 +271,26 @@ static int check_devpath(struct field *f, const char *path)
 	return 0;
 }
 
+static int decode_disk(struct field *f, const json_t *v, size_t i, void *data)
+{
+	struct vn_stack *s = data;
+	int r;
+
+	(void)i;
+	if (!json_is_string(v))
+		r = bad(f, "is %s, not a device path", type_word(v));
+	else if (json_string_length(v) >= VN_STACK_PATH_MAX)
+		r = bad(f, "too long");
+	else
+		r = check_devpath(f, json_string_value(v));
+	if (r == 0)
+		vn_strlcpy(s->disks[s->ndisks++], json_string_value(v), VN_STACK_PATH_MAX);
+	return r;
+}
+
 static int decode_disks(struct field *f, const json_t *root, struct vn_stack *s)
 {
-	json_t *list, *v;
-	size_t i;
-	int r = get_list(f, root, "disks", VN_STACK_DISKS_MAX, &list);
-
-	if (r < 0 || !list)
-		return r;
-	json_array_foreach(list, i, v) {
-		size_t o = enter(f, "disks[%zu]", i);
-
-		if (!json_is_string(v))
-			r = bad(f, "is %s, not a device path", type_word(v));
-		else if (json_string_length(v) >= VN_STACK_PATH_MAX)
-			r = bad(f, "too long");
-		else
-			r = check_devpath(f, json_string_value(v));
-		if (r == 0)
-			vn_strlcpy(s->disks[s->ndisks++], json_string_value(v), VN_STACK_PATH_MAX);
-		leave(f, o);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return decode_list(f, root, "disks", VN_STACK_DISKS_MAX, decode_disk, s);
 }
 
 /* A member or the journal: "/dev/sda1" or {"device", "serial", "wwn", "partition"}. */
@@ -362,31 +375,27 @@ static bool uuid_valid(const char *u)
 	return true;
 }
 
+static int decode_member(struct field *f, const json_t *v, size_t i, void *data)
+{
+	struct vn_stack_array *a = data;
+	int r = decode_dev(f, v, &a->members[i]);
+
+	if (r == 0)
+		a->nmembers++;
+	return r;
+}
+
 static int decode_members(struct field *f, const json_t *arr, struct vn_stack_array *a)
 {
-	json_t *list, *v;
-	size_t i;
-	int r = get_list(f, arr, "members", VN_MD_MEMBERS_MAX, &list);
+	int r = decode_list(f, arr, "members", VN_MD_MEMBERS_MAX, decode_member, a);
 
-	if (r < 0)
-		return r;
-	if (!list || json_array_size(list) == 0) {
+	if (r == 0 && a->nmembers == 0) {
 		size_t o = enter(f, ".members");
 
-		r = bad(f, "%s", list ? "empty" : "missing");
+		r = bad(f, "%s", json_object_get(arr, "members") ? "empty" : "missing");
 		leave(f, o);
-		return r;
 	}
-	json_array_foreach(list, i, v) {
-		size_t o = enter(f, ".members[%zu]", i);
-
-		r = decode_dev(f, v, &a->members[i]);
-		leave(f, o);
-		if (r < 0)
-			return r;
-		a->nmembers++;
-	}
-	return 0;
+	return r;
 }
 
 static int decode_tuning(struct field *f, const json_t *arr, struct vn_stack_array *a)
@@ -573,33 +582,27 @@ static int decode_addr(struct field *f, const json_t *obj, char *transport, char
 	return r;
 }
 
+static int decode_host(struct field *f, const json_t *v, size_t i, void *data)
+{
+	struct vn_stack_export *e = data;
+
+	(void)i;
+	if (!json_is_string(v) || json_string_length(v) >= VN_NQN_SIZE)
+		return bad(f, "is not a host NQN");
+	if (vn_nvmet_nqn_check(f->ctx, json_string_value(v)) < 0) {
+		char why[VN_ERR_MSG_MAX];
+
+		vn_strlcpy(why, vn_ctx_error(f->ctx), sizeof(why));
+		return bad(f, "%s", why);
+	}
+	vn_ctx_clear_error(f->ctx);
+	vn_strlcpy(e->hosts[e->nhosts++], json_string_value(v), VN_NQN_SIZE);
+	return 0;
+}
+
 static int decode_hosts(struct field *f, const json_t *obj, struct vn_stack_export *e)
 {
-	json_t *list, *v;
-	size_t i;
-	int r = get_list(f, obj, "hosts", VN_STACK_HOSTS_MAX, &list);
-
-	if (r < 0 || !list)
-		return r;
-	json_array_foreach(list, i, v) {
-		size_t o = enter(f, ".hosts[%zu]", i);
-
-		if (!json_is_string(v) || json_string_length(v) >= VN_NQN_SIZE) {
-			r = bad(f, "is not a host NQN");
-		} else if (vn_nvmet_nqn_check(f->ctx, json_string_value(v)) < 0) {
-			char why[VN_ERR_MSG_MAX];
-
-			vn_strlcpy(why, vn_ctx_error(f->ctx), sizeof(why));
-			r = bad(f, "%s", why);
-		} else {
-			vn_ctx_clear_error(f->ctx);
-			vn_strlcpy(e->hosts[e->nhosts++], json_string_value(v), VN_NQN_SIZE);
-		}
-		leave(f, o);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return decode_list(f, obj, "hosts", VN_STACK_HOSTS_MAX, decode_host, e);
 }
 
 static int decode_port(struct field *f, const json_t *obj, struct vn_stack_export *e)
@@ -683,32 +686,28 @@ static int decode_export(struct field *f, const json_t *root, struct vn_stack *s
 	return r;
 }
 
-static int decode_connect(struct field *f, const json_t *root, struct vn_stack *s)
+static int decode_connect_one(struct field *f, const json_t *v, size_t i, void *data)
 {
 	static const char *const keys[] = { "transport", "address", "service", "nqn", NULL };
-	json_t *list, *v;
-	size_t i;
-	int r = get_list(f, root, "connect", VN_STACK_CONNECT_MAX, &list);
+	struct vn_stack *s = data;
+	struct vn_stack_connect *c = &s->connect[i];
+	int r;
 
-	if (r < 0 || !list)
-		return r;
-	json_array_foreach(list, i, v) {
-		struct vn_stack_connect *c = &s->connect[i];
-		size_t o = enter(f, "connect[%zu]", i);
-
-		vn_strlcpy(c->transport, "tcp", sizeof(c->transport));
-		r = json_is_object(v) ? only_keys(f, v, keys) :
-			bad(f, "is %s, not an object", type_word(v));
-		if (r == 0)
-			r = decode_addr(f, v, c->transport, c->address, &c->service);
-		if (r == 0)
-			r = decode_nqn(f, v, "nqn", true, c->nqn);
-		leave(f, o);
-		if (r < 0)
-			return r;
+	vn_strlcpy(c->transport, "tcp", sizeof(c->transport));
+	r = json_is_object(v) ? only_keys(f, v, keys) :
+		bad(f, "is %s, not an object", type_word(v));
+	if (r == 0)
+		r = decode_addr(f, v, c->transport, c->address, &c->service);
+	if (r == 0)
+		r = decode_nqn(f, v, "nqn", true, c->nqn);
+	if (r == 0)
 		s->nconnect++;
-	}
-	return 0;
+	return r;
+}
+
+static int decode_connect(struct field *f, const json_t *root, struct vn_stack *s)
+{
+	return decode_list(f, root, "connect", VN_STACK_CONNECT_MAX, decode_connect_one, s);
 }
 
 static int decode_root(struct field *f, const json_t *root, struct vn_stack *s)
@@ -1051,54 +1050,6 @@ int vn_stack_resolve(struct vn_ctx *ctx, const struct vn_stack_dev *d, char *ret
 	}
 	vn_strlcpy(ret, b.name, len);
 	return 0;
-}
-
-/* ---- tuning ---- */
-
-int vn_stack_tune_read(struct vn_ctx *ctx, const char *md, uint64_t *ret_stripe,
-		       uint64_t *ret_threads)
-{
-	int r = vn_read_u64(ctx, ret_stripe, "/sys/block/%s/md/stripe_cache_size", md);
-
-	if (r < 0)
-		return vn_fail(ctx, r, "%s has no stripe cache", md);
-	r = vn_read_u64(ctx, ret_threads, "/sys/block/%s/md/group_thread_cnt", md);
-	if (r < 0)
-		return vn_fail(ctx, r, "%s has no group_thread_cnt", md);
-	return 0;
-}
-
-/*
- * The one place that applies md tuning; `raid tune` will replace it. A
- * value already in place is not written again.
- */
-int vn_stack_tune_apply(struct vn_ctx *ctx, const char *md, uint64_t stripe,
-			uint64_t threads)
-{
-	uint64_t cur_stripe = 0, cur_threads = 0;
-	char buf[32];
-	int r, n = 0;
-
-	r = vn_stack_tune_read(ctx, md, &cur_stripe, &cur_threads);
-	if (r < 0)
-		return r;
-	if (stripe && stripe != cur_stripe) {
-		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)stripe);
-		r = vn_write_str(ctx, buf, "/sys/block/%s/md/stripe_cache_size", md);
-		if (r < 0)
-			return vn_fail(ctx, r, "%s: stripe_cache_size %s refused: %s", md, buf,
-				       strerror(-r));
-		n++;
-	}
-	if (threads != UINT64_MAX && threads != cur_threads) {
-		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)threads);
-		r = vn_write_str(ctx, buf, "/sys/block/%s/md/group_thread_cnt", md);
-		if (r < 0)
-			return vn_fail(ctx, r, "%s: group_thread_cnt %s refused: %s", md, buf,
-				       strerror(-r));
-		n++;
-	}
-	return n;
 }
 
 /* ---- what the kernel said while the array started (/dev/kmsg) ---- */

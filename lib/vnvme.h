@@ -14,6 +14,20 @@
  *    label) goes through one helper that records it as an action and, in
  *    dry-run mode, records it without doing it.
  *  - Output parameters (ret_*) are left untouched on failure.
+ *  - The context (struct vn_ctx, opaque here) is made by vn_ctx_new() and
+ *    passed first to every call that touches the system; pure functions
+ *    (parsers, size rules) take none.
+ *  - Dry run (vn_ctx_set_dry_run()): checks run and read as usual, changes
+ *    are only reported through the action callback.
+ *  - Undo: a call that fails midway undoes its own changes, newest first,
+ *    and keeps its first error; what it undid, or could not, is appended to
+ *    that error ("...; erased the 3 superblocks written").
+ *
+ * This header is all cmd/ includes (through cmd/commands.h). The pieces
+ * below it stay private to lib/: internal.h (the context, errors, paths,
+ * the module loader, the rollback helpers), md_super.h (the superblock
+ * codec), dm_priv.h (raw device-mapper ioctls), cache_priv.h,
+ * md_private.h and nvmet_priv.h (one module's shared helpers).
  */
 #ifndef VNVME_H
 #define VNVME_H
@@ -269,6 +283,7 @@ void vn_gpt_release(struct vn_gpt_claim *claim);
 #define VN_MD_SB_MAGIC 0xa92b4efc	/* MD_SB_MAGIC */
 #define VN_MD_SB_OFFSET 4096		/* v1.2: 4 KiB from the device start */
 #define VN_MD_SB_BLOCK 4096		/* what vnvme reads and writes there */
+#define VN_MD_SB_MAGIC 0xa92b4efc	/* MD_SB_MAGIC, md_p.h: every version */
 #define VN_MD_MAX_DEV 1920		/* the kernel rejects more dev_roles */
 #define VN_MD_ROLE_SPARE 0xffff
 #define VN_MD_ROLE_FAULTY 0xfffe
@@ -305,36 +320,6 @@ struct vn_md_sb {
 	uint16_t dev_roles[VN_MD_MAX_DEV];
 };
 
-/*
- * vn_md_sb_decode() - parse a v1.2 superblock from @buf (at least the
- * 256 + 2 * max_dev bytes it declares).
- * Return: 0; -EINVAL when it is no v1.x superblock (magic, version, sizes,
- * non-zero padding); -EBADMSG when only its checksum is wrong (*ret filled).
- */
-int vn_md_sb_decode(const void *buf, size_t len, struct vn_md_sb *ret);
-/*
- * vn_md_sb_encode() - lay out @sb into @buf (zeroed first) with a fresh
- * checksum. Return: bytes used (256 + 2 * max_dev), or -EINVAL/-ENOSPC.
- */
-int vn_md_sb_encode(const struct vn_md_sb *sb, void *buf, size_t len);
-/* vn_md_sb_csum() - the kernel's calc_sb_1_csum. Return: the checksum. */
-uint32_t vn_md_sb_csum(const void *buf, uint32_t max_dev);
-/* vn_md_sb_role() - Return: dev_roles[dev_number], faulty when out of range. */
-unsigned int vn_md_sb_role(const struct vn_md_sb *sb);
-/*
- * vn_md_r5l_empty() - an empty raid5-cache meta block (4096 bytes) for a
- * journal whose array has @set_uuid, as mdadm writes at the journal's
- * data_offset. Return: 0.
- */
-int vn_md_r5l_empty(void *buf, const uint8_t set_uuid[16], uint32_t seq);
-/* vn_md_crc32c() - crc32c (Castagnoli), no final xor. Return: the crc. */
-uint32_t vn_md_crc32c(uint32_t crc, const void *buf, size_t len);
-/*
- * vn_md_data_offset() - mdadm 4.2's data_offset for a device of
- * @dev_sectors and a chunk of @chunk_kib (0 for raid1).
- * Return: the offset in sectors, a multiple of 2048.
- */
-uint64_t vn_md_data_offset(uint64_t dev_sectors, unsigned int chunk_kib);
 /* vn_md_level_name() - Return: "raid5" for 5 (0, 1, 4, 5, 6, 10); NULL if unknown. */
 const char *vn_md_level_name(int level);
 
@@ -582,43 +567,6 @@ int vn_md_journal_advice(struct vn_ctx *ctx, const char *md,
 			 struct vn_md_journal_advice *ret);
 
 /* ---- RAM read cache (lib/dm.c, lib/rapiddisk.c, lib/cache*.c) ---- */
-
-/*
- * vn_kmod_load() - load a kernel module with its dependencies, as modprobe
- * does (lib/kmod.c, libkmod). Already loaded or built in is success.
- * Return: 0, or a negative errno with VN_ERR_NOSUPPORT naming the module
- * (and its Debian package where known), VN_ERR_PERM when not permitted.
- */
-int vn_kmod_load(struct vn_ctx *ctx, const char *name);
-
-/* Device-mapper ioctls (lib/dm.c). */
-struct vn_dm_target {
-	uint64_t start;		/* in 512 B sectors */
-	uint64_t length;	/* in 512 B sectors */
-	const char *type;	/* "linear", "rapiddisk-cache", "cache" */
-	const char *params;
-};
-
-struct vn_dm_info {
-	bool exists;
-	unsigned int major, minor;
-	unsigned int open_count;
-	unsigned int target_count;
-	bool suspended;
-	char uuid[129];
-};
-
-bool vn_dm_valid_name(const char *name);
-int vn_dm_version(struct vn_ctx *ctx, unsigned int ret[3]);
-int vn_dm_info(struct vn_ctx *ctx, const char *name, struct vn_dm_info *ret);
-int vn_dm_create(struct vn_ctx *ctx, const char *name, const char *uuid,
-		 const struct vn_dm_target *t, size_t n, struct vn_dm_info *ret);
-int vn_dm_remove(struct vn_ctx *ctx, const char *name);
-int vn_dm_remove_deferred(struct vn_ctx *ctx, const char *name);
-int vn_dm_suspend(struct vn_ctx *ctx, const char *name, bool suspend);
-int vn_dm_status(struct vn_ctx *ctx, const char *name, bool table,
-		 char *ret_type, char *buf, size_t len);
-int vn_dm_list(struct vn_ctx *ctx, char (**ret_names)[VN_NAME_MAX]);
 
 /* RapidDisk RAM disks (lib/rapiddisk.c). */
 struct vn_ramdisk {
@@ -917,8 +865,6 @@ int vn_nvmet_load(struct vn_ctx *ctx, const char *path,
  * of that which fails is added to the context's error.
  */
 int vn_nvmet_replace(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg);
-/* vn_nvmet_restore() - load @path and replace the running configuration. */
-int vn_nvmet_restore(struct vn_ctx *ctx, const char *path);
 
 /* ---- NVMe host (lib/nvme_host.c, libnvme 1.3) ---- */
 
@@ -1303,7 +1249,8 @@ int vn_stack_resolve(struct vn_ctx *ctx, const struct vn_stack_dev *d, char *ret
 int vn_stack_describe_dev(struct vn_ctx *ctx, const char *name, struct vn_stack_dev *ret);
 /*
  * vn_stack_tune_read() / vn_stack_tune_apply() - md/stripe_cache_size and
- * md/group_thread_cnt of an array (0 / UINT64_MAX in @a: left alone).
+ * md/group_thread_cnt of an array (0 / UINT64_MAX in @a: left alone);
+ * lib/md_tune.c, as vn_md_tune_apply() without its level and range checks.
  * Return: apply: how many values were written, or -errno.
  */
 int vn_stack_tune_read(struct vn_ctx *ctx, const char *md, uint64_t *ret_stripe,

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "internal.h"
 
 static int actions;
 

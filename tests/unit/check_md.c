@@ -6,6 +6,7 @@
  * md/ sysfs trees built from them.
  */
 #include "unit.h"
+#include "md_super.h"
 
 #define DATA "tests/unit/data/md/"
 #define SB_BYTES(max_dev) (256 + 2 * (size_t)(max_dev))
