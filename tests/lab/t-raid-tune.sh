@@ -1,6 +1,5 @@
 #!/bin/sh
 # lab-run: --throttle 150 --smp 2 --timeout 900
-# lab-kernels: 6.1 (not run on 6.12 yet: the write-back stop hang that kept it off is fixed, see t-raid-stop; to be proven there)
 # vnvme's md tuning on the real kernel: `raid create` and `raid assemble`
 # set stripe_cache_size by vnvme's rule (recomputed here in sh from sysfs and
 # /proc/meminfo), `--no-tune` leaves md's 256, `raid tune` changes and shows
