@@ -1,12 +1,17 @@
 #!/bin/sh
 # lab-run: --throttle 150 --smp 2 --timeout 900
-# lab-kernels: 6.1 (on 6.12 the write-back stop still hangs after heavy writes with a raised stripe cache: see vnvme-raid(8))
+# lab-kernels: 6.1 (on 6.12 every stop ends (4 of 4, 11-20 s, no hang, no BUG) but discard_max_bytes of the journal disk reads 0 after it: vnvme does not yet put it back there)
 # A stop that cannot hang: journal in write-back, stripe_cache_size 8192,
-# throttled HDDs, 12 s of 4 KiB random writes, then `vnvme raid stop`, five
+# throttled HDDs, 12 s of 4 KiB random writes, then `vnvme raid stop`, three
 # times. The same load followed by `mdadm --stop` hangs md in
-# raid5_quiesce (tests/lab/capture/md-stop-control.sh). Each stop must end
-# within a bound; mdadm then assembles a clean array and fio verifies every
-# block of a separate verified job written before the stop.
+# raid5_quiesce (tests/lab/capture/md-stop-control.sh; on 6.12 vnvme's stop
+# hung too in the first round before it turned the journal disk's discard
+# off). A fourth round switches the journal to write-through with vnvme
+# after the load and lets mdadm stop the array: from Linux 6.7 a plain switch
+# leaves cached stripes behind and that stop hits a kernel BUG
+# (r5c_make_stripe_write_out). Each stop must end within a bound; mdadm then
+# assembles a clean array and fio verifies every block of a separate
+# verified job written before the stop.
 . "$VNVME_LAB_LIB"
 
 MEMBERS="/dev/sda1 /dev/sdb1 /dev/sdc1 /dev/sdd1"
@@ -33,7 +38,9 @@ load() {	# 12 s of 4 KiB random writes, QD16, over the rest of the array
 		--runtime=12 --randseed="$1" --output-format=terse
 }
 
-for i in 1 2 3 4 5; do
+DISCARD=$(cat /sys/block/nvme0n1/queue/discard_max_bytes)	# vnvme puts it back
+ROUNDS=4
+for i in $(seq $ROUNDS); do
 	check vnvme journal-mode /dev/md0 write-back
 	check sh -c 'echo 8192 > /sys/block/md0/md/stripe_cache_size'
 	check job "$i"
@@ -41,18 +48,26 @@ for i in 1 2 3 4 5; do
 	echo "round $i: stripe_cache_active $(cat /sys/block/md0/md/stripe_cache_active)" \
 		"array_state $(cat /sys/block/md0/md/array_state)"
 	t0=$(now)
-	timeout "$BOUND" vnvme raid stop /dev/md0
+	if [ "$i" -lt "$ROUNDS" ]; then
+		how="vnvme raid stop"
+		timeout "$BOUND" vnvme raid stop /dev/md0
+	else
+		how="vnvme journal-mode write-through, mdadm --stop"
+		timeout "$BOUND" vnvme journal-mode /dev/md0 write-through &&
+			timeout "$BOUND" mdadm --stop /dev/md0
+	fi
 	rc=$?
 	t1=$(now)
-	echo "round $i: vnvme raid stop exit $rc in $(echo "$t1 - $t0" | bc 2>/dev/null || echo "$t0..$t1") s"
+	echo "round $i: $how: exit $rc in $(echo "$t1 - $t0" | bc 2>/dev/null || echo "$t0..$t1") s"
 	if [ "$rc" -eq 0 ]; then ok "round $i: stop finished ($t0 -> $t1)"; else
 		fail "round $i: stop exit $rc"; break; fi
+	expect_output "^$DISCARD\$" cat /sys/block/nvme0n1/queue/discard_max_bytes
 	# shellcheck disable=SC2086
 	expect_output 'has been started with 4 drives and 1 journal' \
 		mdadm --assemble /dev/md0 $MEMBERS $J
 	expect_output -e 'State : clean *$' -e 'Active Devices : 4' -- mdadm --detail /dev/md0
 	check job "$i" --verify_only
-	[ "$i" -lt 5 ] || break
+	[ "$i" -lt "$ROUNDS" ] || break
 	check mdadm --stop /dev/md0
 	# shellcheck disable=SC2086
 	check vnvme raid assemble /dev/md0 $MEMBERS $J

@@ -1,6 +1,5 @@
 #!/bin/sh
 # lab-run: --throttle 150 --smp 2 --timeout 900
-# lab-kernels: 6.1 (not run on 6.12 yet: it stops arrays that were written in write-back, see t-raid-stop)
 # vnvme's md tuning on the real kernel: `raid create` and `raid assemble`
 # set stripe_cache_size by vnvme's rule (recomputed here in sh from sysfs and
 # /proc/meminfo), `--no-tune` leaves md's 256, `raid tune` changes and shows
