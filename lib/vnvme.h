@@ -835,6 +835,9 @@ struct vn_nvme_target {
 	const char *nqn;		/* connect: the subsystem */
 	const char *hostnqn;		/* NULL: vn_nvme_host_identity() */
 	const char *hostid;
+	/* connect: DH-HMAC-CHAP keys (DHHC-1:...), NULL: none */
+	const char *dhchap_secret;	/* this host's, proven to the target */
+	const char *dhchap_ctrl_secret;	/* the target's, proven to this host */
 	/* connect: each value is used when its VN_NVME_SET_* bit is in @set */
 	unsigned int set;
 	int ctrl_loss_tmo;		/* seconds; -1: reconnect forever */
@@ -854,6 +857,13 @@ struct vn_nvme_target {
  * Return: 0 or -EINVAL (VN_ERR_INVALID).
  */
 int vn_nvme_target_check(struct vn_ctx *ctx, const struct vn_nvme_target *t);
+/*
+ * vn_nvme_host_auth() - can this kernel's NVMe host answer a DH-HMAC-CHAP
+ * challenge (CONFIG_NVME_HOST_AUTH, CONFIG_NVME_AUTH before 6.7)? Seen in
+ * the loaded nvme-core: its symbol nvme_auth_negotiate (a stub without it).
+ * Return: 1 yes, 0 no, -ENOENT when nvme-core is not loaded (cannot tell).
+ */
+int vn_nvme_host_auth(struct vn_ctx *ctx);
 
 struct vn_nvme_identity {
 	char hostnqn[VN_NQN_SIZE];

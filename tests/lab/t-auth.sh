@@ -23,6 +23,7 @@ expect_failure() {
 	lab_run "$@"
 	if [ "$LAB_RC" -ne 0 ]; then
 		ok "$* (exit $LAB_RC)"
+		printf '%s\n' "$LAB_LAST_OUTPUT" | tail -n 1 | cut -c1-300 | sed 's/^/    /'
 	else
 		fail "$* succeeded"
 	fi
@@ -65,6 +66,14 @@ case $(uname -r) in
 	check test ! -e "$CFS/subsystems/$NQN"
 	check test ! -e "$CFS/hosts/$HOST"
 	expect_output '^0$' sh -c "ls $CFS/ports | wc -l"
+	# the host: with an export it could reach, a secret is refused all the same
+	dd if=/dev/urandom of=/tmp/pat bs=1M count=1 status=none
+	check dd if=/tmp/pat of=/dev/sda bs=1M oflag=direct status=none
+	check vnvme export create /dev/sda --nqn "$NQN" --addr 127.0.0.1 --allow-host "$HOST"
+	expect_error 4 'CONFIG_NVME_HOST_AUTH' vnvme connect -t tcp -a 127.0.0.1 -n "$NQN" \
+		-q "$HOST" --dhchap-secret "$KEY"
+	expect_output '^0$' sh -c 'ls /sys/class/nvme | grep -c "^nvme[1-9]" || true'
+	check vnvme export delete "$NQN"
 	finish
 	exit
 	;;
@@ -132,6 +141,38 @@ if [ -n "$dev" ]; then
 	expect_content "/sys/class/nvme/$ctrl/dhchap_secret" "$KEY"
 fi
 expect_output 'disconnected 1 controller' nvme disconnect -n "$NQN"
+
+# --- vnvme connect: the same judgement through libnvme ----------------------
+vconnect() {
+	vnvme connect -t tcp -a 127.0.0.1 -n "$NQN" -q "$HOST" "$@"
+}
+expect_error 2 'CRC|base64' vconnect --dhchap-secret "$bad"
+expect_error 2 'goes with' vconnect --dhchap-ctrl-secret "$CKEY"
+expect_error 1 'requires DH-HMAC-CHAP authentication' vconnect
+mark_dmesg
+expect_error 1 'refused this host NQN or its DH-HMAC-CHAP key' vconnect --dhchap-secret "$WRONG"
+new_dmesg | grep -qi 'authentication\|failed to authenticate\|response mismatch' &&
+	ok "dmesg names authentication (vnvme, wrong secret)" ||
+	{ fail "dmesg does not name authentication (vnvme, wrong secret)"; new_dmesg | tail -5; }
+expect_error 1 'did not prove the controller key' vconnect --dhchap-secret "$KEY" \
+	--dhchap-ctrl-secret "$(vnvme gen-dhchap-key -l 48)"
+check test -z "$(nvme list -o json | jq -r '.Devices[] | select(.SerialNumber == "vnvme-auth") | .DevicePath')"
+lab_run vconnect --dhchap-secret "$KEY" --dhchap-ctrl-secret "$CKEY"
+dev=$(printf '%s\n' "$LAB_LAST_OUTPUT" | grep '^/dev/nvme' | tail -n 1)
+case $dev in
+/dev/nvme*) ok "vnvme connect with both keys: $dev" ;;
+*) fail "vnvme connect with both keys printed '$dev' (exit $LAB_RC)" ;;
+esac
+if [ -b "$dev" ]; then
+	check sh -c "dd if=$dev bs=1M count=4 iflag=direct status=none | cmp - /tmp/pat"
+	ctrl=$(basename "$dev" | sed 's/n[0-9]*$//')
+	for c in /sys/class/nvme/nvme*; do
+		[ "$(cat "$c/subsysnqn" 2>/dev/null)" = "$NQN" ] && ctrl=$(basename "$c")
+	done
+	expect_content "/sys/class/nvme/$ctrl/dhchap_secret" "$KEY"
+	expect_content "/sys/class/nvme/$ctrl/dhchap_ctrl_secret" "$CKEY"
+fi
+expect_output 'disconnected' vnvme disconnect "$NQN"
 
 # --- delete takes the host and its keys away ----------------------------------
 check vnvme export delete "$NQN"
