@@ -659,6 +659,22 @@ out_close_root:
 	return r;
 }
 
+/* sysfs says "none" for a key not given; older kernels have no file. */
+static void ctrl_key(struct vn_ctx *ctx, const char *ctrl, const char *attr, char *buf,
+		     size_t len)
+{
+	if (vn_read_str(ctx, buf, len, "/sys/class/nvme/%s/%s", ctrl, attr) < 0 ||
+	    strncmp(buf, "DHHC-1:", 7) != 0)
+		buf[0] = '\0';
+}
+
+void vn_nvme_ctrl_keys(struct vn_ctx *ctx, const char *ctrl, char *secret, size_t len,
+		       char *ctrl_secret, size_t ctrl_len)
+{
+	ctrl_key(ctx, ctrl, "dhchap_secret", secret, len);
+	ctrl_key(ctx, ctrl, "dhchap_ctrl_secret", ctrl_secret, ctrl_len);
+}
+
 /* ---- list ---- */
 
 struct ns_list {

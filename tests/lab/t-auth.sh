@@ -70,6 +70,8 @@ case $(uname -r) in
 	dd if=/dev/urandom of=/tmp/pat bs=1M count=1 status=none
 	check dd if=/tmp/pat of=/dev/sda bs=1M oflag=direct status=none
 	check vnvme export create /dev/sda --nqn "$NQN" --addr 127.0.0.1 --allow-host "$HOST"
+	case $LAB_LAST_OUTPUT in *'not authentication'*) fail "6.1: warned of a key it cannot use" ;;
+	*) ok "6.1: no key warning" ;; esac
 	expect_error 4 'CONFIG_NVME_HOST_AUTH' vnvme connect -t tcp -a 127.0.0.1 -n "$NQN" \
 		-q "$HOST" --dhchap-secret "$KEY"
 	expect_output '^0$' sh -c 'ls /sys/class/nvme | grep -c "^nvme[1-9]" || true'
@@ -78,6 +80,15 @@ case $(uname -r) in
 	exit
 	;;
 esac
+
+# --- without a key, a kernel that can authenticate warns ----------------------
+expect_output 'not authentication' vnvme export create /dev/sda --nqn "$NQN" --addr 127.0.0.1 \
+	--allow-host "$OTHER"
+check modprobe nvme-tcp
+lab_run vnvme check
+said 'nvme in-band authentication yes'
+said 'nvme host authentication yes'
+check vnvme export delete "$NQN"
 
 # --- the export: the allowed host must authenticate, both ways --------------
 dd if=/dev/urandom of=/tmp/pat bs=1M count=4 status=none
@@ -174,8 +185,66 @@ if [ -b "$dev" ]; then
 fi
 expect_output 'disconnected' vnvme disconnect "$NQN"
 
+# --- the keys kept: export list, save, restore ---------------------------------
+lab_run vnvme export list
+printf '%s\n' "$LAB_LAST_OUTPUT" | grep -q "$NQN.* yes " && ok "export list: DHCHAP yes" ||
+	fail "export list does not say DHCHAP yes: $LAB_LAST_OUTPUT"
+case $LAB_LAST_OUTPUT in *DHHC-1*) fail "export list printed a key" ;; *) ok "export list prints no key" ;; esac
+expect_output '"dhchap": true' vnvme export list --json
+check vnvme export save /tmp/nvmet.json
+expect_output '^600$' stat -c %a /tmp/nvmet.json
+expect_output "^$KEY\$" jq -r ".hosts[] | select(.nqn == \"$HOST\") | .dhchap.key" /tmp/nvmet.json
+expect_output "^$CKEY\$" jq -r ".hosts[] | select(.nqn == \"$HOST\") | .dhchap.ctrl_key" /tmp/nvmet.json
+expect_error 3 'show-keys' vnvme export save -
+expect_output "$CKEY" vnvme export save --show-keys -
+check vnvme export clear --yes
+check test ! -e "$CFS/hosts/$HOST"
+check vnvme export restore /tmp/nvmet.json
+expect_content "$CFS/hosts/$HOST/dhchap_key" "$KEY"
+expect_content "$CFS/hosts/$HOST/dhchap_ctrl_key" "$CKEY"
+expect_error 1 'requires DH-HMAC-CHAP authentication' vconnect
+expect_output '^/dev/nvme' vconnect -S "$KEY" -C "$CKEY"
+expect_output 'disconnected' vnvme disconnect "$NQN"
+
 # --- delete takes the host and its keys away ----------------------------------
 check vnvme export delete "$NQN"
 check test ! -e "$CFS/subsystems/$NQN"
 check test ! -e "$CFS/hosts/$HOST"
+
+# --- a stack file keeps them: up, save (0600), down, up -----------------------
+ME=$(cat /etc/nvme/hostnqn)
+SKEY=$(vnvme gen-dhchap-key)
+SCKEY=$(vnvme gen-dhchap-key)
+cat >/tmp/stack.json <<EOF
+{
+  "disks": ["/dev/sdb", "/dev/sdc"],
+  "array": {"name": "md0", "level": 1, "members": ["/dev/sdb1", "/dev/sdc1"]},
+  "export": {"nqn": "$NQN", "port": {"transport": "tcp", "address": "127.0.0.1"},
+             "hosts": ["$ME"], "dhchap": {"key": "$SKEY", "ctrl_key": "$SCKEY"}},
+  "connect": [{"transport": "tcp", "address": "127.0.0.1", "nqn": "$NQN",
+               "dhchap_secret": "$SKEY", "dhchap_ctrl_secret": "$SCKEY"}]
+}
+EOF
+stack_ctrl() {
+	for c in /sys/class/nvme/nvme*; do
+		[ "$(cat "$c/subsysnqn" 2>/dev/null)" = "$NQN" ] && basename "$c"
+	done | head -n 1
+}
+check vnvme up /tmp/stack.json
+expect_content "$CFS/hosts/$ME/dhchap_key" "$SKEY"
+c=$(stack_ctrl)
+[ -n "$c" ] && expect_content "/sys/class/nvme/$c/dhchap_secret" "$SKEY" || fail "up: not connected"
+check vnvme save /tmp/saved.json
+expect_output '^600$' stat -c %a /tmp/saved.json
+expect_output "^$SKEY\$" jq -r .export.dhchap.key /tmp/saved.json
+expect_output "^$SCKEY\$" jq -r '.connect[0].dhchap_ctrl_secret' /tmp/saved.json
+expect_error 3 'show-keys' vnvme save -
+check vnvme down /tmp/saved.json
+check test ! -e "$CFS/hosts/$ME"
+check vnvme up /tmp/saved.json
+expect_content "$CFS/hosts/$ME/dhchap_key" "$SKEY"
+expect_content "$CFS/hosts/$ME/dhchap_ctrl_key" "$SCKEY"
+c=$(stack_ctrl)
+[ -n "$c" ] && expect_content "/sys/class/nvme/$c/dhchap_ctrl_secret" "$SCKEY" || fail "up again: not connected"
+check vnvme down /tmp/saved.json
 finish
