@@ -143,23 +143,27 @@ static const char *connect_cause(int err)
  * log line keeps the kernel's: "Failed to write to /dev/nvme-fabrics: <strerror>".
  * The DH-HMAC-CHAP outcomes of the 6.x host (nvmf_connect_admin_queue).
  */
+static bool ends_with(const char *s, const char *end)
+{
+	size_t n = strlen(s), k = strlen(end);
+
+	return n >= k && strcmp(s + n - k, end) == 0;
+}
+
 static const char *auth_cause(const char *log, const struct vn_nvme_target *t)
 {
-	size_t n = strlen(log), k;
-
-	k = strlen(strerror(ENOKEY));
-	if (n >= k && strcmp(log + n - k, strerror(ENOKEY)) == 0)
+	if (ends_with(log, strerror(ENOKEY)))
 		return "the target requires DH-HMAC-CHAP authentication: give this host's "
 		       "key (--dhchap-secret)";
-	k = strlen(strerror(EKEYREJECTED));
-	if (n >= k && strcmp(log + n - k, strerror(EKEYREJECTED)) == 0)
-		return "the target did not prove the controller key this host expects "
-		       "(--dhchap-ctrl-secret)";
-	k = strlen(strerror(EIO));
-	if (t->dhchap_secret && n >= k && strcmp(log + n - k, strerror(EIO)) == 0)
-		return "the target refused this host NQN or its DH-HMAC-CHAP key "
-		       "(--dhchap-secret)";
-	return NULL;
+	/* a refused host key comes back as EKEYREJECTED or as EIO, by timing */
+	if (!t->dhchap_secret || !(ends_with(log, strerror(EKEYREJECTED)) ||
+				   ends_with(log, strerror(EIO))))
+		return NULL;
+	return t->dhchap_ctrl_secret ? "DH-HMAC-CHAP authentication failed: the target "
+	       "refused this host's key (--dhchap-secret), or did not prove the "
+	       "controller key this host expects (--dhchap-ctrl-secret)" :
+	       "DH-HMAC-CHAP authentication failed: the target refused this host's "
+	       "key (--dhchap-secret)";
 }
 
 /* "connect to NQN at A:P: <libnvme text>: <cause> (<libnvme log>)" */

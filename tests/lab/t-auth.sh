@@ -173,11 +173,11 @@ expect_error 2 'CRC|base64' vconnect --dhchap-secret "$bad"
 expect_error 2 'goes with' vconnect --dhchap-ctrl-secret "$CKEY"
 expect_error 1 'requires DH-HMAC-CHAP authentication' vconnect
 mark_dmesg
-expect_error 1 'refused this host NQN or its DH-HMAC-CHAP key' vconnect --dhchap-secret "$WRONG"
+expect_error 1 'authentication failed: the target refused this host.s key' vconnect --dhchap-secret "$WRONG"
 new_dmesg | grep -qi 'authentication\|failed to authenticate\|response mismatch' &&
 	ok "dmesg names authentication (vnvme, wrong secret)" ||
 	{ fail "dmesg does not name authentication (vnvme, wrong secret)"; new_dmesg | tail -5; }
-expect_error 1 'did not prove the controller key' vconnect --dhchap-secret "$KEY" \
+expect_error 1 'authentication failed: .*did not prove the controller key' vconnect --dhchap-secret "$KEY" \
 	--dhchap-ctrl-secret "$(vnvme gen-dhchap-key -l 48)"
 check test -z "$(nvme list -o json | jq -r '.Devices[] | select(.SerialNumber == "vnvme-auth") | .DevicePath')"
 lab_run vconnect --dhchap-secret "$KEY" --dhchap-ctrl-secret "$CKEY"
