@@ -510,10 +510,12 @@ static const struct vn_cmd export_create = {
 		"subsystem NQN, namespace N (enabled) on DEVICE, a port on ADDR:PORT (or\n"
 		"reuses one with the same address) and the links, in the order the kernel\n"
 		"requires. The export is closed by default: only the --allow-host NQNs may\n"
-		"connect. This kernel has no NVMe in-band authentication and no TLS, so the\n"
-		"host NQN list is the only access control; --allow-any-host opens the\n"
-		"export to every host that can reach the port. A device that is in use or\n"
-		"already exported is refused; a failure removes everything created.",
+		"connect. On Linux 6.1 the host NQN list is the only access control; a\n"
+		"kernel with CONFIG_NVME_TARGET_AUTH (6.12) can make the host prove a\n"
+		"DH-HMAC-CHAP key (the dhchap options), and create warns when none is\n"
+		"given. --allow-any-host opens the export to every host that can reach\n"
+		"the port. A device that is in use or already exported is refused; a\n"
+		"failure removes everything created.",
 	.opts = create_opts,
 	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN,
 	.args = VN_ARGS_BLOCKDEV,
