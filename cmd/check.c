@@ -162,14 +162,15 @@ static json_t *report_json(const struct vn_check_report *r, unsigned int needs)
 			"meaning", f->meaning));
 	}
 	return json_pack("{s:b, s:s, s:o, s:o, s:{s:b, s:b}, s:{s:o, s:o}, s:o, s:o, s:o,"
-			 " s:o}",
+			 " s:o, s:o}",
 		"ok", r->ok, "kernel", r->release, "needs", needs_json(needs), "modules", mods,
 		"configfs", "supported", r->configfs_supported, "mounted", r->configfs_mounted,
 		"memory", "total_bytes", bytes_or_null(r->mem_total_bytes),
 		"available_bytes", bytes_or_null(r->mem_available_bytes),
 		"cache_engine", r->cache_engine ? json_string(r->cache_engine) : json_null(),
 		"auth", r->auth < 0 ? json_null() : json_boolean(r->auth),
-		"devices", devs, "findings", finds);
+		"devices", devs, "findings", finds, "host_auth",
+		r->host_auth < 0 ? json_null() : json_boolean(r->host_auth));
 }
 
 static void print_report(const struct vn_check_report *r, unsigned int needs)
@@ -191,6 +192,8 @@ static void print_report(const struct vn_check_report *r, unsigned int needs)
 	printf("cache engine %s\n", r->cache_engine ? r->cache_engine : "none");
 	printf("nvme in-band authentication %s\n",
 	       r->auth < 0 ? "unknown" : r->auth ? "yes" : "no");
+	printf("nvme host authentication %s\n", r->host_auth < 0 ?
+	       "unknown (nvme-core not loaded)" : r->host_auth ? "yes" : "no");
 	for (unsigned int i = 0; i < r->ndevices; i++) {
 		const struct vn_check_device *d = &r->devices[i];
 

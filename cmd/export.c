@@ -25,6 +25,7 @@ enum {
 	OPT_DHCHAP_CTRL_KEY,
 	OPT_DHCHAP_HASH,
 	OPT_DHCHAP_DHGROUP,
+	OPT_SHOW_KEYS,
 };
 
 #define MAX_HOSTS 32
@@ -200,6 +201,12 @@ static int cmd_export_create(struct vn_cli *cli, int argc, char **argv)
 			vn_err(cli, "nothing was created");
 		return r;
 	}
+	/* safe by default where the kernel can do better than a name check */
+	if (!a.auth.key && a.e.nhosts && !cli->dry_run &&
+	    vn_nvmet_host_can_auth(cli->ctx, a.e.hosts[0]) == 1)
+		vn_warn(cli, "the allow-list alone is not authentication: a host NQN is a "
+			"name any host can send; this kernel can make the host prove a key "
+			"(--dhchap-key, from vnvme gen-dhchap-key)");
 	return print_created(cli, &a.e, &res);
 }
 
@@ -210,6 +217,7 @@ static const struct vn_col export_cols[] = {
 	{ "devices", "DEVICE", VN_COL_LIST },
 	{ "listen", "LISTEN", VN_COL_LIST },
 	{ "hosts", "HOSTS", VN_COL_LIST },
+	{ "dhchap", "DHCHAP", VN_COL_STR },
 	{ "connections", "CONNECTIONS", VN_COL_INT },
 	{ NULL }
 };
@@ -251,6 +259,20 @@ static json_t *ports_of(const struct vn_nvmet_config *cfg, const char *nqn,
 	return arr;
 }
 
+/* Does an allowed host of @s have to authenticate (a dhchap_key)? Never the key. */
+static bool subsys_dhchap(const struct vn_nvmet_config *cfg, const struct vn_nvmet_subsys *s)
+{
+	for (unsigned int i = 0; cfg->host_attrs && i < cfg->nhosts; i++) {
+		const struct vn_nvmet_host_attrs *h = &cfg->host_attrs[i];
+
+		for (unsigned int j = 0; j < s->nhosts; j++)
+			if (strcmp(s->hosts[j], cfg->hosts[i]) == 0 &&
+			    attr(h->attrs, h->nattrs, "dhchap_key")[0])
+				return true;
+	}
+	return false;
+}
+
 static json_t *subsys_row(const struct vn_nvmet_config *cfg, const struct vn_nvmet_subsys *s)
 {
 	json_t *nss = json_array(), *hosts = json_array(), *devs = json_array();
@@ -271,11 +293,12 @@ static json_t *subsys_row(const struct vn_nvmet_config *cfg, const struct vn_nvm
 		json_array_append_new(hosts, json_string(s->hosts[i]));
 	ports = ports_of(cfg, s->nqn, &conns, listen);
 	/* kernel 6.1 shows no connected hosts: established TCP connections do */
-	return json_pack("{s:s, s:o, s:o, s:o, s:b, s:o, s:o, s:I, s:o, s:o}",
+	return json_pack("{s:s, s:o, s:o, s:o, s:b, s:o, s:o, s:I, s:o, s:o, s:b}",
 		"nqn", s->nqn, "namespaces", nss, "ports", ports, "allowed_hosts", hosts,
 		"allow_any_host", any, "serial", vn_json_str(attr(s->attrs, s->nattrs, "attr_serial")),
 		"model", vn_json_str(attr(s->attrs, s->nattrs, "attr_model")),
-		"connections", conns, "devices", devs, "listen", listen);
+		"connections", conns, "devices", devs, "listen", listen,
+		"dhchap", subsys_dhchap(cfg, s));
 }
 
 static int cmd_export_list(struct vn_cli *cli, int argc, char **argv)
@@ -295,6 +318,9 @@ static int cmd_export_list(struct vn_cli *cli, int argc, char **argv)
 			json_array_append_new(json_object_get(row, "hosts"), json_string("any"));
 		else if (!cli->json)
 			json_object_set(row, "hosts", json_object_get(row, "allowed_hosts"));
+		if (!cli->json)
+			json_object_set_new(row, "dhchap", json_string(json_is_true(
+				json_object_get(row, "dhchap")) ? "yes" : "no"));
 		if (cli->json) {
 			json_object_del(row, "devices");
 			json_object_del(row, "listen");
@@ -341,11 +367,34 @@ static int cmd_export_delete(struct vn_cli *cli, int argc, char **argv)
 }
 
 /* "export save -": the document on stdout, nothing else there. */
-static int save_stdout(struct vn_cli *cli)
+/* Does the running target hold a DH-HMAC-CHAP key? */
+static bool holds_keys(struct vn_cli *cli)
+{
+	struct vn_nvmet_config *cfg = NULL;
+	bool keys = false;
+
+	if (vn_nvmet_read(cli->ctx, &cfg) < 0) {
+		vn_ctx_clear_error(cli->ctx);
+		return false;
+	}
+	for (unsigned int i = 0; cfg->host_attrs && i < cfg->nhosts; i++)
+		keys = keys || attr(cfg->host_attrs[i].attrs, cfg->host_attrs[i].nattrs,
+				    "dhchap_key")[0];
+	vn_nvmet_config_free(cfg);
+	return keys;
+}
+
+static int save_stdout(struct vn_cli *cli, bool show_keys)
 {
 	char *text = NULL;
 	int r = VN_EXIT_OK;
 
+	/* a secret goes to a terminal or a pipe only when asked */
+	if (!show_keys && holds_keys(cli)) {
+		vn_err(cli, "the target holds DH-HMAC-CHAP keys: save to a file (mode "
+		       "0600), or give --show-keys to print them");
+		return VN_EXIT_REFUSED;
+	}
 	if (vn_nvmet_dump(cli->ctx, &text) < 0)
 		return vn_report(cli);
 	if (fputs(text, stdout) == EOF || fflush(stdout) == EOF) {
@@ -356,15 +405,30 @@ static int save_stdout(struct vn_cli *cli)
 	return r;
 }
 
+static const struct vn_opt save_opts[] = {
+	{ "show-keys", OPT_SHOW_KEYS, NULL, "FILE '-': print the hosts' DH-HMAC-CHAP "
+	  "keys too", 0 },
+	{ NULL }
+};
+
 static int cmd_export_save(struct vn_cli *cli, int argc, char **argv)
 {
-	const char *file;
-	int r = one_arg(cli, argc, argv, "FILE", &file);
+	struct vn_getopt g = { 0 };
+	const char *file = NULL;
+	bool show_keys = false;
+	int c;
 
-	if (r >= 0)
-		return r;
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1) {
+		if (c == VN_GETOPT_STOP)
+			return cli->exit;
+		if (c == OPT_SHOW_KEYS)
+			show_keys = true;
+	}
+	if (argc - g.optind != 1)
+		return vn_usage_error(cli, "give exactly one FILE");
+	file = argv[g.optind];
 	if (strcmp(file, "-") == 0)
-		return save_stdout(cli);
+		return save_stdout(cli, show_keys);
 	if (vn_nvmet_save(cli->ctx, file) < 0)
 		return vn_report(cli);
 	if (!cli->dry_run)
@@ -447,10 +511,12 @@ static const struct vn_cmd export_create = {
 		"subsystem NQN, namespace N (enabled) on DEVICE, a port on ADDR:PORT (or\n"
 		"reuses one with the same address) and the links, in the order the kernel\n"
 		"requires. The export is closed by default: only the --allow-host NQNs may\n"
-		"connect. This kernel has no NVMe in-band authentication and no TLS, so the\n"
-		"host NQN list is the only access control; --allow-any-host opens the\n"
-		"export to every host that can reach the port. A device that is in use or\n"
-		"already exported is refused; a failure removes everything created.",
+		"connect. On Linux 6.1 the host NQN list is the only access control; a\n"
+		"kernel with CONFIG_NVME_TARGET_AUTH (6.12) can make the host prove a\n"
+		"DH-HMAC-CHAP key (the dhchap options), and create warns when none is\n"
+		"given. --allow-any-host opens the export to every host that can reach\n"
+		"the port. A device that is in use or already exported is refused; a\n"
+		"failure removes everything created.",
 	.opts = create_opts,
 	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN,
 	.args = VN_ARGS_BLOCKDEV,
@@ -483,13 +549,17 @@ static const struct vn_cmd export_list = {
 static const struct vn_cmd export_save = {
 	.name = "save",
 	.fn = cmd_export_save,
-	.usage = "FILE",
+	.usage = "[--show-keys] FILE",
 	.summary = "save the target configuration in nvmetcli's JSON format",
 	.description =
 		"Writes FILE through a new FILE.temp (mode 0600; a file or symlink\n"
 		"already there is refused, never followed), fsync and rename. FILE '-'\n"
 		"writes to stdout. A value JSON cannot hold (text that is not UTF-8)\n"
-		"fails the save: nothing is left out.",
+		"fails the save: nothing is left out. A host's DH-HMAC-CHAP keys are\n"
+		"saved as \"dhchap\": {\"key\", \"ctrl_key\", \"hash\", \"dhgroup\"} beside\n"
+		"its \"nqn\" (nvmetcli saves the NQN only, and restores such a file\n"
+		"without the keys); to stdout only with --show-keys.",
+	.opts = save_opts,
 	.flags = VN_CMD_DRYRUN,
 	.args = VN_ARGS_FILE,
 };

@@ -24,6 +24,8 @@ enum {
 	OPT_RECONNECT_DELAY = 'c',
 	OPT_KEEP_ALIVE_TMO = 'k',
 	OPT_NR_IO_QUEUES = 'i',
+	OPT_DHCHAP_SECRET = 'S',
+	OPT_DHCHAP_CTRL_SECRET = 'C',
 };
 
 /* nvme-cli's spelling of --json. */
@@ -55,6 +57,10 @@ static const struct vn_opt connect_opts[] = {
 	  "(default 5)", 0 },
 	{ "nr-io-queues", OPT_NR_IO_QUEUES, "N", "number of I/O queues (default: one "
 	  "per CPU)", 0 },
+	{ "dhchap-secret", OPT_DHCHAP_SECRET, "KEY", "authenticate this host with its "
+	  "DH-HMAC-CHAP key (the key the export gave this host)", 0 },
+	{ "dhchap-ctrl-secret", OPT_DHCHAP_CTRL_SECRET, "KEY", "and require the target "
+	  "to prove this controller key (bidirectional)", 0 },
 	OUTPUT_OPT,
 	{ NULL }
 };
@@ -109,6 +115,12 @@ static int connect_setting(struct vn_cli *cli, int c, const char *arg,
 			return VN_EXIT_USAGE;
 		t->nr_io_queues = (int)v;
 		t->set |= VN_NVME_SET_NR_IO_QUEUES;
+		return 0;
+	case OPT_DHCHAP_SECRET:
+		t->dhchap_secret = arg;
+		return 0;
+	case OPT_DHCHAP_CTRL_SECRET:
+		t->dhchap_ctrl_secret = arg;
 		return 0;
 	default:
 		return 0;
@@ -373,13 +385,17 @@ const struct vn_cmd vn_cmd_connect = {
 	.name = "connect",
 	.fn = cmd_connect,
 	.usage = "-t tcp -a ADDR [-s PORT] -n NQN [-q HOSTNQN] [-I HOSTID] [-l SEC] "
-		 "[-c SEC] [-k SEC] [-i N] [-o normal|json] [--json]",
+		 "[-c SEC] [-k SEC] [-i N] [-S KEY [-C KEY]] [-o normal|json] [--json]",
 	.summary = "connect to an NVMe-oF subsystem and print its block device",
 	.description =
 		"Loads nvme-tcp, connects an I/O controller to subsystem NQN at ADDR:PORT\n"
 		"(default 4420) through libnvme, and waits for the namespace's block\n"
 		"device (/dev/nvmeXnY), which it prints. The host identity is as for\n"
-		"discover.",
+		"discover. With -S the host answers the target's DH-HMAC-CHAP challenge\n"
+		"(NVMe in-band authentication, Linux 6.7+ or a kernel built with it);\n"
+		"with -C too, the target must prove its own key, else the host refuses it.\n"
+		"A kernel whose host cannot authenticate is refused (exit 4): it would\n"
+		"connect without the key.",
 	.opts = connect_opts,
 	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN | VN_CMD_HOSTQ,
 	.args = VN_ARGS_NONE,

@@ -6,6 +6,7 @@
  * step fails; down takes it apart top down; save writes what runs.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -640,8 +641,25 @@ static int up_export(struct run *r)
 		     x->transport, x->address, x->service);
 		return 0;
 	}
-	if (vn_nvmet_export_create(r->cli->ctx, &e, &res) < 0)
+	if (x->dhchap.key[0]) {
+		/* the host's keys before the export links it: never admitted without */
+		struct vn_nvmet_host_auth au = {
+			.hostnqn = x->hosts[0], .key = x->dhchap.key,
+			.ctrl_key = x->dhchap.ctrl_key[0] ? x->dhchap.ctrl_key : NULL,
+			.hash = x->dhchap.hash[0] ? x->dhchap.hash : NULL,
+			.dhgroup = x->dhchap.dhgroup[0] ? x->dhchap.dhgroup : NULL };
+		bool created = false;
+
+		if (vn_nvmet_host_auth(r->cli->ctx, &au, &created) < 0)
+			return -1;
+		if (vn_nvmet_export_create(r->cli->ctx, &e, &res) < 0) {
+			if (created)
+				(void)vn_nvmet_host_forget(r->cli->ctx, x->hosts[0]);
+			return -1;
+		}
+	} else if (vn_nvmet_export_create(r->cli->ctx, &e, &res) < 0) {
 		return -1;
+	}
 	push(r, UNDO_UNEXPORT, x->nqn);
 	step(r, "export", true, "exported %s as %s, namespace %u, on %s %s:%u", r->top,
 	     x->nqn, x->nsid, x->transport, x->address, x->service);
@@ -654,7 +672,10 @@ static int up_connect(struct run *r)
 		const struct vn_stack_connect *c = &r->s->connect[i];
 		char svc[8], dev[64];
 		struct vn_nvme_target t = { .transport = c->transport, .traddr = c->address,
-					    .trsvcid = svc, .nqn = c->nqn };
+					    .trsvcid = svc, .nqn = c->nqn,
+			.dhchap_secret = c->dhchap_secret[0] ? c->dhchap_secret : NULL,
+			.dhchap_ctrl_secret = c->dhchap_ctrl_secret[0] ?
+					      c->dhchap_ctrl_secret : NULL };
 		struct vn_nvme_connected res;
 
 		snprintf(svc, sizeof(svc), "%u", c->service);
@@ -917,6 +938,31 @@ static int save_array(struct vn_ctx *ctx, const struct vn_md_status *st, struct 
 	return 0;
 }
 
+/* The one allowed host's DH-HMAC-CHAP keys, as up gives them back. */
+static void save_dhchap(const struct vn_nvmet_config *cfg, struct vn_stack_export *e)
+{
+	const struct vn_nvmet_host_attrs *h = NULL;
+	const char *v;
+
+	for (unsigned int i = 0; e->nhosts == 1 && cfg->host_attrs && i < cfg->nhosts; i++)
+		if (strcmp(cfg->hosts[i], e->hosts[0]) == 0)
+			h = &cfg->host_attrs[i];
+	v = h ? vn_nvmet_attr_get(h->attrs, h->nattrs, "dhchap_key") : NULL;
+	if (!v || !v[0])
+		return;
+	copy(e->dhchap.key, v, sizeof(e->dhchap.key));
+	v = vn_nvmet_attr_get(h->attrs, h->nattrs, "dhchap_ctrl_key");
+	copy(e->dhchap.ctrl_key, v ? v : "", sizeof(e->dhchap.ctrl_key));
+	/* configfs says "hmac(sha256)"; the file, as export create, "sha256" */
+	v = vn_nvmet_attr_get(h->attrs, h->nattrs, "dhchap_hash");
+	if (v && strncmp(v, "hmac(", 5) == 0 && strlen(v) < sizeof(e->dhchap.hash) + 6) {
+		copy(e->dhchap.hash, v + 5, sizeof(e->dhchap.hash));
+		e->dhchap.hash[strcspn(e->dhchap.hash, ")")] = '\0';
+	}
+	v = vn_nvmet_attr_get(h->attrs, h->nattrs, "dhchap_dhgroup");
+	copy(e->dhchap.dhgroup, v ? v : "", sizeof(e->dhchap.dhgroup));
+}
+
 static void save_export(const struct vn_nvmet_config *cfg, const struct vn_nvmet_subsys *sub,
 			struct vn_stack *s)
 {
@@ -940,6 +986,7 @@ static void save_export(const struct vn_nvmet_config *cfg, const struct vn_nvmet
 	v = sub->nns ? vn_nvmet_attr_get(sub->ns[0].attrs, sub->ns[0].nattrs,
 					 "device_nguid") : NULL;
 	copy(e->ns_nguid, v ? v : "", sizeof(e->ns_nguid));
+	save_dhchap(cfg, e);
 	for (unsigned int i = 0; i < cfg->nports; i++) {
 		const struct vn_nvmet_port *p = &cfg->ports[i];
 
@@ -973,6 +1020,8 @@ static void save_connect(struct vn_ctx *ctx, struct vn_stack *s)
 		copy(c->address, ns[i].traddr, sizeof(c->address));
 		c->service = (uint16_t)atoi(ns[i].trsvcid);
 		copy(c->nqn, ns[i].subsysnqn, sizeof(c->nqn));
+		vn_nvme_ctrl_keys(ctx, ns[i].ctrl, c->dhchap_secret, sizeof(c->dhchap_secret),
+				  c->dhchap_ctrl_secret, sizeof(c->dhchap_ctrl_secret));
 		s->nconnect++;
 	}
 	free(ns);
@@ -1071,15 +1120,22 @@ static int write_file(const struct vn_cli *cli, const char *path, const char *te
 {
 	char tmp[4096];
 	FILE *f;
+	int fd;
 
 	if (strcmp(path, "-") == 0) {
 		fputs(text, stdout);
 		return VN_EXIT_OK;
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	f = fopen(tmp, "we");
+	/* mode 0600: the file may hold DH-HMAC-CHAP keys */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
 	if (!f) {
 		vn_err(cli, "%s: %s", tmp, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
 		return VN_EXIT_FAILED;
 	}
 	if (fputs(text, f) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0) {
@@ -1097,16 +1153,33 @@ static int write_file(const struct vn_cli *cli, const char *path, const char *te
 	return VN_EXIT_OK;
 }
 
+enum { OPT_SHOW_KEYS = VN_OPT_LONG };
+
+static const struct vn_opt save_opts[] = {
+	{ "show-keys", OPT_SHOW_KEYS, NULL, "FILE '-': print DH-HMAC-CHAP keys too", 0 },
+	{ NULL }
+};
+
 static int cmd_save(struct vn_cli *cli, int argc, char **argv)
 {
 	struct vn_stack *s = calloc(1, sizeof(*s));
 	char *text = NULL, *full;
-	int i, code, lock;
+	struct vn_getopt g = { 0 };
+	bool show_keys = false;
+	int i, c, code, lock;
 
-	i = vn_getopt_args(cli, argc, argv, 1, 1, "needs a FILE to write (- for stdout)");
-	if (i < 0 || !s) {
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1) {
+		if (c == VN_GETOPT_STOP) {
+			free(s);
+			return cli->exit;
+		}
+		show_keys = show_keys || c == OPT_SHOW_KEYS;
+	}
+	i = g.optind;
+	if (argc - i != 1 || !s) {
 		free(s);
-		return i < 0 ? cli->exit : VN_EXIT_FAILED;
+		return s ? vn_usage_error(cli, "needs a FILE to write (- for stdout)") :
+			   VN_EXIT_FAILED;
 	}
 	lock = vn_lock_take(cli->ctx, cli->cmdname, LOCK_TIMEOUT_MS);
 	if (lock < 0) {
@@ -1118,7 +1191,12 @@ static int cmd_save(struct vn_cli *cli, int argc, char **argv)
 		code = vn_report(cli);
 	else if (code == -2)
 		code = VN_EXIT_FAILED;
-	else if (vn_stack_encode(s, &text) < 0)
+	else if (strcmp(argv[i], "-") == 0 && !show_keys &&
+		 (s->export_.dhchap.key[0] || (s->nconnect && s->connect[0].dhchap_secret[0]))) {
+		vn_err(cli, "the drive holds DH-HMAC-CHAP keys: save to a file (mode 0600), "
+		       "or give --show-keys to print them");
+		code = VN_EXIT_REFUSED;
+	} else if (vn_stack_encode(s, &text) < 0)
 		code = VN_EXIT_FAILED;
 	else if (asprintf(&full, "%s\n", text) < 0)
 		code = VN_EXIT_FAILED;
@@ -1172,12 +1250,14 @@ const struct vn_cmd vn_cmd_down = {
 const struct vn_cmd vn_cmd_save = {
 	.name = "save",
 	.fn = cmd_save,
-	.usage = "FILE|-",
+	.usage = "[--show-keys] FILE|-",
 	.summary = "write the running drive as a stack file 'vnvme up' accepts",
 	.description =
 		"The array (by UUID, members by disk serial), its journal mode and\n"
 		"tuning, the RAM cache in front of it, its export and this host's\n"
-		"connections to it. '-' writes to stdout.",
+		"connections to it, with their DH-HMAC-CHAP keys. FILE is written with\n"
+		"mode 0600. '-' writes to stdout; keys only with --show-keys.",
+	.opts = save_opts,
 	.flags = VN_CMD_ROOT,
 	.args = VN_ARGS_FILE,
 };

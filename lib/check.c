@@ -213,6 +213,9 @@ static void check_auth(struct vn_ctx *ctx, unsigned int needs, struct vn_check_r
 	enum vn_check_level lvl = needs & VN_NEED_AUTH ? VN_CHECK_MISSING : VN_CHECK_INFO;
 
 	r->auth = auth_support(ctx, r, r->release);
+	r->host_auth = vn_nvme_host_auth(ctx);
+	if (r->host_auth < 0)
+		r->host_auth = -1;
 	if (r->auth == 1)
 		return;
 	finding(r, r->auth == 0 ? lvl : VN_CHECK_INFO, "nvme authentication",
@@ -321,7 +324,7 @@ int vn_check(struct vn_ctx *ctx, const struct vn_check_req *req,
 	struct vn_check_report *r = ret;
 	unsigned int needs = req->needs;
 
-	*r = (struct vn_check_report){ .ok = true, .auth = -1 };
+	*r = (struct vn_check_report){ .ok = true, .auth = -1, .host_auth = -1 };
 	if (vn_read_str(ctx, r->release, sizeof(r->release), "/proc/sys/kernel/osrelease") < 0)
 		vn_strlcpy(r->release, "(unknown)", sizeof(r->release));
 	check_modules(ctx, needs, r);

@@ -138,15 +138,46 @@ static const char *connect_cause(int err)
 	}
 }
 
+/*
+ * libnvme 1.3 folds every other write(2) error into ENVME_CONNECT_WRITE; its
+ * log line keeps the kernel's: "Failed to write to /dev/nvme-fabrics: <strerror>".
+ * The DH-HMAC-CHAP outcomes of the 6.x host (nvmf_connect_admin_queue).
+ */
+static bool ends_with(const char *s, const char *end)
+{
+	size_t n = strlen(s), k = strlen(end);
+
+	return n >= k && strcmp(s + n - k, end) == 0;
+}
+
+static const char *auth_cause(const char *log, const struct vn_nvme_target *t)
+{
+	if (ends_with(log, strerror(ENOKEY)))
+		return "the target requires DH-HMAC-CHAP authentication: give this host's "
+		       "key (--dhchap-secret)";
+	/* a refused host key comes back as EKEYREJECTED or as EIO, by timing */
+	if (!t->dhchap_secret || !(ends_with(log, strerror(EKEYREJECTED)) ||
+				   ends_with(log, strerror(EIO))))
+		return NULL;
+	return t->dhchap_ctrl_secret ? "DH-HMAC-CHAP authentication failed: the target "
+	       "refused this host's key (--dhchap-secret), or did not prove the "
+	       "controller key this host expects (--dhchap-ctrl-secret)" :
+	       "DH-HMAC-CHAP authentication failed: the target refused this host's "
+	       "key (--dhchap-secret)";
+}
+
 /* "connect to NQN at A:P: <libnvme text>: <cause> (<libnvme log>)" */
 static int connect_fail(struct vn_ctx *ctx, struct host_root *hr, int err,
 			const char *what, const struct vn_nvme_target *t,
 			const char *svc)
 {
-	const char *cause = connect_cause(err);
+	const char *cause;
 	char last[256];
 
 	root_last_msg(hr, last, sizeof(last));
+	cause = err == ENVME_CONNECT_WRITE ? auth_cause(last, t) : NULL;
+	if (!cause)
+		cause = connect_cause(err);
 	return vn_fail(ctx, connect_errno(err), "%s %s:%s: %s%s%s%s%s%s", what,
 		       t->traddr, svc,
 		       err >= 1000 ? nvme_errno_to_string(err) : strerror(err),
@@ -335,7 +366,42 @@ int vn_nvme_target_check(struct vn_ctx *ctx, const struct vn_nvme_target *t)
 	if (t->hostid && !vn_uuid_valid(t->hostid))
 		return vn_invalid(ctx, "host ID '%s' is not a UUID "
 				  "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", t->hostid);
+	if (t->dhchap_ctrl_secret && !t->dhchap_secret)
+		return vn_invalid(ctx, "the controller's DH-HMAC-CHAP key goes with this "
+				  "host's: the target checks the host first");
+	if (t->dhchap_secret && vn_dhchap_check(ctx, t->dhchap_secret) < 0)
+		return -EINVAL;
+	if (t->dhchap_ctrl_secret && vn_dhchap_check(ctx, t->dhchap_ctrl_secret) < 0)
+		return -EINVAL;
 	return 0;
+}
+
+int vn_nvme_host_auth(struct vn_ctx *ctx)
+{
+	static const char sym[] = " nvme_auth_negotiate";
+	_cleanup_fclose_ FILE *f = NULL;
+	char path[VN_PATH_MAX], *line = NULL;
+	size_t cap = 0;
+	int found = 0;
+
+	if (!vn_exists(ctx, "/sys/module/nvme_core"))
+		return -ENOENT;
+	/* a modular nvme-auth (6.7+) is held by the nvme-core that uses it */
+	if (vn_exists(ctx, "/sys/module/nvme_auth/holders/nvme_core"))
+		return 1;
+	if (vn_path(ctx, path, sizeof(path), "/proc/kallsyms") < 0)
+		return -ENAMETOOLONG;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	/* "ffffffffc0a1b2c0 T nvme_auth_negotiate\t[nvme_core]" */
+	while (!found && getline(&line, &cap, f) > 0) {
+		const char *p = strstr(line, sym);
+
+		found = p && (p[sizeof(sym) - 1] == '\t' || p[sizeof(sym) - 1] == '\n');
+	}
+	free(line);
+	return found;
 }
 
 static int check_target(struct vn_ctx *ctx, const struct vn_nvme_target *t)
@@ -508,6 +574,25 @@ static void connect_config(const struct vn_nvme_target *t,
 		cfg->nr_io_queues = t->nr_io_queues;
 }
 
+/*
+ * A host without DH-HMAC-CHAP would still pass the key to the kernel, which
+ * parses it and, unless the target asks, connects without it: refuse.
+ */
+static int need_host_auth(struct vn_ctx *ctx)
+{
+	int r = vn_nvme_host_auth(ctx);
+
+	if (r == 0)
+		return vn_nosupport(ctx, -EOPNOTSUPP, "this kernel's NVMe host has no "
+				    "in-band authentication (CONFIG_NVME_HOST_AUTH is not "
+				    "set; CONFIG_NVME_AUTH before Linux 6.7): it cannot "
+				    "prove a DH-HMAC-CHAP key");
+	if (r < 0 && !vn_ctx_dry_run(ctx))
+		return vn_fail(ctx, r, "cannot tell whether this kernel's NVMe host can "
+			       "authenticate (nvme-core: %s)", strerror(-r));
+	return 0;
+}
+
 int vn_nvme_connect(struct vn_ctx *ctx, const struct vn_nvme_target *t,
 		    struct vn_nvme_connected *ret)
 {
@@ -523,12 +608,16 @@ int vn_nvme_connect(struct vn_ctx *ctx, const struct vn_nvme_target *t,
 	if (!t->nqn || !t->nqn[0])
 		return vn_invalid(ctx, "no subsystem NQN given");
 	r = check_target(ctx, t);
+	if (r == 0 && t->dhchap_secret)
+		r = need_host_auth(ctx);
 	if (r == 0)
 		r = vn_nvme_host_identity(ctx, t->hostnqn, t->hostid, &id);
 	if (r < 0)
 		return r;
-	if (!vn_action(ctx, "connect %s %s:%s subsystem %s as %s (host ID %s)",
-		       t->transport, t->traddr, svc, t->nqn, id.hostnqn, id.hostid)) {
+	if (!vn_action(ctx, "connect %s %s:%s subsystem %s as %s (host ID %s%s)",
+		       t->transport, t->traddr, svc, t->nqn, id.hostnqn, id.hostid,
+		       !t->dhchap_secret ? "" : t->dhchap_ctrl_secret ?
+		       ", DH-HMAC-CHAP both ways" : ", DH-HMAC-CHAP")) {
 		*ret = res;
 		return 0;
 	}
@@ -542,6 +631,14 @@ int vn_nvme_connect(struct vn_ctx *ctx, const struct vn_nvme_target *t,
 		r = vn_fail(ctx, -ENOMEM, "libnvme: cannot create a controller");
 		goto out_close_root;
 	}
+	/*
+	 * libnvme 1.3 sends the host's key before the controller's own, and a
+	 * scan gives the host the key of any controller it already has: set
+	 * both, so exactly what the caller gave (or nothing) is sent.
+	 */
+	nvme_host_set_dhchap_key(h, t->dhchap_secret);
+	nvme_ctrl_set_dhchap_host_key(c, t->dhchap_secret);
+	nvme_ctrl_set_dhchap_key(c, t->dhchap_ctrl_secret);
 	connect_config(t, &cfg);
 	if (nvmf_add_ctrl(h, c, &cfg) < 0) {
 		char what[VN_NQN_SIZE + 32];
@@ -557,6 +654,22 @@ int vn_nvme_connect(struct vn_ctx *ctx, const struct vn_nvme_target *t,
 out_close_root:
 	root_close(&hr);
 	return r;
+}
+
+/* sysfs says "none" for a key not given; older kernels have no file. */
+static void ctrl_key(struct vn_ctx *ctx, const char *ctrl, const char *attr, char *buf,
+		     size_t len)
+{
+	if (vn_read_str(ctx, buf, len, "/sys/class/nvme/%s/%s", ctrl, attr) < 0 ||
+	    strncmp(buf, "DHHC-1:", 7) != 0)
+		buf[0] = '\0';
+}
+
+void vn_nvme_ctrl_keys(struct vn_ctx *ctx, const char *ctrl, char *secret, size_t len,
+		       char *ctrl_secret, size_t ctrl_len)
+{
+	ctrl_key(ctx, ctrl, "dhchap_secret", secret, len);
+	ctrl_key(ctx, ctrl, "dhchap_ctrl_secret", ctrl_secret, ctrl_len);
 }
 
 /* ---- list ---- */

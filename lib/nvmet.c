@@ -365,6 +365,7 @@ const char *const vn_nvmet_ns_groups[] = { "device", NULL };
 const char *const vn_nvmet_subsys_groups[] = { "attr", NULL };
 const char *const vn_nvmet_port_groups[] = { "addr", "param", NULL };
 const char *const vn_nvmet_referral_groups[] = { "addr", NULL };
+const char *const vn_nvmet_host_groups[] = { "dhchap", NULL };
 
 void vn_nvmet_ns_devices(const struct vn_ctx *ctx,
 			 void (*fn)(void *data, const char *nqn, const char *device_path),
@@ -391,6 +392,25 @@ void vn_nvmet_ns_devices(const struct vn_ctx *ctx,
 	}
 	if (count > 0)
 		vn_free_names(nqns, count);
+}
+
+/* Each host's dhchap_* files (none on a kernel without target auth). */
+static int read_host_attrs(const struct vn_ctx *ctx, struct vn_nvmet_config *cfg)
+{
+	char dir[VN_PATH_MAX];
+	int r = 0;
+
+	if (!cfg->nhosts)
+		return 0;
+	cfg->host_attrs = calloc(cfg->nhosts, sizeof(*cfg->host_attrs));
+	if (!cfg->host_attrs)
+		return -ENOMEM;
+	for (unsigned int i = 0; r == 0 && i < cfg->nhosts; i++) {
+		snprintf(dir, sizeof(dir), NVMET "/hosts/%s", cfg->hosts[i]);
+		r = read_attrs(ctx, dir, vn_nvmet_host_groups, cfg->host_attrs[i].attrs,
+			       &cfg->host_attrs[i].nattrs);
+	}
+	return r;
 }
 
 static int read_ns(const struct vn_ctx *ctx, const char *nqn, struct vn_nvmet_subsys *s)
@@ -628,6 +648,7 @@ void vn_nvmet_config_free(struct vn_nvmet_config *cfg)
 	free(cfg->subsys);
 	free(cfg->ports);
 	free(cfg->hosts);
+	free(cfg->host_attrs);
 	free(cfg);
 }
 
@@ -643,6 +664,8 @@ int vn_nvmet_read(struct vn_ctx *ctx, struct vn_nvmet_config **ret_cfg)
 	r = count < 0 ? count : names_to_nqns(names, count, &cfg->hosts, &cfg->nhosts);
 	if (count > 0)
 		vn_free_names(names, count);
+	if (r == 0)
+		r = read_host_attrs(ctx, cfg);
 	if (r == 0)
 		r = read_subsys(ctx, cfg);
 	if (r == 0)
@@ -1557,6 +1580,16 @@ static int apply_missing(struct vn_ctx *ctx, struct undo *u,
 			continue;
 		snprintf(rel, sizeof(rel), NVMET "/hosts/%s", cfg->hosts[i]);
 		r = cfs_mkdir(ctx, u, rel);
+		/* the keys before any subsystem links the host */
+		if (r == 0 && cfg->host_attrs && cfg->host_attrs[i].nattrs &&
+		    !vn_ctx_dry_run(ctx) && !vn_exists(ctx, "%s/dhchap_key", rel))
+			r = vn_nosupport(ctx, -EOPNOTSUPP, "host %s has DH-HMAC-CHAP keys, "
+					 "and this kernel's NVMe target has no in-band "
+					 "authentication (CONFIG_NVME_TARGET_AUTH is not set)",
+					 cfg->hosts[i]);
+		if (r == 0 && cfg->host_attrs)
+			r = write_attrs(ctx, rel, cfg->host_attrs[i].attrs,
+					cfg->host_attrs[i].nattrs);
 	}
 	for (unsigned int i = 0; r == 0 && i < cfg->nsubsys; i++)
 		r = apply_subsys(ctx, u, &cfg->subsys[i],
@@ -1738,6 +1771,11 @@ int vn_nvmet_host_auth(struct vn_ctx *ctx, const struct vn_nvmet_host_auth *a,
 	if (ret_created)
 		*ret_created = created;
 	return 0;
+}
+
+int vn_nvmet_host_can_auth(struct vn_ctx *ctx, const char *hostnqn)
+{
+	return vn_exists(ctx, NVMET "/hosts/%s/dhchap_key", hostnqn) ? 1 : 0;
 }
 
 int vn_nvmet_host_forget(struct vn_ctx *ctx, const char *hostnqn)

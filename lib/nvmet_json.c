@@ -179,9 +179,18 @@ static json_t *hosts_json(struct vn_ctx *ctx, const struct vn_nvmet_config *cfg)
 	char what[32];
 
 	for (unsigned int i = 0; ok && i < cfg->nhosts; i++) {
+		json_t *h;
+
 		snprintf(what, sizeof(what), "hosts[%u]", i);
-		ok = append(ctx, arr, json_pack("{s:o}", "nqn",
-						text(ctx, cfg->hosts[i], "hosts", what)));
+		h = json_pack("{s:o}", "nqn", text(ctx, cfg->hosts[i], "hosts", what));
+		/* "dhchap": {"key", "ctrl_key", "hash", "dhgroup"}, as CFSNode.dump would */
+		if (h && cfg->host_attrs &&
+		    !attrs_to_groups(ctx, h, what, cfg->host_attrs[i].attrs,
+				     cfg->host_attrs[i].nattrs)) {
+			json_decref(h);
+			h = NULL;
+		}
+		ok = append(ctx, arr, h);
 	}
 	return done(ctx, arr, ok);
 }
@@ -496,6 +505,33 @@ static int decode_port(struct vn_ctx *ctx, const json_t *o, struct vn_nvmet_port
 	return r;
 }
 
+/* The hosts' "dhchap" groups (vnvme's addition; nvmetcli saves only "nqn"). */
+static int decode_host_attrs(struct vn_ctx *ctx, const json_t *hosts,
+			     struct vn_nvmet_config *cfg)
+{
+	char where[32];
+	size_t i;
+	json_t *v;
+
+	if (!cfg->nhosts)
+		return 0;
+	cfg->host_attrs = calloc(cfg->nhosts, sizeof(*cfg->host_attrs));
+	if (!cfg->host_attrs)
+		return vn_fail(ctx, -ENOMEM, "out of memory");
+	json_array_foreach(hosts, i, v) {
+		int r;
+
+		if (!json_is_object(v))
+			continue;
+		snprintf(where, sizeof(where), "hosts[%zu]", i);
+		r = groups_to_attrs(ctx, v, vn_nvmet_host_groups, where, cfg->host_attrs[i].attrs,
+				    &cfg->host_attrs[i].nattrs);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int decode_root(struct vn_ctx *ctx, const json_t *root, struct vn_nvmet_config *cfg)
 {
 	const json_t *subs = json_object_get(root, "subsystems");
@@ -510,6 +546,8 @@ static int decode_root(struct vn_ctx *ctx, const json_t *root, struct vn_nvmet_c
 		return vn_fail(ctx, -EINVAL, "\"subsystems\" and \"ports\" must be arrays");
 	r = get_names(ctx, json_object_get(root, "hosts"), "hosts", &cfg->hosts,
 		      &cfg->nhosts);
+	if (r == 0)
+		r = decode_host_attrs(ctx, json_object_get(root, "hosts"), cfg);
 	if (r < 0)
 		return r;
 	if (json_array_size(subs)) {

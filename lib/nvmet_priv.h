@@ -14,6 +14,7 @@ extern const char *const vn_nvmet_ns_groups[];
 extern const char *const vn_nvmet_subsys_groups[];
 extern const char *const vn_nvmet_port_groups[];
 extern const char *const vn_nvmet_referral_groups[];
+extern const char *const vn_nvmet_host_groups[];
 
 /*
  * vn_nvmet_ns_devices() - call @fn with each namespace's subsystem NQN and

@@ -634,10 +634,57 @@ static int decode_port(struct field *f, const json_t *obj, struct vn_stack_expor
 	return r;
 }
 
+/* A DH-HMAC-CHAP key at @key of @obj, checked (its CRC) as the kernel would. */
+static int get_dhchap_key(struct field *f, const json_t *obj, const char *key,
+			  bool required, char *buf, size_t len)
+{
+	int r = get_string(f, obj, key, required, buf, len);
+
+	if (r == 0 && buf[0] && vn_dhchap_check(f->ctx, buf) < 0) {
+		char why[VN_ERR_MSG_MAX];
+
+		vn_strlcpy(why, vn_ctx_error(f->ctx), sizeof(why));
+		buf[0] = '\0';
+		return bad_at(f, key, "%s", why);
+	}
+	return r;
+}
+
+/* export.dhchap: {"key", "ctrl_key", "hash", "dhgroup"} for the one host. */
+static int decode_dhchap(struct field *f, const json_t *obj, struct vn_stack_export *e)
+{
+	static const char *const keys[] = { "key", "ctrl_key", "hash", "dhgroup", NULL };
+	json_t *d;
+	size_t o;
+	int r = get_object(f, obj, "dhchap", &d);
+
+	if (r < 0 || !d)
+		return r;
+	o = enter(f, ".dhchap");
+	r = only_keys(f, d, keys);
+	if (r == 0 && (e->nhosts != 1 || e->allow_any_host))
+		r = bad(f, "the keys of one host: list exactly one in \"hosts\"");
+	if (r == 0)
+		r = get_dhchap_key(f, d, "key", true, e->dhchap.key, sizeof(e->dhchap.key));
+	if (r == 0)
+		r = get_dhchap_key(f, d, "ctrl_key", false, e->dhchap.ctrl_key,
+				   sizeof(e->dhchap.ctrl_key));
+	if (r == 0)
+		r = get_string(f, d, "hash", false, e->dhchap.hash, sizeof(e->dhchap.hash));
+	if (r == 0 && e->dhchap.hash[0] && strcmp(e->dhchap.hash, "sha256") &&
+	    strcmp(e->dhchap.hash, "sha384") && strcmp(e->dhchap.hash, "sha512"))
+		r = bad_at(f, "hash", "'%s' is not sha256, sha384 or sha512", e->dhchap.hash);
+	if (r == 0)
+		r = get_string(f, d, "dhgroup", false, e->dhchap.dhgroup,
+			       sizeof(e->dhchap.dhgroup));
+	leave(f, o);
+	return r;
+}
+
 static int decode_export(struct field *f, const json_t *root, struct vn_stack *s)
 {
 	static const char *const keys[] = { "nqn", "namespace", "port", "hosts",
-		"allow_any_host", "serial", "model", "uuid", "nguid", NULL };
+		"allow_any_host", "serial", "model", "uuid", "nguid", "dhchap", NULL };
 	struct vn_stack_export *e = &s->export_;
 	uint64_t nsid = 1;
 	json_t *obj;
@@ -670,6 +717,8 @@ static int decode_export(struct field *f, const json_t *root, struct vn_stack *s
 	if (r == 0 && e->nhosts && e->allow_any_host)
 		r = bad(f, "\"hosts\" and \"allow_any_host\" exclude each other");
 	if (r == 0)
+		r = decode_dhchap(f, obj, e);
+	if (r == 0)
 		r = get_string(f, obj, "serial", false, e->serial, sizeof(e->serial));
 	if (r == 0)
 		r = get_string(f, obj, "model", false, e->model, sizeof(e->model));
@@ -688,7 +737,8 @@ static int decode_export(struct field *f, const json_t *root, struct vn_stack *s
 
 static int decode_connect_one(struct field *f, const json_t *v, size_t i, void *data)
 {
-	static const char *const keys[] = { "transport", "address", "service", "nqn", NULL };
+	static const char *const keys[] = { "transport", "address", "service", "nqn",
+		"dhchap_secret", "dhchap_ctrl_secret", NULL };
 	struct vn_stack *s = data;
 	struct vn_stack_connect *c = &s->connect[i];
 	int r;
@@ -700,6 +750,14 @@ static int decode_connect_one(struct field *f, const json_t *v, size_t i, void *
 		r = decode_addr(f, v, c->transport, c->address, &c->service);
 	if (r == 0)
 		r = decode_nqn(f, v, "nqn", true, c->nqn);
+	if (r == 0)
+		r = get_dhchap_key(f, v, "dhchap_secret", false, c->dhchap_secret,
+				   sizeof(c->dhchap_secret));
+	if (r == 0)
+		r = get_dhchap_key(f, v, "dhchap_ctrl_secret", false,
+				   c->dhchap_ctrl_secret, sizeof(c->dhchap_ctrl_secret));
+	if (r == 0 && c->dhchap_ctrl_secret[0] && !c->dhchap_secret[0])
+		r = bad_at(f, "dhchap_ctrl_secret", "goes with \"dhchap_secret\"");
 	if (r == 0)
 		s->nconnect++;
 	return r;
@@ -870,6 +928,17 @@ static json_t *export_json(const struct vn_stack_export *e)
 		json_object_set_new(o, "uuid", json_string(e->ns_uuid));
 	if (e->ns_nguid[0])
 		json_object_set_new(o, "nguid", json_string(e->ns_nguid));
+	if (e->dhchap.key[0]) {
+		json_t *d = json_pack("{s:s}", "key", e->dhchap.key);
+
+		if (e->dhchap.ctrl_key[0])
+			json_object_set_new(d, "ctrl_key", json_string(e->dhchap.ctrl_key));
+		if (e->dhchap.hash[0])
+			json_object_set_new(d, "hash", json_string(e->dhchap.hash));
+		if (e->dhchap.dhgroup[0])
+			json_object_set_new(d, "dhgroup", json_string(e->dhchap.dhgroup));
+		json_object_set_new(o, "dhchap", d);
+	}
 	return o;
 }
 
@@ -903,12 +972,20 @@ int vn_stack_encode(const struct vn_stack *s, char **ret_text)
 	if (s->nconnect) {
 		json_t *l = json_array();
 
-		for (unsigned int i = 0; i < s->nconnect; i++)
-			json_array_append_new(l, json_pack("{s:s, s:s, s:I, s:s}",
-				"transport", s->connect[i].transport,
-				"address", s->connect[i].address,
-				"service", (json_int_t)s->connect[i].service,
-				"nqn", s->connect[i].nqn));
+		for (unsigned int i = 0; i < s->nconnect; i++) {
+			const struct vn_stack_connect *c = &s->connect[i];
+			json_t *o = json_pack("{s:s, s:s, s:I, s:s}", "transport", c->transport,
+					      "address", c->address,
+					      "service", (json_int_t)c->service, "nqn", c->nqn);
+
+			if (c->dhchap_secret[0])
+				json_object_set_new(o, "dhchap_secret",
+						    json_string(c->dhchap_secret));
+			if (c->dhchap_ctrl_secret[0])
+				json_object_set_new(o, "dhchap_ctrl_secret",
+						    json_string(c->dhchap_ctrl_secret));
+			json_array_append_new(l, o);
+		}
 		json_object_set_new(root, "connect", l);
 	}
 	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -783,9 +783,16 @@ struct vn_nvmet_port {
 };
 
 /* The whole target configuration, as nvmetcli sees it. */
+/* A host's saved attributes: its DH-HMAC-CHAP keys (dhchap_*), if any. */
+struct vn_nvmet_host_attrs {
+	unsigned int nattrs;
+	struct vn_nvmet_attr attrs[VN_NVMET_ATTRS_MAX];
+};
+
 struct vn_nvmet_config {
 	unsigned int nhosts;
 	char (*hosts)[VN_NQN_SIZE];
+	struct vn_nvmet_host_attrs *host_attrs;	/* one per host, or NULL */
 	unsigned int nsubsys;
 	struct vn_nvmet_subsys *subsys;
 	unsigned int nports;
@@ -876,6 +883,9 @@ struct vn_nvme_target {
 	const char *nqn;		/* connect: the subsystem */
 	const char *hostnqn;		/* NULL: vn_nvme_host_identity() */
 	const char *hostid;
+	/* connect: DH-HMAC-CHAP keys (DHHC-1:...), NULL: none */
+	const char *dhchap_secret;	/* this host's, proven to the target */
+	const char *dhchap_ctrl_secret;	/* the target's, proven to this host */
 	/* connect: each value is used when its VN_NVME_SET_* bit is in @set */
 	unsigned int set;
 	int ctrl_loss_tmo;		/* seconds; -1: reconnect forever */
@@ -895,6 +905,19 @@ struct vn_nvme_target {
  * Return: 0 or -EINVAL (VN_ERR_INVALID).
  */
 int vn_nvme_target_check(struct vn_ctx *ctx, const struct vn_nvme_target *t);
+/*
+ * vn_nvme_host_auth() - can this kernel's NVMe host answer a DH-HMAC-CHAP
+ * challenge (CONFIG_NVME_HOST_AUTH, CONFIG_NVME_AUTH before 6.7)? Seen in
+ * the loaded nvme-core: its symbol nvme_auth_negotiate (a stub without it).
+ * Return: 1 yes, 0 no, -ENOENT when nvme-core is not loaded (cannot tell).
+ */
+int vn_nvme_host_auth(struct vn_ctx *ctx);
+/*
+ * vn_nvme_ctrl_keys() - the DH-HMAC-CHAP keys controller @ctrl ("nvme1")
+ * connected with (sysfs dhchap_secret, dhchap_ctrl_secret); "" for none.
+ */
+void vn_nvme_ctrl_keys(struct vn_ctx *ctx, const char *ctrl, char *secret, size_t len,
+		       char *ctrl_secret, size_t ctrl_len);
 
 struct vn_nvme_identity {
 	char hostnqn[VN_NQN_SIZE];
@@ -1124,6 +1147,7 @@ struct vn_check_report {
 	bool configfs_supported, configfs_mounted;
 	uint64_t mem_total_bytes, mem_available_bytes;	/* 0: unknown */
 	int auth;			/* in-band authentication: 1, 0, -1 unknown */
+	int host_auth;			/* and this host's side (vn_nvme_host_auth) */
 	const char *cache_engine;	/* "rapiddisk", "dm-cache", NULL: none */
 	unsigned int ndevices;
 	struct vn_check_device devices[VN_CHECK_DEVICES_MAX];
@@ -1191,6 +1215,12 @@ struct vn_stack_export {
 	char model[48];			/* "": the kernel's */
 	char ns_uuid[40];		/* the namespace's UUID; "": the kernel's */
 	char ns_nguid[40];		/* and NGUID, so hosts see the same disk */
+	/* the one host's DH-HMAC-CHAP keys (DHHC-1:...); "": none */
+	struct {
+		char key[128], ctrl_key[128];
+		char hash[16];		/* sha256|sha384|sha512; "": the kernel's */
+		char dhgroup[16];	/* null|ffdhe*; "": the kernel's */
+	} dhchap;
 };
 
 struct vn_stack_connect {
@@ -1198,6 +1228,8 @@ struct vn_stack_connect {
 	char address[64];
 	uint16_t service;
 	char nqn[VN_NQN_SIZE];
+	char dhchap_secret[128];	/* DH-HMAC-CHAP keys; "": none */
+	char dhchap_ctrl_secret[128];
 };
 
 /* A whole drive: what `vnvme up` builds and `vnvme save` writes. */
@@ -1284,6 +1316,13 @@ int vn_stack_kmsg_find(int fd, const char *needle, char *ret, size_t len);
  */
 int vn_md_examine(struct vn_ctx *ctx, const char *dev, struct vn_md_sb *ret);
 /* ---- lib/nvmet.c: in-band authentication of an allowed host ---- */
+
+/*
+ * vn_nvmet_host_can_auth() - could the target make host @hostnqn (already in
+ * configfs) authenticate: does it have a dhchap_key file (CONFIG_NVME_TARGET_AUTH)?
+ * Return: 1 yes, 0 no.
+ */
+int vn_nvmet_host_can_auth(struct vn_ctx *ctx, const char *hostnqn);
 
 struct vn_nvmet_host_auth {
 	const char *hostnqn;

@@ -23,6 +23,7 @@ expect_failure() {
 	lab_run "$@"
 	if [ "$LAB_RC" -ne 0 ]; then
 		ok "$* (exit $LAB_RC)"
+		printf '%s\n' "$LAB_LAST_OUTPUT" | tail -n 1 | cut -c1-300 | sed 's/^/    /'
 	else
 		fail "$* succeeded"
 	fi
@@ -34,6 +35,18 @@ expect_content() {
 		ok "$1 reads $2"
 	else
 		fail "$1 reads '$(cat "$1" 2>&1)', not '$2'"
+	fi
+}
+
+# expect_eq VALUE CMD...: CMD prints exactly VALUE (keys hold + and /).
+expect_eq() {
+	local want=$1
+	shift
+	lab_run "$@"
+	if [ "$LAB_RC" -eq 0 ] && [ "$LAB_LAST_OUTPUT" = "$want" ]; then
+		ok "$* prints $want"
+	else
+		fail "$* printed '$LAB_LAST_OUTPUT' (exit $LAB_RC), not '$want'"
 	fi
 }
 
@@ -65,10 +78,29 @@ case $(uname -r) in
 	check test ! -e "$CFS/subsystems/$NQN"
 	check test ! -e "$CFS/hosts/$HOST"
 	expect_output '^0$' sh -c "ls $CFS/ports | wc -l"
+	# the host: with an export it could reach, a secret is refused all the same
+	dd if=/dev/urandom of=/tmp/pat bs=1M count=1 status=none
+	check dd if=/tmp/pat of=/dev/sda bs=1M oflag=direct status=none
+	check vnvme export create /dev/sda --nqn "$NQN" --addr 127.0.0.1 --allow-host "$HOST"
+	case $LAB_LAST_OUTPUT in *'not authentication'*) fail "6.1: warned of a key it cannot use" ;;
+	*) ok "6.1: no key warning" ;; esac
+	expect_error 4 'CONFIG_NVME_HOST_AUTH' vnvme connect -t tcp -a 127.0.0.1 -n "$NQN" \
+		-q "$HOST" --dhchap-secret "$KEY"
+	expect_output '^0$' sh -c 'ls /sys/class/nvme | grep -c "^nvme[1-9]" || true'
+	check vnvme export delete "$NQN"
 	finish
 	exit
 	;;
 esac
+
+# --- without a key, a kernel that can authenticate warns ----------------------
+expect_output 'not authentication' vnvme export create /dev/sda --nqn "$NQN" --addr 127.0.0.1 \
+	--allow-host "$OTHER"
+check modprobe nvme-tcp
+lab_run vnvme check
+said 'nvme in-band authentication yes'
+said 'nvme host authentication yes'
+check vnvme export delete "$NQN"
 
 # --- the export: the allowed host must authenticate, both ways --------------
 dd if=/dev/urandom of=/tmp/pat bs=1M count=4 status=none
@@ -133,8 +165,100 @@ if [ -n "$dev" ]; then
 fi
 expect_output 'disconnected 1 controller' nvme disconnect -n "$NQN"
 
+# --- vnvme connect: the same judgement through libnvme ----------------------
+vconnect() {
+	vnvme connect -t tcp -a 127.0.0.1 -n "$NQN" -q "$HOST" "$@"
+}
+expect_error 2 'CRC|base64' vconnect --dhchap-secret "$bad"
+expect_error 2 'goes with' vconnect --dhchap-ctrl-secret "$CKEY"
+expect_error 1 'requires DH-HMAC-CHAP authentication' vconnect
+mark_dmesg
+expect_error 1 'authentication failed: the target refused this host.s key' vconnect --dhchap-secret "$WRONG"
+new_dmesg | grep -qi 'authentication\|failed to authenticate\|response mismatch' &&
+	ok "dmesg names authentication (vnvme, wrong secret)" ||
+	{ fail "dmesg does not name authentication (vnvme, wrong secret)"; new_dmesg | tail -5; }
+expect_error 1 'authentication failed: .*did not prove the controller key' vconnect --dhchap-secret "$KEY" \
+	--dhchap-ctrl-secret "$(vnvme gen-dhchap-key -l 48)"
+check test -z "$(nvme list -o json | jq -r '.Devices[] | select(.SerialNumber == "vnvme-auth") | .DevicePath')"
+lab_run vconnect --dhchap-secret "$KEY" --dhchap-ctrl-secret "$CKEY"
+dev=$(printf '%s\n' "$LAB_LAST_OUTPUT" | grep '^/dev/nvme' | tail -n 1)
+case $dev in
+/dev/nvme*) ok "vnvme connect with both keys: $dev" ;;
+*) fail "vnvme connect with both keys printed '$dev' (exit $LAB_RC)" ;;
+esac
+if [ -b "$dev" ]; then
+	check sh -c "dd if=$dev bs=1M count=4 iflag=direct status=none | cmp - /tmp/pat"
+	ctrl=$(basename "$dev" | sed 's/n[0-9]*$//')
+	for c in /sys/class/nvme/nvme*; do
+		[ "$(cat "$c/subsysnqn" 2>/dev/null)" = "$NQN" ] && ctrl=$(basename "$c")
+	done
+	expect_content "/sys/class/nvme/$ctrl/dhchap_secret" "$KEY"
+	expect_content "/sys/class/nvme/$ctrl/dhchap_ctrl_secret" "$CKEY"
+fi
+expect_output 'disconnected' vnvme disconnect "$NQN"
+
+# --- the keys kept: export list, save, restore ---------------------------------
+lab_run vnvme export list
+printf '%s\n' "$LAB_LAST_OUTPUT" | grep -q "$NQN.* yes " && ok "export list: DHCHAP yes" ||
+	fail "export list does not say DHCHAP yes: $LAB_LAST_OUTPUT"
+case $LAB_LAST_OUTPUT in *DHHC-1*) fail "export list printed a key" ;; *) ok "export list prints no key" ;; esac
+expect_output '"dhchap": true' vnvme export list --json
+check vnvme export save /tmp/nvmet.json
+expect_output '^600$' stat -c %a /tmp/nvmet.json
+expect_eq "$KEY" jq -r ".hosts[] | select(.nqn == \"$HOST\") | .dhchap.key" /tmp/nvmet.json
+expect_eq "$CKEY" jq -r ".hosts[] | select(.nqn == \"$HOST\") | .dhchap.ctrl_key" /tmp/nvmet.json
+expect_error 3 'show-keys' vnvme export save -
+check vnvme export save --show-keys -
+case $LAB_LAST_OUTPUT in *"$CKEY"*) ok "save --show-keys - prints the keys" ;;
+*) fail "save --show-keys - does not print the controller key" ;; esac
+check vnvme export clear --yes
+check test ! -e "$CFS/hosts/$HOST"
+check vnvme export restore /tmp/nvmet.json
+expect_content "$CFS/hosts/$HOST/dhchap_key" "$KEY"
+expect_content "$CFS/hosts/$HOST/dhchap_ctrl_key" "$CKEY"
+expect_error 1 'requires DH-HMAC-CHAP authentication' vconnect
+expect_output '^/dev/nvme' vconnect -S "$KEY" -C "$CKEY"
+expect_output 'disconnected' vnvme disconnect "$NQN"
+
 # --- delete takes the host and its keys away ----------------------------------
 check vnvme export delete "$NQN"
 check test ! -e "$CFS/subsystems/$NQN"
 check test ! -e "$CFS/hosts/$HOST"
+
+# --- a stack file keeps them: up, save (0600), down, up -----------------------
+ME=$(cat /etc/nvme/hostnqn)
+SKEY=$(vnvme gen-dhchap-key)
+SCKEY=$(vnvme gen-dhchap-key)
+cat >/tmp/stack.json <<EOF
+{
+  "disks": ["/dev/sdb", "/dev/sdc"],
+  "array": {"name": "md0", "level": 1, "members": ["/dev/sdb1", "/dev/sdc1"]},
+  "export": {"nqn": "$NQN", "port": {"transport": "tcp", "address": "127.0.0.1"},
+             "hosts": ["$ME"], "dhchap": {"key": "$SKEY", "ctrl_key": "$SCKEY"}},
+  "connect": [{"transport": "tcp", "address": "127.0.0.1", "nqn": "$NQN",
+               "dhchap_secret": "$SKEY", "dhchap_ctrl_secret": "$SCKEY"}]
+}
+EOF
+stack_ctrl() {
+	for c in /sys/class/nvme/nvme*; do
+		[ "$(cat "$c/subsysnqn" 2>/dev/null)" = "$NQN" ] && basename "$c"
+	done | head -n 1
+}
+check vnvme up /tmp/stack.json
+expect_content "$CFS/hosts/$ME/dhchap_key" "$SKEY"
+c=$(stack_ctrl)
+[ -n "$c" ] && expect_content "/sys/class/nvme/$c/dhchap_secret" "$SKEY" || fail "up: not connected"
+check vnvme save /tmp/saved.json
+expect_output '^600$' stat -c %a /tmp/saved.json
+expect_eq "$SKEY" jq -r .export.dhchap.key /tmp/saved.json
+expect_eq "$SCKEY" jq -r '.connect[0].dhchap_ctrl_secret' /tmp/saved.json
+expect_error 3 'show-keys' vnvme save -
+check vnvme down /tmp/saved.json
+check test ! -e "$CFS/hosts/$ME"
+check vnvme up /tmp/saved.json
+expect_content "$CFS/hosts/$ME/dhchap_key" "$SKEY"
+expect_content "$CFS/hosts/$ME/dhchap_ctrl_key" "$SCKEY"
+c=$(stack_ctrl)
+[ -n "$c" ] && expect_content "/sys/class/nvme/$c/dhchap_ctrl_secret" "$SCKEY" || fail "up again: not connected"
+check vnvme down /tmp/saved.json
 finish
