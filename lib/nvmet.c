@@ -141,7 +141,8 @@ static int cfs_mkdir(struct vn_ctx *ctx, struct undo *u, const char *rel)
 	return r < 0 ? vn_fail(ctx, r, "out of memory") : 0;
 }
 
-static int cfs_rmdir(struct vn_ctx *ctx, const char *rel)
+/* Remove the directory (@dir) or link @rel; gone already is fine. */
+static int cfs_remove(struct vn_ctx *ctx, const char *rel, bool dir)
 {
 	char path[VN_PATH_MAX];
 	int r = vn_path(ctx, path, sizeof(path), "%s", rel);
@@ -150,13 +151,18 @@ static int cfs_rmdir(struct vn_ctx *ctx, const char *rel)
 		return vn_fail(ctx, r, "%s: path too long", rel);
 	if (vn_stop_point(ctx, "configfs") < 0)
 		return -EINTR;
-	if (vn_action(ctx, "rmdir %s", path) && rmdir(path) < 0 && errno != ENOENT) {
-		r = -errno;
-		return vn_fail(ctx, r, "cannot remove %s: %s%s", rel, strerror(-r),
-			       r == -EBUSY ? " (still linked)" :
-			       r == -ENOTEMPTY ? " (it still has entries or links)" : "");
-	}
-	return 0;
+	if (!vn_action(ctx, "%s %s", dir ? "rmdir" : "unlink", path) ||
+	    (dir ? rmdir(path) : unlink(path)) == 0 || errno == ENOENT)
+		return 0;
+	r = -errno;
+	return vn_fail(ctx, r, "cannot %s %s: %s%s", dir ? "remove" : "unlink", rel,
+		       strerror(-r), !dir ? "" : r == -EBUSY ? " (still linked)" :
+		       r == -ENOTEMPTY ? " (it still has entries or links)" : "");
+}
+
+static int cfs_rmdir(struct vn_ctx *ctx, const char *rel)
+{
+	return cfs_remove(ctx, rel, true);
 }
 
 /* Link @link_rel -> @target_rel; configfs needs an absolute target. */
@@ -185,18 +191,7 @@ static int cfs_link(struct vn_ctx *ctx, struct undo *u, const char *target_rel,
 
 static int cfs_unlink(struct vn_ctx *ctx, const char *rel)
 {
-	char path[VN_PATH_MAX];
-	int r = vn_path(ctx, path, sizeof(path), "%s", rel);
-
-	if (r < 0)
-		return vn_fail(ctx, r, "%s: path too long", rel);
-	if (vn_stop_point(ctx, "configfs") < 0)
-		return -EINTR;
-	if (vn_action(ctx, "unlink %s", path) && unlink(path) < 0 && errno != ENOENT) {
-		r = -errno;
-		return vn_fail(ctx, r, "cannot unlink %s: %s", rel, strerror(-r));
-	}
-	return 0;
+	return cfs_remove(ctx, rel, false);
 }
 
 /* The likely cause of a configfs write error, by attribute and errno. */
