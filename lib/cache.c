@@ -74,6 +74,23 @@ void vn_cache_uuid(const char *engine, const char *name, char *buf, size_t len)
 	snprintf(buf, len, "%s%s-%s", VN_CACHE_UUID_PREFIX, engine, name);
 }
 
+int vn_cache_map(struct vn_ctx *ctx, const char *engine, const char *name,
+		 const struct vn_blkdev *target, const char *type, const char *params)
+{
+	struct vn_dm_target t = {
+		.start = 0,
+		.length = target->size_bytes / VN_SECTOR_SIZE,
+		.type = type,
+		.params = params,
+	};
+	char uuid[160];
+	int r;
+
+	vn_cache_uuid(engine, name, uuid, sizeof(uuid));
+	r = vn_stop_point(ctx, "cache-map");
+	return r < 0 ? r : vn_dm_create(ctx, name, uuid, &t, 1, NULL);
+}
+
 void vn_cache_counter_add(struct vn_cache_stats *s, const char *key, uint64_t v)
 {
 	if (s->n_counters >= VN_CACHE_COUNTERS_MAX)

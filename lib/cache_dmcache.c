@@ -118,8 +118,7 @@ static int dc_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,
 	uint64_t blk = DC_BLOCK_SECTORS * VN_SECTOR_SIZE;
 	uint64_t cache_bytes = req->size_bytes / blk * blk;
 	uint64_t meta_bytes = DC_META_MIN + cache_bytes / DC_META_DIV / 4096 * 4096;
-	char meta[VN_NAME_MAX], cache[VN_NAME_MAX], params[512], uuid[160];
-	struct vn_dm_target t;
+	char meta[VN_NAME_MAX], cache[VN_NAME_MAX], params[512];
 	int r;
 
 	(void)mode;	/* writethrough is the only mode offered */
@@ -135,16 +134,7 @@ static int dc_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,
 		goto out_remove_meta;
 	snprintf(params, sizeof(params), "/dev/%s /dev/%s /dev/%s %d 1 writethrough smq 0",
 		 meta, cache, target->name, DC_BLOCK_SECTORS);
-	t = (struct vn_dm_target){
-		.start = 0,
-		.length = target->size_bytes / VN_SECTOR_SIZE,
-		.type = DC_TARGET,
-		.params = params,
-	};
-	vn_cache_uuid("dm-cache", name, uuid, sizeof(uuid));
-	r = vn_stop_point(ctx, "cache-map");
-	if (r == 0)
-		r = vn_dm_create(ctx, name, uuid, &t, 1, NULL);
+	r = vn_cache_map(ctx, "dm-cache", name, target, DC_TARGET, params);
 	if (r < 0)
 		goto out_remove_cache;
 	return 0;

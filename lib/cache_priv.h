@@ -43,5 +43,11 @@ int vn_cache_devname(const struct vn_ctx *ctx, unsigned int ma, unsigned int mi,
 void vn_cache_counter_add(struct vn_cache_stats *s, const char *key, uint64_t v);
 /* The dm uuid for a mapping: VN_CACHE_UUID_PREFIX + engine + "-" + name. */
 void vn_cache_uuid(const char *engine, const char *name, char *buf, size_t len);
+/*
+ * Map @name over the whole of @target with one @type target of @params, its
+ * dm uuid from @engine (a stop point first: an interrupted attach unwinds).
+ */
+int vn_cache_map(struct vn_ctx *ctx, const char *engine, const char *name,
+		 const struct vn_blkdev *target, const char *type, const char *params);
 
 #endif /* VNVME_CACHE_PRIV_H */

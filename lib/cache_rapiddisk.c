@@ -31,8 +31,7 @@ static int rc_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,
 		     const struct vn_blkdev *target, const char *name,
 		     enum vn_cache_mode mode)
 {
-	char rd[VN_NAME_MAX] = "rdN", params[512], uuid[160];
-	struct vn_dm_target t;
+	char rd[VN_NAME_MAX] = "rdN", params[512];
 	uint64_t cache_bytes = req->size_bytes / RC_GRAIN_BYTES * RC_GRAIN_BYTES;
 	int r;
 
@@ -44,16 +43,7 @@ static int rc_attach(struct vn_ctx *ctx, const struct vn_cache_req *req,
 		return r;
 	snprintf(params, sizeof(params), "/dev/%s /dev/%s %" PRIu64 " %d", target->name,
 		 rd, cache_bytes / VN_SECTOR_SIZE, mode == VN_CACHE_WA ? RC_MODE_WA : RC_MODE_WT);
-	t = (struct vn_dm_target){
-		.start = 0,
-		.length = target->size_bytes / VN_SECTOR_SIZE,
-		.type = RC_TARGET,
-		.params = params,
-	};
-	vn_cache_uuid("rapiddisk", name, uuid, sizeof(uuid));
-	r = vn_stop_point(ctx, "cache-map");
-	if (r == 0)
-		r = vn_dm_create(ctx, name, uuid, &t, 1, NULL);
+	r = vn_cache_map(ctx, "rapiddisk", name, target, RC_TARGET, params);
 	if (r < 0 && !vn_ctx_dry_run(ctx)) {
 		struct vn_err_saved why;
 		char what[VN_NAME_MAX + 32];
