@@ -6,6 +6,7 @@
  * in bounds. The input is the 4 KiB block vnvme reads at 4 KiB.
  */
 #include "fuzz.h"
+#include "md_super.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
