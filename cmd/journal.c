@@ -34,7 +34,7 @@ static int cmd_journal_mode(struct vn_cli *cli, int argc, char **argv)
 const struct vn_cmd vn_cmd_journal_mode = {
 	.name = "journal-mode",
 	.fn = cmd_journal_mode,
-	.usage = "/dev/mdN [write-back|write-through]",
+	.usage = "/dev/mdN|/dev/md/NAME [write-back|write-through]",
 	.summary = "show or set the journal mode of an md array with a write journal",
 	.description =
 		"Without a mode, prints the current one. write-back acknowledges writes\n"

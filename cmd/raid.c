@@ -1136,8 +1136,8 @@ static int cmd_raid_replace(struct vn_cli *cli, int argc, char **argv)
 static const struct vn_cmd raid_create = {
 	.name = "create",
 	.fn = cmd_raid_create,
-	.usage = "/dev/mdN --level LEVEL [--journal|--write-journal DEV] [--chunk SIZE] "
-		 "[--assume-clean] [--name NAME] [--raid-devices N] [--bitmap none] "
+	.usage = "/dev/mdN|/dev/md/NAME --level LEVEL [--journal|--write-journal DEV] "
+		 "[--chunk SIZE] [--assume-clean] [--name NAME] [--raid-devices N] [--bitmap none] "
 		 "[--metadata 1.2] [--no-tune] MEMBER...",
 	.summary = "write md v1.2 superblocks on the members and start the array",
 	.description =
@@ -1158,7 +1158,7 @@ static const struct vn_cmd raid_create = {
 static const struct vn_cmd raid_status = {
 	.name = "status",
 	.fn = cmd_raid_status,
-	.usage = "[/dev/mdN]",
+	.usage = "[/dev/mdN|/dev/md/NAME]",
 	.summary = "show arrays: level, size, members, sync progress, journal mode",
 	.description =
 		"From /proc/mdstat and /sys/block/mdN/md/. JSON gives sizes in bytes, the\n"
@@ -1172,7 +1172,7 @@ static const struct vn_cmd raid_status = {
 static const struct vn_cmd raid_wait = {
 	.name = "wait",
 	.fn = cmd_raid_wait,
-	.usage = "[--timeout SECONDS] /dev/mdN",
+	.usage = "[--timeout SECONDS] /dev/mdN|/dev/md/NAME",
 	.summary = "wait until the array's resync, recovery or check has finished",
 	.description =
 		"Progress goes to stderr, with the time left as raid status shows it: on a\n"
@@ -1204,7 +1204,7 @@ static const struct vn_cmd raid_examine = {
 static const struct vn_cmd raid_stop = {
 	.name = "stop",
 	.fn = cmd_raid_stop,
-	.usage = "/dev/mdN...",
+	.usage = "/dev/mdN|/dev/md/NAME...",
 	.summary = "stop an array (journal drained first, so it cannot hang)",
 	.description =
 		"Refused while the array is mounted, held (dm, md), exported or open.\n"
@@ -1217,7 +1217,8 @@ static const struct vn_cmd raid_stop = {
 static const struct vn_cmd raid_assemble = {
 	.name = "assemble",
 	.fn = cmd_raid_assemble,
-	.usage = "[--run] [--journal-mode MODE] [--no-tune] /dev/mdN DEVICE... | --scan [--run]",
+	.usage = "[--run] [--journal-mode MODE] [--no-tune] /dev/mdN|/dev/md/NAME DEVICE... "
+		 "| --scan [--run]",
 	.summary = "start an existing array from its members' superblocks",
 	.description =
 		"The devices (members and journal) must carry superblocks of one array.\n"
@@ -1234,7 +1235,8 @@ static const struct vn_cmd raid_assemble = {
 static const struct vn_cmd raid_tune = {
 	.name = "tune",
 	.fn = cmd_raid_tune,
-	.usage = "/dev/mdN [--stripe-cache-size N] [--group-thread-cnt N] [--defaults]",
+	.usage = "/dev/mdN|/dev/md/NAME [--stripe-cache-size N] [--group-thread-cnt N] "
+		 "[--defaults]",
 	.summary = "show or set md's stripe cache size and worker threads",
 	.description =
 		"Without options, shows the values md runs with, vnvme's rule for the array\n"
@@ -1251,7 +1253,7 @@ static const struct vn_cmd raid_tune = {
 static const struct vn_cmd raid_fail = {
 	.name = "fail",
 	.fn = cmd_raid_fail,
-	.usage = "/dev/mdN DEVICE...",
+	.usage = "/dev/mdN|/dev/md/NAME DEVICE...",
 	.summary = "mark members faulty",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
 	.args = VN_ARGS_ARRAY,
@@ -1260,7 +1262,7 @@ static const struct vn_cmd raid_fail = {
 static const struct vn_cmd raid_remove = {
 	.name = "remove",
 	.fn = cmd_raid_remove,
-	.usage = "/dev/mdN DEVICE...",
+	.usage = "/dev/mdN|/dev/md/NAME DEVICE...",
 	.summary = "remove faulty or spare members",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
 	.args = VN_ARGS_ARRAY,
@@ -1269,7 +1271,7 @@ static const struct vn_cmd raid_remove = {
 static const struct vn_cmd raid_add = {
 	.name = "add",
 	.fn = cmd_raid_add,
-	.usage = "/dev/mdN DEVICE...",
+	.usage = "/dev/mdN|/dev/md/NAME DEVICE...",
 	.summary = "add devices as spares (recovery starts when degraded)",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
 	.args = VN_ARGS_ARRAY,
@@ -1278,7 +1280,7 @@ static const struct vn_cmd raid_add = {
 static const struct vn_cmd raid_replace = {
 	.name = "replace",
 	.fn = cmd_raid_replace,
-	.usage = "/dev/mdN OLD NEW",
+	.usage = "/dev/mdN|/dev/md/NAME OLD NEW",
 	.summary = "rebuild OLD's data onto NEW, then remove OLD",
 	.description =
 		"NEW is added as a spare; a working OLD is copied to it (md's\n"

@@ -17,26 +17,156 @@
 
 /* ---- small helpers ---- */
 
-/* "md0", "/dev/md0" -> "md0" and its minor; anything else is invalid. */
-int vn_md_name(struct vn_ctx *ctx, const char *arg, char *name, size_t len,
-	       unsigned int *ret_minor)
+/* "md0" -> true, with "md0" in @name and 0 in *@ret_minor (when not NULL). */
+static bool parse_mdn(const char *base, char *name, size_t len, unsigned int *ret_minor)
 {
-	const char *base = vn_basename(arg);
 	char *end;
 	unsigned long n;
 
-	if (strncmp(arg, "/dev/", 5) != 0 && strchr(arg, '/'))
-		return vn_invalid(ctx, "'%s' is not an md device (/dev/mdN)", arg);
 	if (strncmp(base, "md", 2) != 0 || !isdigit((unsigned char)base[2]))
-		return vn_invalid(ctx, "'%s' is not an md device (/dev/mdN)", arg);
+		return false;
 	errno = 0;
 	n = strtoul(base + 2, &end, 10);
-	if (errno || *end || n > 511)
-		return vn_invalid(ctx, "'%s' is not an md device (/dev/mdN)", arg);
+	if (errno || *end || n > MD_MINOR_MAX_ANY)
+		return false;
 	snprintf(name, len, "md%lu", n);
 	if (ret_minor)
 		*ret_minor = (unsigned int)n;
+	return true;
+}
+
+bool vn_md_link_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > MD_LINK_NAME_MAX || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("._-", name[i]))
+			return false;
+	return true;
+}
+
+/* The mdN /dev/md/@link points at: 0, -ENOENT (no link) or -EINVAL (not mdN). */
+static int read_link(struct vn_ctx *ctx, const char *link, char *name, size_t len,
+		     unsigned int *ret_minor)
+{
+	char path[VN_PATH_MAX], target[VN_PATH_MAX];
+	ssize_t n;
+
+	if (vn_path(ctx, path, sizeof(path), "/dev/md/%s", link) < 0)
+		return -ENAMETOOLONG;
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	return parse_mdn(vn_basename(target), name, len, ret_minor) ? 0 : -EINVAL;
+}
+
+/* "/dev/md/NAME" -> NAME, NULL when @arg is not under /dev/md/. */
+static const char *link_arg(const char *arg)
+{
+	return strncmp(arg, "/dev/md/", 8) == 0 ? arg + 8 : NULL;
+}
+
+int vn_md_name(struct vn_ctx *ctx, const char *arg, char *name, size_t len,
+	       unsigned int *ret_minor)
+{
+	const char *link = link_arg(arg);
+
+	if (link) {
+		if (!vn_md_link_name_ok(link))
+			return vn_invalid(ctx, "'%s' is not an md device (/dev/mdN or "
+					  "/dev/md/NAME)", arg);
+		if (read_link(ctx, link, name, len, ret_minor) < 0 ||
+		    !vn_exists(ctx, "/sys/block/%s", name))
+			return vn_invalid(ctx, "no array named %s (%s)", link, arg);
+		return 0;
+	}
+	if (strncmp(arg, "/dev/", 5) != 0 && strchr(arg, '/'))
+		return vn_invalid(ctx, "'%s' is not an md device (/dev/mdN)", arg);
+	if (!parse_mdn(vn_basename(arg), name, len, ret_minor))
+		return vn_invalid(ctx, "'%s' is not an md device (/dev/mdN)", arg);
 	return 0;
+}
+
+int vn_md_free_minor(struct vn_ctx *ctx, char *name, size_t len, unsigned int *ret_minor)
+{
+	for (int i = MD_MINOR_MAX; i >= 0; i--) {
+		snprintf(name, len, "md%d", i);
+		if (!vn_exists(ctx, "/sys/block/%s", name)) {
+			if (ret_minor)
+				*ret_minor = (unsigned int)i;
+			return 0;
+		}
+	}
+	return vn_fail(ctx, -ENOSPC, "no free md device name");
+}
+
+int vn_md_name_new(struct vn_ctx *ctx, const char *arg, char *name, size_t len,
+		   unsigned int *ret_minor, char *link, size_t linklen)
+{
+	const char *l = link_arg(arg);
+
+	link[0] = '\0';
+	if (!l || !vn_md_link_name_ok(l))
+		return vn_md_name(ctx, arg, name, len, ret_minor);
+	vn_strlcpy(link, l, linklen);
+	switch (read_link(ctx, l, name, len, ret_minor)) {
+	case 0:
+		return 0;	/* the link is there: its array, running or not */
+	case -ENOENT:
+		return vn_md_free_minor(ctx, name, len, ret_minor);
+	default:
+		return vn_invalid(ctx, "%s does not point at an md device", arg);
+	}
+}
+
+int vn_md_link(struct vn_ctx *ctx, const char *link, const char *md)
+{
+	char dir[VN_PATH_MAX], path[VN_PATH_MAX], target[VN_NAME_MAX + 4], got[VN_NAME_MAX];
+
+	if (vn_path(ctx, dir, sizeof(dir), "/dev/md") < 0 ||
+	    vn_path(ctx, path, sizeof(path), "/dev/md/%s", link) < 0)
+		return -ENAMETOOLONG;
+	snprintf(target, sizeof(target), "../%s", md);
+	if (read_link(ctx, link, got, sizeof(got), NULL) == 0 && strcmp(got, md) == 0)
+		return 0;	/* already there */
+	if (!vn_action(ctx, "symlink /dev/md/%s -> %s", link, target))
+		return 0;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return vn_fail(ctx, -errno, "cannot create /dev/md: %s", strerror(errno));
+	if ((unlink(path) < 0 && errno != ENOENT) || symlink(target, path) < 0)
+		return vn_fail(ctx, -errno, "cannot create /dev/md/%s: %s", link,
+			       strerror(errno));
+	return 0;
+}
+
+int vn_md_unlink(struct vn_ctx *ctx, const char *md)
+{
+	char dir[VN_PATH_MAX], path[VN_PATH_MAX], got[VN_NAME_MAX];
+	DIR *d;
+	struct dirent *e;
+	int r = 0;
+
+	if (vn_path(ctx, dir, sizeof(dir), "/dev/md") < 0)
+		return -ENAMETOOLONG;
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		if (!vn_md_link_name_ok(e->d_name) ||
+		    read_link(ctx, e->d_name, got, sizeof(got), NULL) < 0 || strcmp(got, md))
+			continue;
+		if (!vn_action(ctx, "remove the link /dev/md/%s", e->d_name))
+			continue;
+		if (vn_path(ctx, path, sizeof(path), "/dev/md/%s", e->d_name) == 0 &&
+		    unlink(path) < 0 && errno != ENOENT)
+			r = vn_fail(ctx, -errno, "cannot remove /dev/md/%s: %s", e->d_name,
+				    strerror(errno));
+	}
+	closedir(d);
+	return r;
 }
 
 int vn_md_open_dev(struct vn_ctx *ctx, const char *name, int flags)
@@ -379,7 +509,7 @@ int vn_md_stop(struct vn_ctx *ctx, const char *md_arg)
 	}
 	r = vn_action(ctx, "ioctl STOP_ARRAY on /dev/%s", md) ? stop_array(ctx, md, fd, switched) : 0;
 	discard_restore(ctx, &guard);
-	return r;
+	return r < 0 ? r : vn_md_unlink(ctx, md);
 }
 
 /* ---- wait ---- */

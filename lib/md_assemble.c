@@ -96,8 +96,12 @@ static int check_complete(struct vn_ctx *ctx, const struct md_dev *devs, unsigne
 	return 0;
 }
 
-/* "host:3" -> md3 when free, else the first free from md127 down. */
-static int pick_md(struct vn_ctx *ctx, const struct vn_md_sb *sb, char *md, size_t len)
+/*
+ * "host:3" -> md3 when free, else the first free from md127 down; "host:data"
+ * -> also /dev/md/data in @link (mdadm: a name not all digits gets its link).
+ */
+static int pick_md(struct vn_ctx *ctx, const struct vn_md_sb *sb, char *md, size_t len,
+		   char *link, size_t linklen)
 {
 	const char *colon = strrchr(sb->set_name, ':');
 	const char *name = colon ? colon + 1 : sb->set_name;
@@ -110,6 +114,8 @@ static int pick_md(struct vn_ctx *ctx, const struct vn_md_sb *sb, char *md, size
 		snprintf(md, len, "md%lu", n);
 		if (!vn_md_array_running(ctx, md))
 			return 0;
+	} else if (name[0] && *end && vn_md_link_name_ok(name)) {
+		vn_strlcpy(link, name, linklen);
 	}
 	for (int i = MD_MINOR_MAX; i >= 0; i--) {
 		snprintf(md, len, "md%d", i);
@@ -123,7 +129,7 @@ int vn_md_assemble(struct vn_ctx *ctx, const char *md_arg,
 		   const struct vn_md_assemble_req *req, char *ret_md, size_t len)
 {
 	_cleanup_free_ struct md_dev *devs = NULL;
-	char md[VN_NAME_MAX], desc[300];
+	char md[VN_NAME_MAX], desc[300], link[MD_LINK_NAME_MAX + 1] = "";
 	bool readonly;
 	int r;
 
@@ -151,9 +157,9 @@ int vn_md_assemble(struct vn_ctx *ctx, const char *md_arg,
 	if (r < 0)
 		return r;
 	if (md_arg)
-		r = vn_md_name(ctx, md_arg, md, sizeof(md), NULL);
+		r = vn_md_name_new(ctx, md_arg, md, sizeof(md), NULL, link, sizeof(link));
 	else
-		r = pick_md(ctx, &devs[0].sb, md, sizeof(md));
+		r = pick_md(ctx, &devs[0].sb, md, sizeof(md), link, sizeof(link));
 	if (r < 0)
 		return r;
 	r = vn_md_check_unused(ctx, md);
@@ -162,7 +168,7 @@ int vn_md_assemble(struct vn_ctx *ctx, const char *md_arg,
 	r = vn_md_load_personality(ctx, devs[0].sb.level);
 	if (r < 0)
 		return r;
-	r = vn_md_run_array(ctx, md, devs, req->ndevices, readonly);
+	r = vn_md_run_array(ctx, md, devs, req->ndevices, readonly, link);
 	if (r < 0)
 		return r;
 	vn_strlcpy(ret_md, md, len);

@@ -463,7 +463,7 @@ int vn_md_ioctl(struct vn_ctx *ctx, int fd, const char *md, unsigned long req,
  * member stays bound to an inactive array. Return: 0 or negative errno.
  */
 int vn_md_run_array(struct vn_ctx *ctx, const char *md, struct md_dev *devs,
-		    unsigned int n, bool readonly)
+		    unsigned int n, bool readonly, const char *link)
 {
 	mdu_array_info_t info = { .major_version = 1, .minor_version = 2 };
 	_cleanup_close_ int fd = -1;
@@ -504,13 +504,18 @@ int vn_md_run_array(struct vn_ctx *ctx, const char *md, struct md_dev *devs,
 				      strerror(-r));
 			goto out_stop;
 		}
-		return 0;
+	} else {
+		r = vn_md_ioctl(ctx, fd, md, RUN_ARRAY, "RUN_ARRAY", &param);
+		if (r < 0) {
+			(void)vn_fail(ctx, r, "%s: the kernel refused to run the array: "
+				      "%s (see dmesg)", md, strerror(-r));
+			goto out_stop;
+		}
 	}
-	r = vn_md_ioctl(ctx, fd, md, RUN_ARRAY, "RUN_ARRAY", &param);
-	if (r < 0) {
-		(void)vn_fail(ctx, r, "%s: the kernel refused to run the array: %s "
-			      "(see dmesg)", md, strerror(-r));
-		goto out_stop;
+	if (link[0]) {
+		r = vn_md_link(ctx, link, md);
+		if (r < 0)
+			goto out_stop;
 	}
 	return 0;
 out_stop:
@@ -556,12 +561,12 @@ static int check_create_devs(struct vn_ctx *ctx, const struct vn_md_create_req *
 
 /* vn_md_create() once every device passed its check and is held. */
 static int create_checked(struct vn_ctx *ctx, const char *md, unsigned int minor,
-			  const struct vn_md_create_req *req, struct md_dev *devs,
+			  const char *link, const struct vn_md_create_req *req, struct md_dev *devs,
 			  unsigned int n, unsigned int chunk_kib,
 			  struct vn_md_create_result *ret)
 {
 	uint64_t data_offset, size_kib = 0, v;
-	char name[16];
+	char name[MD_LINK_NAME_MAX + 1];
 	int r;
 
 	data_offset = vn_md_data_offset(devs[0].sectors, chunk_kib);
@@ -573,13 +578,15 @@ static int create_checked(struct vn_ctx *ctx, const char *md, unsigned int minor
 	if (r < 0)
 		return r;
 	snprintf(name, sizeof(name), "%u", minor);
+	if (link[0])
+		vn_strlcpy(name, link, sizeof(name));	/* mdadm names it NAME */
 	plan_superblocks(devs, n, req, req->name ? req->name : name, chunk_kib,
 			 data_offset, size_kib);
 
 	r = vn_md_write_superblocks(ctx, devs, n, req->force);
 	if (r < 0)
 		return r;
-	r = vn_md_run_array(ctx, md, devs, n, false);
+	r = vn_md_run_array(ctx, md, devs, n, false, link);
 	if (r < 0) {
 		unsigned int undone = vn_md_erase_superblocks(ctx, devs, n);
 
@@ -603,10 +610,10 @@ int vn_md_create(struct vn_ctx *ctx, const char *md_arg,
 {
 	unsigned int n = req->nmembers + (req->journal ? 1 : 0), chunk_kib = 0, minor;
 	_cleanup_free_ struct md_dev *devs = NULL;
-	char md[VN_NAME_MAX];
+	char md[VN_NAME_MAX], link[MD_LINK_NAME_MAX + 1];
 	int r;
 
-	r = vn_md_name(ctx, md_arg, md, sizeof(md), &minor);
+	r = vn_md_name_new(ctx, md_arg, md, sizeof(md), &minor, link, sizeof(link));
 	if (r < 0)
 		return r;
 	r = check_request(ctx, req, &chunk_kib);
@@ -620,7 +627,7 @@ int vn_md_create(struct vn_ctx *ctx, const char *md_arg,
 		return vn_fail(ctx, -ENOMEM, "out of memory");
 	r = check_create_devs(ctx, req, devs, n);
 	if (r == 0)
-		r = create_checked(ctx, md, minor, req, devs, n, chunk_kib, ret);
+		r = create_checked(ctx, md, minor, link, req, devs, n, chunk_kib, ret);
 	vn_md_release(devs, n);
 	return r;
 }

@@ -27,6 +27,8 @@
 #define MDSTAT "/proc/mdstat"
 #define MDSTAT_MAX (64 * 1024)
 #define MD_MINOR_MAX 127		/* mdadm picks free names from md127 down */
+#define MD_MINOR_MAX_ANY 511		/* the highest /dev/mdN vnvme takes */
+#define MD_LINK_NAME_MAX 31		/* /dev/md/NAME: NAME's length at most */
 #define MD_MAX_DEV_CREATE 128		/* dev_roles entries mdadm writes */
 #define MD_BBLOG_SIZE 8			/* sectors, as mdadm 4.2 writes */
 #define MD_BBLOG_OFFSET 16		/* sectors after the superblock */
@@ -67,9 +69,27 @@ void vn_md_release(struct md_dev *devs, unsigned int n);
 
 /* ---- md.c: names, nodes, state ---- */
 
-/* "md0", "/dev/md0" -> "md0" and its minor; anything else is invalid. */
+/*
+ * "md0", "/dev/md0" -> "md0" and its minor; "/dev/md/NAME" -> the mdN its
+ * link points at, an existing array (else invalid: "no array named NAME").
+ */
 int vn_md_name(struct vn_ctx *ctx, const char *arg, char *name, size_t len,
 	       unsigned int *ret_minor);
+/*
+ * vn_md_name() for create and assemble: "/dev/md/NAME" puts NAME in @link
+ * (the link to make once the array runs, the array's name) and, with no
+ * link yet, takes a free mdN (vn_md_free_minor()); @link is "" otherwise.
+ */
+int vn_md_name_new(struct vn_ctx *ctx, const char *arg, char *name, size_t len,
+		   unsigned int *ret_minor, char *link, size_t linklen);
+/* The first mdN from md127 down without /sys/block/mdN, as mdadm picks. */
+int vn_md_free_minor(struct vn_ctx *ctx, char *name, size_t len, unsigned int *ret_minor);
+/* Is @name a NAME for /dev/md/NAME (1..31 of [A-Za-z0-9._-], not . or ..)? */
+bool vn_md_link_name_ok(const char *name);
+/* Make /dev/md/ and the link /dev/md/@link -> ../@md (a vn_action). */
+int vn_md_link(struct vn_ctx *ctx, const char *link, const char *md);
+/* Remove every /dev/md/NAME link pointing at @md (what udev does on a stop). */
+int vn_md_unlink(struct vn_ctx *ctx, const char *md);
 /* open() /dev/@name (its basename). Return: the fd or -errno. */
 int vn_md_open_dev(struct vn_ctx *ctx, const char *name, int flags);
 /* The array's state, "" when md has no such array. */
@@ -108,10 +128,11 @@ int vn_md_ioctl(struct vn_ctx *ctx, int fd, const char *md, unsigned long req,
 /* Load md_mod and the personality of @level. */
 int vn_md_load_personality(struct vn_ctx *ctx, int level);
 /*
- * Bind @devs to @md and run it. On failure the array is stopped, so no
- * member stays bound to an inactive array. Return: 0 or negative errno.
+ * Bind @devs to @md and run it, then make /dev/md/@link when @link is not
+ * "". On failure the array is stopped, so no member stays bound to an
+ * inactive array. Return: 0 or negative errno.
  */
 int vn_md_run_array(struct vn_ctx *ctx, const char *md, struct md_dev *devs,
-		    unsigned int n, bool readonly);
+		    unsigned int n, bool readonly, const char *link);
 
 #endif /* VNVME_MD_PRIVATE_H */

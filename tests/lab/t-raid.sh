@@ -1,7 +1,8 @@
 #!/bin/sh
 # vnvme raid: the article's array (RAID-5 over 4 HDD partitions, NVMe write
 # journal) created by vnvme, judged by mdadm and /proc/mdstat; data kept
-# across stop/assemble by vnvme and by mdadm, both ways; --scan; raid examine
+# across stop/assemble by vnvme and by mdadm, both ways; --scan; /dev/md/NAME
+# arrays (made, found, assembled and unlinked by name); raid examine
 # against mdadm --examine line for line; raid wait on md's parity check.
 . "$VNVME_LAB_LIB"
 
@@ -139,6 +140,34 @@ check jq -e '(.arrays | length) == 1 and .arrays[0].array == "/dev/md0" and .arr
 	/tmp/lab-json.json
 same_data "assembled by vnvme -s -R"
 check vnvme raid stop /dev/md0
+# /dev/md/NAME: vnvme's create takes md127 and names the array; stop removes
+# the link; mdadm's assemble by name is found by vnvme, and the other way
+no_link() {
+	if [ -e /dev/md/data ] || [ -L /dev/md/data ]; then fail "/dev/md/data left ($1)"
+	else ok "/dev/md/data removed ($1)"; fi
+}
+# shellcheck disable=SC2086
+expect_output -e '^/dev/md127: raid5, ' -- vnvme raid create /dev/md/data --level 5 \
+	--journal $J --bitmap none --assume-clean --no-tune --force $MEMBERS
+expect_output '^\.\./md127$' readlink /dev/md/data
+expect_output -e 'Name : [^ ]*:data ' -e 'Active Devices : 4' -- mdadm --detail /dev/md/data
+check vnvme raid stop /dev/md/data
+no_link "raid stop"
+# shellcheck disable=SC2086
+expect_output 'has been started with 4 drives and 1 journal' \
+	mdadm --assemble /dev/md/data $MEMBERS $J
+expect_output -e '"array": "/dev/md127"' -e '"level": "raid5"' -- \
+	vnvme raid status --json /dev/md/data
+check mdadm --stop /dev/md/data
+# shellcheck disable=SC2086
+expect_output 'md127 started: raid5, \[4/4\]' vnvme raid assemble --no-tune /dev/md/data $MEMBERS $J
+# the link mdadm made (and left: no udev here) is kept
+expect_output '^/dev/md127$' readlink /dev/md/data
+check vnvme raid stop /dev/md127
+no_link "raid stop /dev/md127"
+expect_output 'md127 started: raid5' vnvme raid assemble --scan --no-tune
+expect_output '^\.\./md127$' readlink /dev/md/data
+check vnvme raid stop /dev/md/data
 # shellcheck disable=SC2086
 expect_output -e 'would write md v1.2 superblock' -- vnvme --force --dry-run raid create \
 	/dev/md0 -l 5 -n 4 -e 1.2 -b none -N spelled --write-journal $J $MEMBERS
