@@ -548,15 +548,19 @@ static int check_create_devs(struct vn_ctx *ctx, const struct vn_md_create_req *
 {
 	int r;
 
+	/* duplicates first: the exclusive hold of a device's first mention would
+	 * otherwise make its second look "in use by another program" */
 	for (unsigned int i = 0; i < n; i++) {
 		devs[i].arg = i < req->nmembers ? req->members[i] : req->journal;
 		devs[i].journal = i >= req->nmembers;
+		if (vn_blk_get(ctx, devs[i].arg, &devs[i].blk) < 0)
+			return -ENODEV;
+	}
+	r = vn_md_check_distinct(ctx, devs, n);
+	for (unsigned int i = 0; r == 0 && i < n; i++)
 		r = vn_md_check_free(ctx, devs[i].journal ? "journal" : "member", &devs[i],
 				     req->force);
-		if (r < 0)
-			return r;
-	}
-	return vn_md_check_distinct(ctx, devs, n);
+	return r;
 }
 
 /* vn_md_create() once every device passed its check and is held. */

@@ -85,12 +85,12 @@ nobody() {
 check nobody --version
 
 # ---- the kernel state every row must leave as it found it ----
-# Per row: mdstat, mounts, md0's modes, mdadm --examine of every disk and
-# partition, the block devices lsblk sees (partitions, filesystems), dm
-# tables and open counts, RAM, zram, md and NVMe devices, the configfs tree
-# with every value and link. At each section of the table, the same plus
-# sfdisk --dump of every disk (ten more processes: too slow for every row
-# under TCG).
+# Per row: mdstat, mounts, md0's modes, dm tables and open counts, RAM,
+# zram, md and NVMe devices, the configfs tree with every value and link. At
+# each section of the table, the same plus mdadm --examine of every disk and
+# partition, lsblk (partitions, filesystems) and sfdisk --dump of every disk
+# (about 3 s of processes under TCG: too slow for every row; a superblock or
+# a partition table that a row changed shows at the section's end).
 DEVS=
 for d in $DISKS; do
 	DEVS="$DEVS /dev/$d"
@@ -100,9 +100,6 @@ snap() {
 	cat /proc/mdstat /proc/mounts
 	grep -H '' /sys/block/md0/md/journal_mode /sys/block/md0/md/sync_action \
 		/sys/block/md0/md/degraded /sys/block/md0/md/array_state 2>&1
-	# shellcheck disable=SC2086 # the list is split on purpose
-	mdadm --examine $DEVS 2>&1
-	lsblk -b -n -o NAME,SIZE,TYPE,FSTYPE,PARTUUID,MOUNTPOINT 2>&1
 	# RapidDisk's table counts cache hits: state, not counts, is compared
 	dmsetup table 2>&1 | sed 's/cached blocks([0-9]*)/cached blocks(N)/'
 	dmsetup info -c --noheadings -o name,open,attr 2>&1
@@ -112,7 +109,12 @@ snap() {
 	for l in $(find /sys/kernel/config/nvmet -type l | sort); do
 		echo "$l -> $(readlink "$l")"
 	done
+	# the slow oracles (about 3 s under TCG) once a section, not each row:
+	# superblocks, partition tables and sizes change only by a write
 	if [ "${1:-}" = full ]; then
+		# shellcheck disable=SC2086 # the list is split on purpose
+		mdadm --examine $DEVS 2>&1
+		lsblk -b -n -o NAME,SIZE,TYPE,FSTYPE,PARTUUID,MOUNTPOINT 2>&1
 		for d in $DISKS; do sfdisk --dump "/dev/$d" 2>&1; done
 	fi
 }

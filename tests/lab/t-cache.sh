@@ -159,7 +159,7 @@ check dd if=/tmp/pat of=/dev/mapper/rc-wa_md0 bs=1M oflag=direct status=none
 check sh -c 'dd if=/dev/mapper/rc-wa_md0 bs=1M count=8 iflag=direct status=none | cmp - /tmp/pat'
 check sh -c 'dd if=/dev/md0 bs=1M count=8 iflag=direct status=none | cmp - /tmp/pat'
 expect_exit 1 mdadm --stop /dev/md0
-expect_output '^rc-wa_md0 +rapiddisk +wa +md0 +rd0 +32 MiB' vnvme cache list
+expect_output '^rc-wa_md0 +rapiddisk +wa +/dev/md0 +/dev/rd0 +32 MiB' vnvme cache list
 # --force on an open mapping: its removal waits for the last close
 exec 3</dev/mapper/rc-wa_md0
 expect_exit 0 vnvme cache detach rc-wa_md0 --force

@@ -104,7 +104,7 @@ check dd if=/tmp/pattern of="$vdev" bs=1M oflag=direct status=none
 expect_output 'disconnected' vnvme disconnect "$vdev"
 check test ! -b "$vdev"
 check cmp -n 4194304 /tmp/pattern /dev/sda
-expect_error 1 'no NVMe-oF controller' vnvme disconnect "$NQN"
+expect_error 2 'no NVMe-oF controller' vnvme disconnect "$NQN"
 expect_error 3 'local PCIe' vnvme disconnect /dev/nvme0n1
 
 check vnvme export delete "$NQN"
