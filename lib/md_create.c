@@ -329,9 +329,11 @@ static int write_one(struct vn_ctx *ctx, struct md_dev *d, bool wipe)
 	}
 	if (r >= 0 && fsync(fd) < 0)
 		r = -errno;
-	if (r < 0)
+	if (r < 0) {
+		d->write_failed = true;
 		return vn_fail(ctx, r, "cannot write the md superblock on %s: %s", d->arg,
 			       strerror(-r));
+	}
 	return 0;
 }
 
@@ -370,11 +372,15 @@ unsigned int vn_md_erase_superblocks(struct vn_ctx *ctx, struct md_dev *devs,
 		r = fd < 0 ? fd : vn_pwrite_full(fd, zero, sizeof(zero), VN_MD_SB_OFFSET);
 		if (r == 0 && fsync(fd) < 0)
 			r = -errno;
-		if (r < 0) {
+		/* the device that refused the superblock refuses its erase too:
+		 * the error says already that its write failed */
+		if (r < 0 && !devs[i].write_failed) {
 			vn_note(ctx, true, "not undone: the md superblock on %s is left: %s",
 				devs[i].arg, strerror(-r));
 			continue;
 		}
+		if (r < 0)
+			continue;
 		devs[i].written = false;
 		done++;
 	}

@@ -56,6 +56,7 @@ struct md_dev {
 	bool journal;
 	struct vn_md_sb sb;		/* what is written (create) or read */
 	bool written;
+	bool write_failed;	/* its own write failed: the error names it already */
 	/*
 	 * vn_md_check_free()'s O_EXCL open, plus one (0: none), kept until
 	 * the superblock is written, so nothing claims the device in between;
