@@ -60,11 +60,7 @@ fi
 expect_output -e '"promotions": [1-9]' -e '"hit_ratio_percent": [0-9]+,' -- \
 	vnvme cache stats rc-wt_sda --json
 
-cold=$(fio_iops /dev/mapper/rc-wt_sda 64M)
-warm=$(fio_iops /dev/mapper/rc-wt_sda 64M)
-echo "fio 4 KiB random reads over 16 MiB through dm-cache: cold $cold IOPS, warm $warm IOPS"
-if [ "${warm:-0}" -gt "${cold:-0}" ]; then ok "fio: warm ($warm) faster than cold ($cold)"
-else fail "fio: warm $warm not faster than cold $cold"; fi
+fio_cold_warm /dev/mapper/rc-wt_sda sda dm-cache
 
 # ---- flushes: dm-cache passes them to the origin ----
 expect_output '^write back$' cat /sys/block/dm-0/queue/write_cache

@@ -75,11 +75,7 @@ expect_output -e '"hit_ratio_percent": [0-9]+,' -e '"cache_hits": [0-9]+' -- \
 expect_output 'cache hits\([1-9][0-9]*\)' dmsetup status rc-wa_sda
 
 # ---- fio: a cold pass, then the same 16 MiB warm ----
-cold=$(fio_iops /dev/mapper/rc-wa_sda 64M)
-warm=$(fio_iops /dev/mapper/rc-wa_sda 64M)
-echo "fio 4 KiB random reads over 16 MiB through RapidDisk: cold $cold IOPS, warm $warm IOPS"
-if [ "${warm:-0}" -gt "${cold:-0}" ]; then ok "fio: warm ($warm) faster than cold ($cold)"
-else fail "fio: warm $warm not faster than cold $cold"; fi
+fio_cold_warm /dev/mapper/rc-wa_sda sda RapidDisk
 
 # ---- flushes: what an fsync through the mapping does below it ----
 expect_output '^write through$' cat /sys/block/dm-0/queue/write_cache
