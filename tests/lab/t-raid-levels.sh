@@ -1,6 +1,5 @@
 #!/bin/sh
-# lab-run: --hdds 5
-# lab-kernels: 6.1 (on 6.12 the check was written while the replacement copy ran, which md refuses with EIO; the scenario now waits for the copy first, not yet re-run on 6.12)
+# lab-run: --hdds 5 --hdd-size 64M
 # vnvme raid on whole disks, levels 0/1/4/6/10 read back by mdadm --detail;
 # arrays mdadm created (1/5/6/10, with and without journal) assembled by
 # vnvme; a failed member replaced onto a spare disk, data intact.
