@@ -5,11 +5,16 @@
 # writes the exit status to /lab/rc, then powers the VM off hard.
 #
 # Files in /lab (written by tests/lab/run): config (LAB_* settings),
-# args (a "set --" line), scripts/NAME, lib.sh, bin/ (vnvme), out/.
+# args (a "set --" line), scripts/NAME, lib.sh, bin/ (vnvme), out/;
+# bin/, libexec/ and lib/ are copied to /run/lab and run from there.
 # Its own messages go to the kernel console, not into the script's output.
 
-export PATH=/lab/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH=/run/lab/bin:/usr/sbin:/usr/bin:/sbin:/bin
 . /lab/config
+
+# The programs under test from RAM, not from the 9p share (see
+# install_bin in tests/lab/run): their wrappers in bin/ run them there.
+mkdir -p /run/lab && cp -a /lab/bin /lab/libexec /lab/lib /run/lab/ 2>/dev/null
 
 say() {
 	local t

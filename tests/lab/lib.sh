@@ -52,7 +52,7 @@ check() {
 
 # expect_json CODE CMD...: CMD must exit with CODE and print on stdout one
 # JSON document that keeps vnvme(8)'s conventions (tests/json-contract,
-# /lab/bin/json-contract here); the document is left in /tmp/lab-json.json.
+# /run/lab/bin/json-contract here); the document is left in /tmp/lab-json.json.
 expect_json() {
 	local want=$1 rc verdict
 	shift

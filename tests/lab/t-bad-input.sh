@@ -76,7 +76,7 @@ printf '{"ports": [' >"$OUT/e-truncated.json"
 # Not root: vnvme, its libraries and a stack file where nobody can read them.
 grep -q '^nobody:' /etc/passwd || echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>/etc/passwd
 grep -q '^nogroup:' /etc/group || echo 'nogroup:x:65534:' >>/etc/group
-mkdir -p /tmp/nb && cp -r /lab/libexec/vnvme /lab/lib "$S" "$E" /tmp/nb/ &&
+mkdir -p /tmp/nb && cp -r /run/lab/libexec/vnvme /run/lab/lib "$S" "$E" /tmp/nb/ &&
 	chmod -R a+rX /tmp/nb
 # nobody CMD...: run vnvme CMD... as nobody:nogroup (busybox su, as root,
 # asks no password).
