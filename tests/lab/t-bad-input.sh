@@ -1,6 +1,5 @@
 #!/bin/sh
 # lab-run: --hdds 9 --hdd-size 64M --timeout 900
-# lab-kernels: 6.1 (budget: 136 rows at about 4 s each under TCG with two guests; it passed 159/2 on 6.12 in the same CI run as on 6.1, the 2 being the duplicate-member message fixed since)
 # Bad input, every command (issue 11, point 7): with the article's drive
 # up (RAID-5 + write-back journal, RapidDisk cache, NVMe/TCP export,
 # connected), each row of the table below runs one command with one bad
