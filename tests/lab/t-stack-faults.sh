@@ -1,6 +1,5 @@
 #!/bin/sh
 # lab-run: --hdd-size 64M --timeout 1500
-# lab-kernels: 6.1 (not run on 6.12 yet: the write-back stop hang that kept it off is fixed, see t-raid-stop; to be proven there)
 # `vnvme up` when a layer cannot come up: a bad export address, a cache
 # larger than RAM, a member missing, the journal missing, a malformed file.
 # Each time up names the layer, undoes what it did and leaves the kernel

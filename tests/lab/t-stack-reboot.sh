@@ -1,6 +1,5 @@
 #!/bin/sh
 # lab-run: --hdd-size 64M --timeout 1500 --boots 3
-# lab-kernels: 6.1 (not run on 6.12 yet: the write-back stop hang that kept it off is fixed, see t-raid-stop; to be proven there)
 # The drive across a reboot without `vnvme down`. Boot 1: build the
 # article's drive, save it, write a pattern over NVMe/TCP, end the guest
 # at once (no down, no sync). Boot 2 (this script again): `vnvme up` the
