@@ -182,6 +182,9 @@ void vn_err(const struct vn_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void vn_warn(const struct vn_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A warning from what a successful library call left in the context's
+ * message (e.g. vn_md_stop()), then the message cleared. */
+void vn_warn_pending(const struct vn_cli *cli);
 /* Informational line on stderr (stdout is for results); dropped by --quiet
  * and by --json. */
 void vn_info(const struct vn_cli *cli, const char *fmt, ...)

@@ -22,6 +22,7 @@ static int cmd_journal_mode(struct vn_cli *cli, int argc, char **argv)
 	if (vn_md_journal_mode(cli->ctx, argv[i], mode, cli->force, now,
 			       sizeof(now)) < 0)
 		return vn_report(cli);
+	vn_warn_pending(cli);	/* a journal disk's discard not put back */
 	if (cli->json)
 		return vn_output_json(json_pack("{s:s, s:s, s:b}", "array",
 						argv[i], "journal_mode", now,

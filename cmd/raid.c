@@ -730,6 +730,7 @@ static int cmd_raid_stop(struct vn_cli *cli, int argc, char **argv)
 	for (int i = first; i < argc; i++) {
 		if (vn_md_stop(cli->ctx, argv[i]) < 0)
 			return vn_report(cli);
+		vn_warn_pending(cli);
 		if (!cli->dry_run)
 			vn_info(cli, "%s stopped", argv[i]);
 	}

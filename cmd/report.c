@@ -34,6 +34,17 @@ void vn_warn(const struct vn_cli *cli, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* What a library call that succeeded left in the context's message (see
+ * vn_md_stop()): a warning, then cleared. */
+void vn_warn_pending(const struct vn_cli *cli)
+{
+	const char *msg = vn_ctx_error(cli->ctx);
+
+	if (msg[0])
+		vn_warn(cli, "%s", msg);
+	vn_ctx_clear_error(cli->ctx);
+}
+
 void vn_info(const struct vn_cli *cli, const char *fmt, ...)
 {
 	va_list ap;

@@ -456,7 +456,10 @@ int vn_md_scan(struct vn_ctx *ctx,
  * vn_md_stop() - stop an array without the raid5-cache hang: refuse
  * (VN_ERR_UNSAFE) when it is mounted, held or open; switch a write-back
  * journal to write-through, flush and wait (bounded) for the stripe cache
- * to drain, then STOP_ARRAY. Return: 0 or a negative errno.
+ * to drain, then STOP_ARRAY. The journal disk's discard is off during the
+ * quiesce (md's journal can hang on it); where the kernel does not take it
+ * back (6.12), the context's message says so after a success too: a warning
+ * for the caller. Return: 0 or a negative errno.
  */
 int vn_md_stop(struct vn_ctx *ctx, const char *md);
 /*
@@ -489,8 +492,9 @@ int vn_md_replace(struct vn_ctx *ctx, const char *md, const char *old,
 /*
  * vn_md_journal_mode() - read the journal mode into @ret ("write-back"),
  * and with @mode set it. Refuses (VN_ERR_UNSAFE) with no journal, degraded,
- * and (unless @force) while a resync or recovery runs.
- * Return: 0 or a negative errno.
+ * and (unless @force) while a resync or recovery runs. A switch to
+ * write-through on 6.7+ quiesces with discard off, as vn_md_stop() (which
+ * see for the warning left in the context). Return: 0 or a negative errno.
  */
 int vn_md_journal_mode(struct vn_ctx *ctx, const char *md, const char *mode,
 		       bool force, char *ret, size_t len);

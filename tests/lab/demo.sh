@@ -34,6 +34,8 @@ step vnvme raid wait /dev/md0
 # 4. The journal in write-back (md starts every array in write-through).
 step vnvme journal-mode /dev/md0 write-back
 step vnvme raid status /dev/md0
+# What md wrote on a member (the article's mdadm --examine).
+step vnvme raid examine /dev/sda1
 
 # 5. RAM read cache over the array: a 32 MiB RapidDisk RAM disk in
 #    write-around (the article's rapiddisk --attach + --cache-map rd0 /dev/md0 wa),

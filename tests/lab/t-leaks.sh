@@ -1,6 +1,5 @@
 #!/bin/sh
 # lab-run: --hdds 6 --hdd-size 64M --timeout 1500
-# lab-kernels: 6.1 (not yet tried on 6.12, where up/down keeps the journal in write-through)
 # No leaks over time (issue 11, point 9):
 #
 #   tests/lab/run --hdds 6 --hdd-size 64M tests/lab/t-leaks.sh [FAST [UPDOWN]]
