@@ -162,6 +162,24 @@ fio_iops() {
 		jq '.jobs[0].read.iops | floor'
 }
 
+# start_writer DEV LOG SECONDS: vnvme-verify writes 4 KiB blocks among
+# 8 MiB of DEV, 8 a batch, each batch flushed, for SECONDS, in the
+# background (its pid in WRITER, its output in LOG.txt), and returns once
+# 10 batches are acknowledged (at most 60 s). acked LOG: how many are so far.
+start_writer() {
+	local i=0
+	vnvme-verify write "$1" "$2" --blocks 2048 --batch 8 --sync flush --seconds "$3" \
+		>"$2.txt" 2>&1 &
+	WRITER=$!
+	while [ $i -lt 600 ] && [ "$(acked "$2")" -lt 10 ]; do sleep 0.1; i=$((i + 1)); done
+}
+
+acked() {
+	local n
+	n=$(grep -c '^A' "$1" 2>/dev/null)
+	echo "${n:-0}"
+}
+
 # fio_cold_warm MAPPING DISK ENGINE: two fio passes over the same 16 MiB of
 # a read cache MAPPING over DISK. IOPS under TCG depend on the host's load
 # (a warm pass measured slower than the cold one once in CI): they are

@@ -20,30 +20,22 @@ NS=$(stack_ns)
 check test -b "$NS"
 expect_exit 0 vnvme status
 
-# The writer: 4 KiB blocks among 8 MiB, 8 a batch, each batch flushed,
-# for 20 s.
-vnvme-verify write "$NS" "$LOG" --blocks 2048 --batch 8 --sync flush --seconds 20 \
-	>"$OUT/writer.txt" 2>&1 &
-WRITER=$!
-acked() {
-	local n
-	n=$(grep -c '^A' "$LOG" 2>/dev/null)
-	echo "${n:-0}"
-}
-i=0; while [ $i -lt 600 ] && [ "$(acked)" -lt 10 ]; do sleep 0.1; i=$((i + 1)); done
-echo "before the failure: $(acked) batches acknowledged"
+# The writer (start_writer): batches of 8 blocks of 4 KiB among 8 MiB, each
+# flushed, for 20 s.
+start_writer "$NS" "$LOG" 20
+echo "before the failure: $(acked "$LOG") batches acknowledged"
 
 # sdc leaves: every command to it fails from now on. With the journal in
 # write-back md meets the failure only when it destages to sdc, which can
 # be after the writer has ended.
 check sh -c 'echo offline >/sys/block/sdc/device/state'
-n=$(acked)
+n=$(acked "$LOG")
 i=0; while [ $i -lt 300 ] && ! grep -q 'sdc1\[[0-9]*\](F)' /proc/mdstat; do sleep 0.1; i=$((i + 1)); done
 expect_output 'sdc1\[[0-9]+\]\(F\)' cat /proc/mdstat
-echo "sdc offline at batch $n; md marked sdc1 faulty at batch $(acked)"
-wait $WRITER && ok "the writer ended well: $(tail -n 1 "$OUT/writer.txt")" ||
-	fail "the writer failed: $(tail -n 3 "$OUT/writer.txt")"
-[ "$(acked)" -gt "$n" ] && ok "I/O went on with sdc offline: batches $n -> $(acked)" ||
+echo "sdc offline at batch $n; md marked sdc1 faulty at batch $(acked "$LOG")"
+wait "$WRITER" && ok "the writer ended well: $(tail -n 1 "$LOG.txt")" ||
+	fail "the writer failed: $(tail -n 3 "$LOG.txt")"
+[ "$(acked "$LOG")" -gt "$n" ] && ok "I/O went on with sdc offline: batches $n -> $(acked "$LOG")" ||
 	fail "no batch acknowledged after sdc went offline ($n)"
 # and on the degraded array (after the writer's 8 MiB)
 check dd if=/dev/urandom of="$NS" bs=1M count=2 seek=16 oflag=direct conv=fsync status=none

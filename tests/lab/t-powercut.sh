@@ -1,6 +1,5 @@
 #!/bin/sh
 # lab-run: --hdd-size 64M --boots 6 --timeout 400
-# lab-kernels: 6.1 (not run on 6.12 yet: the write-back stop hang that kept it off is fixed, see t-raid-stop; to be proven there)
 # Power cuts through the article's whole stack (issue 11): "if the server
 # were to experience power or operating system failure, the pending write
 # transactions would not be lost".

@@ -1,6 +1,5 @@
 #!/bin/sh
 # lab-run: --hdds 14 --hdd-size 32M --nvme-size 32M --timeout 1200
-# lab-kernels: 6.1 (not run on 6.12 yet: the write-back stop hang that kept it off is fixed, see t-raid-stop; to be proven there)
 # Crash points replayed with the kernel's dm-log-writes (issue 11): every
 # write that reaches a RAID member or the journal is logged, and the array
 # is rebuilt as a power cut after each acknowledged batch would have left

@@ -1,0 +1,50 @@
+#!/bin/sh
+# lab-run: --hdd-size 64M --timeout 900
+# The write journal fails under load (issue 11, point 4): while
+# vnvme-verify writes through the whole stack over NVMe/TCP with the
+# journal in write-back, the NVMe under the journal leaves the PCI bus. md
+# marks the journal faulty and turns write-back off; from then on writes to
+# the array fail with EIO, over the fabric too, rather than being taken
+# without a journal; every block acknowledged before verifies, through the
+# stack and on md itself; `vnvme status` exits 11 naming the journal.
+# (Measured on 6.1: 31 batches acknowledged, 227 of 227 blocks verified;
+# md says "Disabling writeback cache for degraded array".)
+. "$VNVME_LAB_LIB"
+
+OUT=$VNVME_LAB_OUT
+LOG=$OUT/verify.log
+build_by_steps
+NS=$(stack_ns)
+check test -b "$NS"
+
+start_writer "$NS" "$LOG" 15
+echo "before the failure: $(acked "$LOG") batches acknowledged," \
+	"stripe_cache_active $(cat /sys/block/md0/md/stripe_cache_active)"
+
+NVPCI=$(readlink -f /sys/block/nvme0n1/device/device)
+check sh -c "echo 1 >$NVPCI/remove"
+n=$(acked "$LOG")
+i=0; while [ $i -lt 100 ] && ! grep -q 'nvme0n1p1\[[0-9]*\](J)(F)' /proc/mdstat; do
+	sleep 0.1; i=$((i + 1)); done
+expect_output 'nvme0n1p1\[[0-9]+\]\(J\)\(F\)' cat /proc/mdstat
+expect_output '\[write-through\]' cat /sys/block/md0/md/journal_mode
+if wait "$WRITER"; then
+	fail "the writer ended well without a journal: $(tail -n 1 "$LOG.txt")"
+else
+	expect_output 'Input/output error' cat "$LOG.txt"
+fi
+echo "journal gone at batch $n; $(acked "$LOG") batches acknowledged in all"
+expect_exit 1 dd if=/dev/zero of="$NS" bs=4k count=1 seek=5000 oflag=direct conv=fsync status=none
+expect_exit 1 dd if=/dev/zero of=/dev/md0 bs=4k count=1 seek=5000 oflag=direct conv=fsync status=none
+expect_error 11 'journal /dev/nvme0n1p1 is faulty: writes to the array fail' vnvme status
+said '^status: failed$'
+vnvme status --json >"$OUT/status.json"
+expect_output '^true$' jq '.exit_code == 11 and .arrays[0].array == "/dev/md0"' "$OUT/status.json"
+
+# every acknowledged block: over the fabric, and on md under the cache
+check vnvme-verify verify "$NS" "$LOG"
+printf '%s\n' "$LAB_LAST_OUTPUT"
+check vnvme-verify verify /dev/md0 "$LOG"
+printf '%s\n' "$LAB_LAST_OUTPUT"
+dmesg | grep -E 'md/raid:md0: (Disk failure|Disabling)' | sed 's/^/    /'
+finish
