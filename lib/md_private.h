@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Private to the md module (lib/md.c, md_status.c, md_create.c,
- * md_assemble.c): its constants, the device record and the helpers the
+ * md_assemble.c, md_stop.c): its constants, the device record and the helpers the
  * files share. Each helper fills the context's error and returns a
  * negative errno, as the public functions do.
  */
@@ -103,6 +103,9 @@ int vn_md_read_sb(struct vn_ctx *ctx, const char *name, struct vn_md_sb *sb);
 void vn_md_bracketed(const char *text, char *buf, size_t len);
 /* Does anything hold @name (mounted, md/dm member, swap, exported)? */
 bool vn_md_held(struct vn_ctx *ctx, const char *name, char *desc, size_t len);
+/* 0 when @md runs; else exit-2 bad input when there is no such array, or a
+ * failure when it exists but does not run. */
+int vn_md_running_or_invalid(struct vn_ctx *ctx, const char *md);
 
 /* ---- md_create.c: checks, superblocks, the kernel side ---- */
 
