@@ -50,6 +50,19 @@ static bool journal_switch_flushes(struct vn_ctx *ctx)
 	return major < 6 || (major == 6 && minor < 7);
 }
 
+/*
+ * The same 6.7+ change hits md's own switch: on a degraded array md turns
+ * write-back off by itself, and with stripes in their caching phase the
+ * next release of one hits BUG_ON(!r5c_is_writeback) in
+ * r5c_make_stripe_write_out: md's thread dies and the array hangs. Seen on
+ * Debian 13's 6.12 when a member failed under write load
+ * (tests/lab/t-disk-fail.sh); 6.1 goes on degraded in write-through.
+ */
+bool vn_md_writeback_fails_on_degrade(struct vn_ctx *ctx)
+{
+	return !journal_switch_flushes(ctx);
+}
+
 /* The journal disk's discard, off for the time of a quiesce (see above). */
 struct discard_guard {
 	char disk[VN_NAME_MAX];

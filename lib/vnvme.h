@@ -498,6 +498,13 @@ int vn_md_replace(struct vn_ctx *ctx, const char *md, const char *old,
  */
 int vn_md_journal_mode(struct vn_ctx *ctx, const char *md, const char *mode,
 		       bool force, char *ret, size_t len);
+/*
+ * vn_md_writeback_fails_on_degrade() - true on kernels (6.7 and later) where
+ * md's own switch out of write-back, when a member fails under write load,
+ * hits a kernel BUG and hangs the array (seen on 6.12): a warning for whoever
+ * turns write-back on.
+ */
+bool vn_md_writeback_fails_on_degrade(struct vn_ctx *ctx);
 
 /* ---- md RAID-4/5/6 tuning and journal sizing (lib/md_tune.c) ---- */
 
