@@ -25,7 +25,7 @@ check vnvme journal-mode /dev/md0 write-back
 case $(uname -r) in
 6.[0-6].*) if printf '%s\n' "$LAB_LAST_OUTPUT" | grep -q 'warning:'; then
 	fail "write-back warned on $(uname -r)"; else ok "no warning on $(uname -r)"; fi ;;
-*) said 'warning: on this kernel .* r5c_make_stripe_write_out' ;;
+*) said 'warning: on this kernel .*r5c_make_stripe_write_out' ;;
 esac
 expect_output '^write-through \[write-back\]$' cat /sys/block/md0/md/journal_mode
 expect_output '^write-back$' vnvme journal-mode /dev/md0
