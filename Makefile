@@ -65,7 +65,7 @@ HEADERS := $(wildcard lib/*.h cmd/*.h)
 DEPS := $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(BUILD)/cmd/vnvme.d
 
 .PHONY: all deps check check-unit check-cli check-san check-lab check-deb deb \
-	demo install clean cppcheck check-units bench check-verify soak fuzz check-fuzz
+	demo install clean cppcheck check-units bench check-bench check-verify soak fuzz check-fuzz
 
 all: $(VNVME)
 
@@ -179,6 +179,7 @@ check: deps
 	$(MAKE) check-fuzz
 	$(MAKE) check-deb
 	$(MAKE) check-lab
+	$(MAKE) check-bench
 
 # SOAK_CUTS power cuts through the whole stack in one lab run (one boot per
 # cut, 30-90 s each), then the table of cuts: tests/lab/t-powercut.sh.
@@ -216,6 +217,11 @@ check-deb: deb
 bench:
 	$(MAKE) SANITIZE= vnvme
 	tests/bench/run $(if $(QUICK),--quick)
+
+# The bench's smoke run (about a minute): it must still produce its summary.
+check-bench:
+	$(MAKE) SANITIZE= vnvme
+	tests/bench/run --smoke --out build/bench-smoke
 
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \

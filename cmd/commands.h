@@ -185,6 +185,9 @@ void vn_warn(const struct vn_cli *cli, const char *fmt, ...)
 /* A warning from what a successful library call left in the context's
  * message (e.g. vn_md_stop()), then the message cleared. */
 void vn_warn_pending(const struct vn_cli *cli);
+/* The journal in write-back on a kernel where md's own switch out of it
+ * hangs the array (vn_md_writeback_fails_on_degrade()): say so. */
+void vn_warn_writeback(const struct vn_cli *cli);
 /* Informational line on stderr (stdout is for results); dropped by --quiet
  * and by --json. */
 void vn_info(const struct vn_cli *cli, const char *fmt, ...)

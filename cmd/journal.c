@@ -5,6 +5,15 @@
 
 #include "commands.h"
 
+void vn_warn_writeback(const struct vn_cli *cli)
+{
+	if (vn_md_writeback_fails_on_degrade(cli->ctx))
+		vn_warn(cli, "on this kernel (Linux 6.7 and later, seen on 6.12) a member "
+			"failing under write load makes md leave write-back by itself and "
+			"hit a kernel BUG (r5c_make_stripe_write_out): the array hangs; "
+			"see vnvme-journal-mode(8)");
+}
+
 static int cmd_journal_mode(struct vn_cli *cli, int argc, char **argv)
 {
 	const char *mode = NULL;
@@ -23,12 +32,8 @@ static int cmd_journal_mode(struct vn_cli *cli, int argc, char **argv)
 			       sizeof(now)) < 0)
 		return vn_report(cli);
 	vn_warn_pending(cli);	/* a journal disk's discard not put back */
-	if (mode && strcmp(mode, "write-back") == 0 && !cli->dry_run &&
-	    vn_md_writeback_fails_on_degrade(cli->ctx))
-		vn_warn(cli, "on this kernel (Linux 6.7 and later, seen on 6.12) a member "
-			"failing under write load makes md leave write-back by itself and "
-			"hit a kernel BUG (r5c_make_stripe_write_out): the array hangs; "
-			"see vnvme-journal-mode(8)");
+	if (mode && strcmp(mode, "write-back") == 0 && !cli->dry_run)
+		vn_warn_writeback(cli);
 	if (cli->json)
 		return vn_output_json(json_pack("{s:s, s:s, s:b}", "array",
 						argv[i], "journal_mode", now,

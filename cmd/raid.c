@@ -781,6 +781,8 @@ static int assemble_one(struct assemble_args *a, const char *const *devs, unsign
 		vn_info(a->cli, "/dev/%s started", md);
 		return vn_report(a->cli);
 	}
+	if (a->jmode && strcmp(a->jmode, "write-back") == 0)
+		vn_warn_writeback(a->cli);
 	if (vn_md_status(a->cli->ctx, md, &st) < 0)
 		return vn_report(a->cli);
 	vn_info(a->cli, "/dev/%s started: %s, [%u/%u] [%s]%s%s", md, st.level, st.raid_disks,

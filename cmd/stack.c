@@ -541,6 +541,8 @@ static int apply_journal_mode(struct run *r, bool existed)
 		copy(u->old, cur, sizeof(u->old));
 	step(r, "array", true, "journal %s -> %s (md starts every array in write-through)",
 	     cur, now);
+	if (strcmp(now, "write-back") == 0)
+		vn_warn_writeback(r->cli);
 	return 0;
 }
 

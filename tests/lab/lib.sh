@@ -148,6 +148,22 @@ said() {
 	fi
 }
 
+# writeback_warning WHAT: the last command (WHAT) turned a journal to
+# write-back; from Linux 6.7 vnvme must have warned that md's own switch out
+# of it on a member failure hits a kernel BUG (vnvme-journal-mode(8)); before
+# 6.7 nothing is said.
+writeback_warning() {
+	case $(uname -r) in
+	[0-5].* | 6.[0-6].*)
+		if printf '%s\n' "$LAB_LAST_OUTPUT" | grep -q 'warning:'; then
+			fail "$1 warned on $(uname -r)"
+		else
+			ok "$1: no warning on $(uname -r)"
+		fi ;;
+	*) said 'warning: on this kernel .*r5c_make_stripe_write_out' ;;
+	esac
+}
+
 # flushes DEV: field 16 of /sys/block/DEV/stat, flush requests completed
 # (Documentation/block/stat.rst).
 flushes() {
