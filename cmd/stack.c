@@ -854,6 +854,7 @@ static int down_array(struct run *r)
 		return layer_report(r, "array");
 	step(r, "array", true, "%s %s (journal drained first; superblocks kept)",
 	     past(r, "stop"), st.name);
+	vn_warn_pending(r->cli);	/* a journal disk's discard not put back */
 	return 0;
 }
 
