@@ -1,6 +1,5 @@
 #!/bin/sh
 # lab-run: --hdds 5 --hdd-size 64M --timeout 1200
-# lab-kernels: 6.1 (on 6.12 the member failure under write-back load hits a kernel BUG, raid5-cache.c:453 in r5c_make_stripe_write_out, 2.6 s after md failed sdc1: md's thread dies and the array hangs; see vnvme-journal-mode(8))
 # A disk fails under load (issue 11, point 4): while vnvme-verify writes
 # through the whole stack over NVMe/TCP, one HDD goes offline (SCSI device
 # state "offline": every I/O to it fails). md marks the member faulty, the
@@ -9,6 +8,10 @@
 # turns write-back off by itself on a degraded array); `vnvme raid
 # replace` rebuilds onto a spare; `vnvme up` gives write-back back; every
 # acknowledged block verifies, and the parity checks clean.
+# From Linux 6.7 the failure comes with the journal in write-through: in
+# write-back, md's own switch out of it hit a kernel BUG on 6.12 (raid5-
+# cache.c:453, r5c_make_stripe_write_out, 2.6 s after md failed sdc1; md's
+# thread died and the array hung; see vnvme-journal-mode(8)).
 . "$VNVME_LAB_LIB"
 
 OUT=$VNVME_LAB_OUT
@@ -19,6 +22,10 @@ check vnvme partition /dev/sde
 NS=$(stack_ns)
 check test -b "$NS"
 expect_exit 0 vnvme status
+case $(uname -r) in
+[0-5].* | 6.[0-6].*) ;;
+*) check vnvme journal-mode /dev/md0 write-through ;;	# the stack file keeps write-back
+esac
 
 # The writer (start_writer): batches of 8 blocks of 4 KiB among 8 MiB, each
 # flushed, for 20 s.
