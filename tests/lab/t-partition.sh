@@ -1,4 +1,5 @@
 #!/bin/sh
+# lab-run: --hdd-size 64M
 # vnvme disks and vnvme partition on the real kernel, judged by sfdisk,
 # blkid and mount: blank HDD and NVMe get a GPT with one partition at sector
 # 2048; a disk with ext4 is refused (exit 3) and its filesystem still mounts
@@ -12,7 +13,7 @@ modprobe ext4
 check vnvme disks
 vnvme disks --json >/tmp/disks.json
 check jq -e '.disks[] | select(.name == "sda") | .kind == "hdd" and
-	.size_bytes == 268435456 and .rotational == true' /tmp/disks.json
+	.size_bytes == 67108864 and .rotational == true' /tmp/disks.json
 check jq -e '.disks[] | select(.name == "nvme0n1") | .kind == "nvme" and
 	.transport == "pcie"' /tmp/disks.json
 
