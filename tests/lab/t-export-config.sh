@@ -192,9 +192,10 @@ check nvme disconnect -n nqn.2024-01.io.vnvme:saved
 check vnvme export save /tmp/c.json
 # The file back, byte for byte, plus what the kernel has beyond 6.1's
 # configfs: nvmetcli saves every writable GROUP_NAME file, so vnvme does too
-# (6.12 adds the port's addr_tsas and a host's dhchap_* keys, for some). Each added key must be such a
-# file of the saved object, and the file without them (and the groups
-# they leave empty, a host's "dhchap") the one restored.
+# (6.12 adds the port's addr_tsas and a host's dhchap_* keys, for some).
+# Each added key must be such a file of the saved object, and the file
+# without them (and the groups they leave empty, a host's "dhchap") the one
+# restored.
 extra=$(jq -r --slurpfile f /tmp/nvmetcli.json \
 	'[paths(scalars)] - [$f[0] | paths(scalars)] | .[] | map(tostring) | join(" ")' /tmp/c.json)
 echo "saved beyond the file: ${extra:-nothing}"
