@@ -276,6 +276,16 @@ stack_ns() {
 	vnvme list --json | jq -r --arg n "$STACK_NQN" '.devices[] | select(.nqn == $n) | .node'
 }
 
+# Wait up to $1 tenths of a second until the command after it succeeds.
+wait_until() {
+	local n=$1 i=0
+	shift
+	while [ $i -lt "$n" ] && ! "$@" >/dev/null 2>&1; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # Wait (up to 10 s) until md0 has written everything out and is clean,
 # so that a snapshot does not catch md's own active/clean switch.
 settle() {

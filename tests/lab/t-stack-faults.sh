@@ -52,7 +52,7 @@ NVPCI=$(readlink -f /sys/block/nvme0n1/device/device)
 check sh -c "echo 1 >$NVPCI/remove"
 fault journal-missing 3 'vnvme: up: array: the write journal of .* is missing' "$S"
 check sh -c 'echo 1 >/sys/bus/pci/rescan'
-i=0; while [ $i -lt 50 ] && [ ! -b /dev/nvme0n1p1 ]; do sleep 0.2; i=$((i + 1)); done
+wait_until 100 test -b /dev/nvme0n1p1
 
 # Everything back: up works, members found by their superblocks whatever
 # their names became after the rescans.
