@@ -446,6 +446,33 @@ static json_t *wait_json(const struct wait_state *w, bool timed_out, uint64_t se
 	return doc;
 }
 
+/*
+ * After the wait: what ran finished; the array's health is the exit status,
+ * as raid status gives it, so that `raid wait && ...` stops on a rebuild
+ * that ended degraded (a member failed during it).
+ */
+static int wait_health(struct wait_state *w, const char *md)
+{
+	struct vn_health_report *rep = calloc(1, sizeof(*rep));
+	enum vn_health h;
+
+	if (!rep)
+		return VN_EXIT_FAILED;
+	if (vn_md_status(w->cli->ctx, md, &w->last) < 0) {	/* stopped meanwhile */
+		free(rep);
+		vn_report(w->cli);
+		return VN_EXIT_MISSING;
+	}
+	if (w->action[0])
+		vn_info(w->cli, "/dev/%s: %s finished", w->last.name, w->action);
+	h = vn_health_md(&w->last, rep);
+	for (unsigned int i = 0; i < rep->n; i++)
+		if (rep->notes[i].health != VN_HEALTH_OK)
+			vn_warn(w->cli, "/dev/%s: %s", w->last.name, rep->notes[i].text);
+	free(rep);
+	return vn_health_exit(h);
+}
+
 static int cmd_raid_wait(struct vn_cli *cli, int argc, char **argv)
 {
 	struct vn_getopt g = { 0 };
@@ -478,8 +505,8 @@ static int cmd_raid_wait(struct vn_cli *cli, int argc, char **argv)
 	} else if (r < 0) {
 		free(w);
 		return vn_report(cli);
-	} else if (w->action[0]) {
-		vn_info(cli, "/dev/%s: %s finished", w->last.name, w->action);
+	} else {
+		code = wait_health(w, argv[g.optind]);
 	}
 	if (cli->json && vn_output_json(wait_json(w, r == -ETIMEDOUT,
 						  (uint64_t)(time(NULL) - t0))))
