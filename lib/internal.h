@@ -146,6 +146,18 @@ const char *vn_basename(const char *path);
 /* Sleep @ms milliseconds. */
 void vn_msleep(unsigned int ms);
 
+/* lib/keytext.c: PREFIX:<hmac hex>:<base64(key || crc32)>: (DHHC-1, NVMeTLSkey-1) */
+#define VN_KEYTEXT_KEY_MAX 64
+#define VN_KEYTEXT_FORM (-1)	/* not PREFIX:xx:<base64>: */
+#define VN_KEYTEXT_CRC (-2)	/* well formed, the CRC does not match */
+#define VN_KEYTEXT_BASE64 (-3)	/* the base64 part is not base64 of 5 to 68 bytes */
+/* @out needs strlen(@prefix) + 4 + 4 * ceil((@len + 4) / 3) + 2; @len <= 64. */
+void vn_keytext_encode(const char *prefix, int hmac, const uint8_t *key, size_t len,
+		       char *out);
+/* Return: the key's length, or VN_KEYTEXT_FORM, _CRC, _BASE64. */
+int vn_keytext_decode(const char *text, const char *prefix, int *ret_hmac, uint8_t *key,
+		      size_t keysz);
+
 static inline void vn_freep(void *p)
 {
 	free(*(void **)p);
