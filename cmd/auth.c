@@ -2,7 +2,8 @@
 /*
  * gen-dhchap-key: a DH-HMAC-CHAP secret for NVMe in-band authentication,
  * with nvme-cli's option letters (-s secret, -l key length, -m hmac, -n host
- * NQN) and its output, one DHHC-1 line.
+ * NQN) and its output, one DHHC-1 line. gen-tls-key: a configured TLS
+ * pre-shared key (NVMeTLSkey-1), with nvme-cli's -s and -m.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -118,5 +119,60 @@ const struct vn_cmd vn_cmd_gen_dhchap_key = {
 		"--secret; with --hmac, transformed with HMAC(secret, host NQN || "
 		"\"NVMe-over-Fabrics\"), so it belongs to that host NQN.",
 	.opts = gen_opts,
+	.flags = VN_CMD_JSON,
+};
+
+static const struct vn_opt tls_opts[] = {
+	{ "secret", OPT_SECRET, "HEX", "the key, 32 or 48 bytes in hexadecimal (default: "
+	  "random)", 0 },
+	{ "hmac", OPT_HMAC, "1|2", "1 SHA-256, a 32-byte key (default); 2 SHA-384, 48 bytes", 0 },
+	{ NULL }
+};
+
+static int cmd_gen_tls_key(struct vn_cli *cli, int argc, char **argv)
+{
+	uint8_t secret[VN_TLS_PSK_MAX];
+	char key[VN_TLS_STR_SIZE], *end;
+	struct vn_getopt g = { 0 };
+	const char *hex = NULL;
+	long hmac = 1;
+	int c, len;
+
+	while ((c = vn_getopt(cli, &g, argc, argv)) != -1) {
+		if (c == VN_GETOPT_STOP)
+			return cli->exit;
+		if (c == OPT_SECRET)
+			hex = g.arg;
+		if (c != OPT_HMAC)
+			continue;
+		hmac = strtol(g.arg, &end, 10);
+		if (end == g.arg || *end || hmac < 1 || hmac > 2)
+			return vn_usage_error(cli, "--hmac: '%s' is not 1 or 2", g.arg);
+	}
+	if (g.optind < argc)
+		return vn_usage_error(cli, "unexpected argument '%s'", argv[g.optind]);
+	len = hmac == 1 ? 32 : 48;
+	if (hex && parse_hex(hex, secret, sizeof(secret)) != len)
+		return vn_usage_error(cli, "--secret: not %d bytes in hexadecimal (%d hex "
+				      "digits) for --hmac %ld", len, 2 * len, hmac);
+	if (vn_tls_key(cli->ctx, hex ? secret : NULL, (size_t)len, key, sizeof(key)) < 0)
+		return vn_report(cli);
+	if (cli->json)
+		return vn_output_json(json_pack("{s:s, s:i, s:i}", "key", key,
+						"hmac", (int)hmac, "key_length", len));
+	printf("%s\n", key);
+	return VN_EXIT_OK;
+}
+
+const struct vn_cmd vn_cmd_gen_tls_key = {
+	.name = "gen-tls-key",
+	.fn = cmd_gen_tls_key,
+	.usage = "[-s HEX] [-m 1|2] [--json]",
+	.summary = "make a TLS pre-shared key for NVMe/TCP",
+	.description = "Prints a configured PSK in the NVMeTLSkey-1 form nvme-cli and "
+		"libnvme read: random or given. The TLS key options of export create and "
+		"connect derive from it the key of one host and one subsystem and put it "
+		"in the kernel's .nvme keyring.",
+	.opts = tls_opts,
 	.flags = VN_CMD_JSON,
 };

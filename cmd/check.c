@@ -162,7 +162,7 @@ static json_t *report_json(const struct vn_check_report *r, unsigned int needs)
 			"meaning", f->meaning));
 	}
 	return json_pack("{s:b, s:s, s:o, s:o, s:{s:b, s:b}, s:{s:o, s:o}, s:o, s:o, s:o,"
-			 " s:o, s:o}",
+			 " s:o, s:o, s:o, s:b}",
 		"ok", r->ok, "kernel", r->release, "needs", needs_json(needs), "modules", mods,
 		"configfs", "supported", r->configfs_supported, "mounted", r->configfs_mounted,
 		"memory", "total_bytes", bytes_or_null(r->mem_total_bytes),
@@ -170,7 +170,8 @@ static json_t *report_json(const struct vn_check_report *r, unsigned int needs)
 		"cache_engine", r->cache_engine ? json_string(r->cache_engine) : json_null(),
 		"auth", r->auth < 0 ? json_null() : json_boolean(r->auth),
 		"devices", devs, "findings", finds, "host_auth",
-		r->host_auth < 0 ? json_null() : json_boolean(r->host_auth));
+		r->host_auth < 0 ? json_null() : json_boolean(r->host_auth),
+		"tls", r->tls < 0 ? json_null() : json_boolean(r->tls), "tlshd", r->tlshd);
 }
 
 static void print_report(const struct vn_check_report *r, unsigned int needs)
@@ -194,6 +195,8 @@ static void print_report(const struct vn_check_report *r, unsigned int needs)
 	       r->auth < 0 ? "unknown" : r->auth ? "yes" : "no");
 	printf("nvme host authentication %s\n", r->host_auth < 0 ?
 	       "unknown (nvme-core not loaded)" : r->host_auth ? "yes" : "no");
+	printf("nvme tcp tls %s, tlshd %s\n", r->tls < 0 ? "unknown" : r->tls ? "yes" : "no",
+	       r->tlshd ? "running" : "not running");
 	for (unsigned int i = 0; i < r->ndevices; i++) {
 		const struct vn_check_device *d = &r->devices[i];
 

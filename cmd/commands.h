@@ -289,6 +289,7 @@ json_t *vn_md_json(const struct vn_md_status *st, struct vn_health_report *rep);
 void vn_print_notes(json_t *notes, const char *indent);
 
 extern const struct vn_cmd vn_cmd_gen_dhchap_key;
+extern const struct vn_cmd vn_cmd_gen_tls_key;
 
 /* main.c: the top-level table, for help and completion; NULL-terminated. */
 extern const struct vn_cmd *const vn_commands[];

@@ -26,6 +26,8 @@ enum {
 	OPT_DHCHAP_HASH,
 	OPT_DHCHAP_DHGROUP,
 	OPT_SHOW_KEYS,
+	OPT_TLS,
+	OPT_TLS_KEY,
 };
 
 #define MAX_HOSTS 32
@@ -51,6 +53,10 @@ static const struct vn_opt create_opts[] = {
 	  "(default sha256)", 0 },
 	{ "dhchap-dhgroup", OPT_DHCHAP_DHGROUP, "null|ffdhe2048|ffdhe3072|ffdhe4096|"
 	  "ffdhe6144|ffdhe8192", "Diffie-Hellman group (default null: none)", 0 },
+	{ "tls", OPT_TLS, NULL, "require TLS 1.3 on the port (NVMe/TCP with pre-shared "
+	  "keys; tlshd must run)", 0 },
+	{ "tls-key", OPT_TLS_KEY, "KEY", "the allowed host's TLS key (vnvme gen-tls-key): "
+	  "its PSK for this subsystem goes into the .nvme keyring; implies --tls", 0 },
 	{ NULL }
 };
 
@@ -58,12 +64,18 @@ struct create_args {
 	struct vn_nvmet_export e;
 	const char *hosts[MAX_HOSTS];
 	struct vn_nvmet_host_auth auth;
+	const char *tls_key;
+	int32_t tls_added;			/* the PSK this create put in .nvme */
+	char tls_identity[VN_TLS_IDENTITY_SIZE];
 };
 
 static int auth_opt(struct create_args *a, int c, const char *arg);
 static int auth_before_export(struct vn_cli *cli, struct create_args *a,
 			      bool *created);
 static bool auth_undo(struct vn_cli *cli, const struct create_args *a, bool created);
+static int tls_check(struct vn_cli *cli, const struct create_args *a);
+static int tls_before_export(struct vn_cli *cli, struct create_args *a);
+static bool tls_undo(struct vn_cli *cli, const struct create_args *a);
 
 static int parse_uint(const struct vn_cli *cli, const char *opt, const char *s,
 		      unsigned long min, unsigned long max, unsigned long *ret)
@@ -123,13 +135,19 @@ static int create_opt(struct vn_cli *cli, struct create_args *a, int c, const ch
 	case OPT_MODEL:
 		e->model = arg;
 		return 0;
+	case OPT_TLS_KEY:
+		a->tls_key = arg;
+		/* fall through */
+	case OPT_TLS:
+		e->tls = true;
+		return 0;
 	default:
 		return auth_opt(a, c, arg);
 	}
 }
 
 static int print_created(const struct vn_cli *cli, const struct vn_nvmet_export *e,
-			 const struct vn_nvmet_created *res)
+			 const struct vn_nvmet_created *res, const char *tls_identity)
 {
 	unsigned int port = e->port ? e->port : VN_NVME_TCP_PORT;
 	json_t *hosts = json_array();
@@ -138,13 +156,14 @@ static int print_created(const struct vn_cli *cli, const struct vn_nvmet_export 
 		json_array_append_new(hosts, json_string(e->hosts[i]));
 	if (cli->json)
 		return vn_output_json(json_pack("{s:b, s:s, s:s, s:I, s:s, s:s, s:s, s:I,"
-			" s:I, s:b, s:o, s:b, s:o, s:o}",
+			" s:I, s:b, s:o, s:b, s:o, s:o, s:b, s:o}",
 			"dry_run", cli->dry_run, "nqn", e->nqn, "device", e->device,
 			"nsid", (json_int_t)(e->nsid ? e->nsid : 1), "transport", "tcp",
 			"family", res->family, "addr", e->addr, "port", (json_int_t)port,
 			"portid", (json_int_t)res->portid, "port_reused", res->port_reused,
 			"allowed_hosts", hosts, "allow_any_host", e->allow_any_host,
-			"serial", vn_json_str(res->serial), "model", vn_json_str(res->model)));
+			"serial", vn_json_str(res->serial), "model", vn_json_str(res->model),
+			"tls", e->tls, "tls_identity", vn_json_str(tls_identity)));
 	json_decref(hosts);
 	if (cli->dry_run)
 		return VN_EXIT_OK;
@@ -155,8 +174,10 @@ static int print_created(const struct vn_cli *cli, const struct vn_nvmet_export 
 		vn_info(cli, "any host may connect");
 	for (size_t i = 0; i < e->nhosts; i++)
 		vn_info(cli, "allowed host: %s", e->hosts[i]);
-	vn_info(cli, "connect with: vnvme connect -t tcp -a %s -s %u -n %s", e->addr,
-		port, e->nqn);
+	if (tls_identity[0])
+		vn_info(cli, "TLS pre-shared key: %s", tls_identity);
+	vn_info(cli, "connect with: vnvme connect -t tcp -a %s -s %u -n %s%s", e->addr,
+		port, e->nqn, e->tls ? " --tls" : "");
 	return VN_EXIT_OK;
 }
 
@@ -187,27 +208,37 @@ static int cmd_export_create(struct vn_cli *cli, int argc, char **argv)
 		vn_warn(cli, "'%s' is not in the standard form nqn.YYYY-MM.reverse.domain:name "
 			"(e.g. nqn.2014-08.org.example:%s)", a.e.nqn, a.e.nqn);
 	vn_ctx_clear_error(cli->ctx);
-	r = auth_before_export(cli, &a, &auth_created);
-	if (r != VN_EXIT_OK)
+	r = tls_check(cli, &a);
+	if (r == VN_EXIT_OK)
+		r = auth_before_export(cli, &a, &auth_created);
+	if (r == VN_EXIT_OK)
+		r = tls_before_export(cli, &a);
+	if (r != VN_EXIT_OK) {
+		if (!auth_undo(cli, &a, auth_created))
+			return VN_EXIT_PARTIAL;
 		return r;
+	}
 	r = vn_nvmet_export_create(cli->ctx, &a.e, &res);
 	if (r < 0) {
 		bool left = r == -ENOTRECOVERABLE;
 
 		r = vn_report(cli);
-		if (!auth_undo(cli, &a, auth_created))
+		if (!auth_undo(cli, &a, auth_created) || !tls_undo(cli, &a))
 			return VN_EXIT_PARTIAL;
 		if (r != VN_EXIT_USAGE && !left)
 			vn_err(cli, "nothing was created");
 		return r;
 	}
+	if (a.e.tls && !cli->dry_run && !vn_tls_daemon_running(cli->ctx))
+		vn_warn(cli, "tlshd is not running: the kernel hands every TLS handshake to "
+			"it (ktls-utils), so no host can connect until it runs");
 	/* safe by default where the kernel can do better than a name check */
 	if (!a.auth.key && a.e.nhosts && !cli->dry_run &&
 	    vn_nvmet_host_can_auth(cli->ctx, a.e.hosts[0]) == 1)
 		vn_warn(cli, "the allow-list alone is not authentication: a host NQN is a "
 			"name any host can send; this kernel can make the host prove a key "
 			"(--dhchap-key, from vnvme gen-dhchap-key)");
-	return print_created(cli, &a.e, &res);
+	return print_created(cli, &a.e, &res, a.tls_identity);
 }
 
 /* ---- list ---- */
@@ -504,7 +535,8 @@ static const struct vn_cmd export_create = {
 	.usage = "--nqn NQN --addr ADDR [--port PORT] [--transport tcp] "
 		 "[--family ipv4|ipv6] [--nsid N] [--allow-host HOSTNQN]... "
 		 "[--allow-any-host] [--serial S] [--model M] [--dhchap-key KEY "
-		 "[--dhchap-ctrl-key KEY] [--dhchap-hash HASH] [--dhchap-dhgroup GROUP]] DEVICE",
+		 "[--dhchap-ctrl-key KEY] [--dhchap-hash HASH] [--dhchap-dhgroup GROUP]] "
+		 "[--tls [--tls-key KEY]] DEVICE",
 	.summary = "export a block device over NVMe/TCP",
 	.description =
 		"Loads nvmet and nvmet-tcp, mounts configfs if needed, and creates the\n"
@@ -514,9 +546,11 @@ static const struct vn_cmd export_create = {
 		"connect. On Linux 6.1 the host NQN list is the only access control; a\n"
 		"kernel with CONFIG_NVME_TARGET_AUTH (6.12) can make the host prove a\n"
 		"DH-HMAC-CHAP key (the dhchap options), and create warns when none is\n"
-		"given. --allow-any-host opens the export to every host that can reach\n"
-		"the port. A device that is in use or already exported is refused; a\n"
-		"failure removes everything created.",
+		"given. --tls (kernels with CONFIG_NVME_TARGET_TCP_TLS) makes the port\n"
+		"speak only TLS 1.3 with pre-shared keys; --tls-key puts the allowed\n"
+		"host's key in the .nvme keyring. --allow-any-host opens the export to\n"
+		"every host that can reach the port. A device that is in use or already\n"
+		"exported is refused; a failure removes everything created.",
 	.opts = create_opts,
 	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN,
 	.args = VN_ARGS_BLOCKDEV,
@@ -663,6 +697,50 @@ static bool auth_undo(struct vn_cli *cli, const struct create_args *a, bool crea
 	if (created && vn_nvmet_host_forget(cli->ctx, a->auth.hostnqn) < 0) {
 		vn_err(cli, "not undone: host %s was left in the target: %s",
 		       a->auth.hostnqn, vn_ctx_error(cli->ctx));
+		return false;
+	}
+	return true;
+}
+
+/* ---- create: TLS on the port, the allowed host's pre-shared key ---- */
+
+/* Every value checked before anything is done (as a dry run checks it). */
+static int tls_check(struct vn_cli *cli, const struct create_args *a)
+{
+	if (!a->tls_key)
+		return VN_EXIT_OK;
+	if (a->e.nhosts != 1 || a->e.allow_any_host)
+		return vn_usage_error(cli, "--tls-key is the key of one host: give exactly "
+				      "one --allow-host (and not --allow-any-host)");
+	if (vn_tls_key_check(cli->ctx, a->tls_key) < 0)
+		return vn_report(cli);
+	return VN_EXIT_OK;
+}
+
+/* The PSK is in the keyring before the port listens, as the host's keys. */
+static int tls_before_export(struct vn_cli *cli, struct create_args *a)
+{
+	int r;
+
+	if (!a->tls_key)
+		return VN_EXIT_OK;
+	r = vn_tls_psk_insert(cli->ctx, a->tls_key, a->e.hosts[0], a->e.nqn,
+			      a->tls_identity, sizeof(a->tls_identity));
+	if (r < 0) {
+		r = vn_report(cli);
+		vn_err(cli, "nothing was created");
+		return r;
+	}
+	a->tls_added = r;
+	return VN_EXIT_OK;
+}
+
+/* Return: false when the key could not be taken out again (it is said). */
+static bool tls_undo(struct vn_cli *cli, const struct create_args *a)
+{
+	if (a->tls_added > 0 && vn_tls_psk_remove(cli->ctx, a->tls_added) < 0) {
+		vn_err(cli, "not undone: TLS key %s was left in the .nvme keyring: %s",
+		       a->tls_identity, vn_ctx_error(cli->ctx));
 		return false;
 	}
 	return true;

@@ -26,6 +26,8 @@ enum {
 	OPT_NR_IO_QUEUES = 'i',
 	OPT_DHCHAP_SECRET = 'S',
 	OPT_DHCHAP_CTRL_SECRET = 'C',
+	OPT_TLS = VN_OPT_LONG,
+	OPT_TLS_KEY,
 };
 
 /* nvme-cli's spelling of --json. */
@@ -61,6 +63,10 @@ static const struct vn_opt connect_opts[] = {
 	  "DH-HMAC-CHAP key (the key the export gave this host)", 0 },
 	{ "dhchap-ctrl-secret", OPT_DHCHAP_CTRL_SECRET, "KEY", "and require the target "
 	  "to prove this controller key (bidirectional)", 0 },
+	{ "tls", OPT_TLS, NULL, "connect over TLS 1.3 with the pre-shared key for this "
+	  "host and subsystem in the .nvme keyring (tlshd must run)", 0 },
+	{ "tls-key", OPT_TLS_KEY, "KEY", "put that key there first, from this TLS key "
+	  "(the export's --tls-key); implies --tls", 0 },
 	OUTPUT_OPT,
 	{ NULL }
 };
@@ -121,6 +127,12 @@ static int connect_setting(struct vn_cli *cli, int c, const char *arg,
 		return 0;
 	case OPT_DHCHAP_CTRL_SECRET:
 		t->dhchap_ctrl_secret = arg;
+		return 0;
+	case OPT_TLS_KEY:
+		t->tls_key = arg;
+		/* fall through */
+	case OPT_TLS:
+		t->tls = true;
 		return 0;
 	default:
 		return 0;
@@ -270,8 +282,9 @@ static int cmd_connect(struct vn_cli *cli, int argc, char **argv)
 		return VN_EXIT_OK;
 	snprintf(dev, sizeof(dev), "%s%s", res.dev[0] ? "/dev/" : "", res.dev);
 	if (cli->json)
-		return vn_output_json(json_pack("{s:s, s:s, s:s}", "device", res.ctrl,
-						"namespace", dev, "nqn", t.nqn));
+		return vn_output_json(json_pack("{s:s, s:s, s:s, s:o}", "device", res.ctrl,
+						"namespace", dev, "nqn", t.nqn, "tls_identity",
+						vn_json_str(res.tls_identity)));
 	if (res.dev[0]) {
 		/* the result, bare on stdout: DEV=$(vnvme connect ...) */
 		vn_info(cli, "connected %s to %s", res.ctrl, t.nqn);
@@ -385,7 +398,8 @@ const struct vn_cmd vn_cmd_connect = {
 	.name = "connect",
 	.fn = cmd_connect,
 	.usage = "-t tcp -a ADDR [-s PORT] -n NQN [-q HOSTNQN] [-I HOSTID] [-l SEC] "
-		 "[-c SEC] [-k SEC] [-i N] [-S KEY [-C KEY]] [-o normal|json] [--json]",
+		 "[-c SEC] [-k SEC] [-i N] [-S KEY [-C KEY]] [--tls [--tls-key KEY]] "
+		 "[-o normal|json] [--json]",
 	.summary = "connect to an NVMe-oF subsystem and print its block device",
 	.description =
 		"Loads nvme-tcp, connects an I/O controller to subsystem NQN at ADDR:PORT\n"
@@ -395,7 +409,10 @@ const struct vn_cmd vn_cmd_connect = {
 		"(NVMe in-band authentication, Linux 6.7+ or a kernel built with it);\n"
 		"with -C too, the target must prove its own key, else the host refuses it.\n"
 		"A kernel whose host cannot authenticate is refused (exit 4): it would\n"
-		"connect without the key.",
+		"connect without the key. With --tls the connection is TLS 1.3 with the\n"
+		"pre-shared key of this host NQN and NQN in the kernel's .nvme keyring\n"
+		"(--tls-key puts it there; tlshd makes the handshake). libnvme 1.3 has no\n"
+		"TLS, so vnvme writes that connect to /dev/nvme-fabrics itself.",
 	.opts = connect_opts,
 	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN | VN_CMD_HOSTQ,
 	.args = VN_ARGS_NONE,

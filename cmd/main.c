@@ -35,6 +35,7 @@ const struct vn_cmd *const vn_commands[] = {
 	&vn_cmd_status,
 	&vn_cmd_check,
 	&vn_cmd_gen_dhchap_key,
+	&vn_cmd_gen_tls_key,
 	&help_cmd,
 	&vn_cmd_complete,
 	NULL

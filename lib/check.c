@@ -227,6 +227,43 @@ static void check_auth(struct vn_ctx *ctx, unsigned int needs, struct vn_check_r
 		"(no nvmet host to look at, no /boot/config-%s)", r->release);
 }
 
+/*
+ * NVMe/TCP TLS: the .nvme keyring (made by nvme-keyring, which nvme-tcp and
+ * nvmet load where the kernel has TLS), else the kernel's config, else: the
+ * NVMe modules loaded without it means none.
+ */
+static int tls_support(struct vn_ctx *ctx, const struct vn_check_report *rep)
+{
+	char line[256], path[VN_PATH_MAX];
+	_cleanup_fclose_ FILE *f = NULL;
+	int r = vn_tls_keyring(ctx);
+
+	vn_ctx_clear_error(ctx);
+	if (r > 0)
+		return 1;
+	if (vn_path(ctx, path, sizeof(path), "/boot/config-%s", rep->release) == 0 &&
+	    (f = fopen(path, "re")) != NULL) {
+		r = 0;
+		while (fgets(line, sizeof(line), f))
+			if (strncmp(line, "CONFIG_NVME_TARGET_TCP_TLS=y", 28) == 0 ||
+			    strncmp(line, "CONFIG_NVME_TCP_TLS=y", 21) == 0)
+				r = 1;
+		return r;
+	}
+	return vn_exists(ctx, "/sys/module/nvmet_tcp") || vn_exists(ctx, "/sys/module/nvme_tcp") ?
+	       0 : -1;
+}
+
+static void check_tls(struct vn_ctx *ctx, struct vn_check_report *r)
+{
+	r->tls = tls_support(ctx, r);
+	r->tlshd = vn_tls_daemon_running(ctx);
+	if (r->tls == 1 && !r->tlshd)
+		finding(r, VN_CHECK_INFO, "tlshd", "exports and connects with --tls fail",
+			"this kernel has NVMe/TCP TLS, but tlshd (ktls-utils), which makes "
+			"its handshakes, is not running");
+}
+
 static void check_ram(struct vn_ctx *ctx, const struct vn_check_req *req,
 		      struct vn_check_report *r)
 {
@@ -324,13 +361,14 @@ int vn_check(struct vn_ctx *ctx, const struct vn_check_req *req,
 	struct vn_check_report *r = ret;
 	unsigned int needs = req->needs;
 
-	*r = (struct vn_check_report){ .ok = true, .auth = -1, .host_auth = -1 };
+	*r = (struct vn_check_report){ .ok = true, .auth = -1, .host_auth = -1, .tls = -1 };
 	if (vn_read_str(ctx, r->release, sizeof(r->release), "/proc/sys/kernel/osrelease") < 0)
 		vn_strlcpy(r->release, "(unknown)", sizeof(r->release));
 	check_modules(ctx, needs, r);
 	check_cache_engine(needs, r);
 	check_export(ctx, needs, r);
 	check_auth(ctx, needs, r);
+	check_tls(ctx, r);
 	check_ram(ctx, req, r);
 	check_devices(ctx, req, r);
 	return 0;

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libnvme.h>
+#include <stdarg.h>
 #include <openssl/evp.h>
 #include <string.h>
 #include <sys/random.h>
@@ -373,6 +374,10 @@ int vn_nvme_target_check(struct vn_ctx *ctx, const struct vn_nvme_target *t)
 		return -EINVAL;
 	if (t->dhchap_ctrl_secret && vn_dhchap_check(ctx, t->dhchap_ctrl_secret) < 0)
 		return -EINVAL;
+	if (t->tls_key && !t->tls)
+		return vn_invalid(ctx, "a TLS key goes with TLS (--tls)");
+	if (t->tls_key && vn_tls_key_check(ctx, t->tls_key) < 0)
+		return -EINVAL;
 	return 0;
 }
 
@@ -593,6 +598,143 @@ static int need_host_auth(struct vn_ctx *ctx)
 	return 0;
 }
 
+/* ---- TLS: libnvme 1.3 has none, so vnvme writes the connect itself ---- */
+
+/*
+ * The kernel's TLS pieces for this host: the .nvme keyring (nvme-tcp is
+ * loaded: check_target), tlshd, and the PSK for this host and subsystem,
+ * put there from @t->tls_key or found there. Return: the serial of a key
+ * this call added (to take out again if the connect fails), 0 if none was
+ * added, or a negative errno.
+ */
+static int tls_prepare(struct vn_ctx *ctx, const struct vn_nvme_target *t,
+		       const char *hostnqn, char *identity, size_t len)
+{
+	int r = vn_tls_keyring(ctx);
+
+	if (r < 0 && !vn_ctx_dry_run(ctx))
+		return r;
+	vn_ctx_clear_error(ctx);
+	if (!vn_tls_daemon_running(ctx) && !vn_ctx_dry_run(ctx))
+		return vn_nosupport(ctx, -ENOTCONN, "tlshd is not running: the kernel hands "
+				    "the TLS handshake to it (ktls-utils; systemctl start "
+				    "tlshd)");
+	if (t->tls_key)
+		return vn_tls_psk_insert(ctx, t->tls_key, hostnqn, t->nqn, identity, len);
+	if (vn_tls_psk_find(ctx, hostnqn, t->nqn, identity, len) > 0 || vn_ctx_dry_run(ctx))
+		return 0;
+	return vn_fail(ctx, -ENOKEY, "no TLS pre-shared key for host %s and subsystem %s "
+		       "in the .nvme keyring: give it (--tls-key)", hostnqn, t->nqn);
+}
+
+/* ",name=value" onto @buf; false when it does not fit. */
+static bool opt_add(char *buf, size_t len, const char *name, const char *fmt, ...)
+	VN_PRINTF(4, 5);
+static bool opt_add(char *buf, size_t len, const char *name, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+	int k;
+
+	k = snprintf(buf + n, len - n, ",%s=", name);
+	if (k < 0 || (size_t)k >= len - n)
+		return false;
+	n += (size_t)k;
+	va_start(ap, fmt);
+	k = vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+	return k >= 0 && (size_t)k < len - n;
+}
+
+/*
+ * What libnvme's nvmf_add_ctrl writes, with "tls": the kernel looks up the
+ * PSK for hostnqn and nqn in .nvme itself (nvme_tls_psk_default). hostid
+ * must come with hostnqn. The answer is "instance=N,cntlid=M".
+ */
+static int fabrics_connect(struct vn_ctx *ctx, const struct vn_nvme_target *t,
+			   const struct vn_nvme_identity *id, const char *svc, char *ctrl,
+			   size_t len)
+{
+	char opts[2048] = "", reply[128] = "", path[VN_PATH_MAX];
+	int fd, n, instance = -1, ok;
+
+	ok = snprintf(opts, sizeof(opts), "nqn=%s,transport=%s,traddr=%s,trsvcid=%s",
+		      t->nqn, t->transport, t->traddr, svc) < (int)sizeof(opts) &&
+	     opt_add(opts, sizeof(opts), "hostnqn", "%s", id->hostnqn) &&
+	     (!id->hostid[0] || opt_add(opts, sizeof(opts), "hostid", "%s", id->hostid)) &&
+	     (!(t->set & VN_NVME_SET_CTRL_LOSS_TMO) ||
+	      opt_add(opts, sizeof(opts), "ctrl_loss_tmo", "%d", t->ctrl_loss_tmo)) &&
+	     (!(t->set & VN_NVME_SET_RECONNECT_DELAY) ||
+	      opt_add(opts, sizeof(opts), "reconnect_delay", "%d", t->reconnect_delay)) &&
+	     (!(t->set & VN_NVME_SET_KEEP_ALIVE_TMO) ||
+	      opt_add(opts, sizeof(opts), "keep_alive_tmo", "%d", t->keep_alive_tmo)) &&
+	     (!(t->set & VN_NVME_SET_NR_IO_QUEUES) ||
+	      opt_add(opts, sizeof(opts), "nr_io_queues", "%d", t->nr_io_queues)) &&
+	     (!t->dhchap_secret ||
+	      opt_add(opts, sizeof(opts), "dhchap_secret", "%s", t->dhchap_secret)) &&
+	     (!t->dhchap_ctrl_secret ||
+	      opt_add(opts, sizeof(opts), "dhchap_ctrl_secret", "%s", t->dhchap_ctrl_secret));
+	if (!ok || strlen(opts) + 5 >= sizeof(opts))
+		return vn_invalid(ctx, "connect options too long");
+	strcat(opts, ",tls");
+	if (vn_path(ctx, path, sizeof(path), "/dev/nvme-fabrics") < 0)
+		return vn_fail(ctx, -ENAMETOOLONG, "path too long");
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return vn_fail(ctx, -errno, "cannot open /dev/nvme-fabrics: %s", strerror(errno));
+	if (write(fd, opts, strlen(opts)) < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	n = (int)read(fd, reply, sizeof(reply) - 1);
+	close(fd);
+	if (n <= 0 || sscanf(reply, "instance=%d", &instance) != 1 || instance < 0)
+		return vn_fail(ctx, -EIO, "/dev/nvme-fabrics gave no controller instance");
+	snprintf(ctrl, len, "nvme%d", instance);
+	return 0;
+}
+
+static const char *tls_cause(int err)
+{
+	switch (err) {
+	case ENOKEY:
+		return "the kernel found no TLS pre-shared key for this host and subsystem";
+	case ECONNREFUSED:
+		return "nothing listens there";
+	case ECONNRESET:
+	case EIO:
+	case EKEYREJECTED:
+		return "the TLS handshake failed: the target does not have this PSK, or "
+		       "does not speak TLS on this port";
+	case EALREADY:
+		return "this host is already connected to it";
+	default:
+		return NULL;
+	}
+}
+
+static int tls_connect(struct vn_ctx *ctx, const struct vn_nvme_target *t,
+		       const struct vn_nvme_identity *id, const char *svc,
+		       int32_t added, struct vn_nvme_connected *res)
+{
+	int r = fabrics_connect(ctx, t, id, svc, res->ctrl, sizeof(res->ctrl));
+	const char *cause = tls_cause(-r);
+
+	if (r < 0 && vn_ctx_error(ctx)[0] == '\0')
+		vn_fail(ctx, r, "cannot connect to %s at %s:%s over TLS: %s%s%s%s", t->nqn,
+			t->traddr, svc, strerror(-r), cause ? " (" : "", cause ? cause : "",
+			cause ? ")" : "");
+	if (r < 0 && added > 0) {	/* nothing left of a failed connect */
+		struct vn_err_saved e;
+
+		vn_err_save(ctx, &e);
+		vn_err_restore(ctx, &e, vn_tls_psk_remove(ctx, added), "the TLS key added");
+	}
+	return r;
+}
+
 int vn_nvme_connect(struct vn_ctx *ctx, const struct vn_nvme_target *t,
 		    struct vn_nvme_connected *ret)
 {
@@ -601,6 +743,7 @@ int vn_nvme_connect(struct vn_ctx *ctx, const struct vn_nvme_target *t,
 	struct nvme_fabrics_config cfg;
 	struct vn_nvme_identity id;
 	struct host_root hr;
+	int32_t added = 0;
 	nvme_host_t h;
 	nvme_ctrl_t c;
 	int r;
@@ -612,14 +755,25 @@ int vn_nvme_connect(struct vn_ctx *ctx, const struct vn_nvme_target *t,
 		r = need_host_auth(ctx);
 	if (r == 0)
 		r = vn_nvme_host_identity(ctx, t->hostnqn, t->hostid, &id);
+	if (r == 0 && t->tls)
+		r = added = tls_prepare(ctx, t, id.hostnqn, res.tls_identity,
+					sizeof(res.tls_identity));
 	if (r < 0)
 		return r;
-	if (!vn_action(ctx, "connect %s %s:%s subsystem %s as %s (host ID %s%s)",
+	if (!vn_action(ctx, "connect %s %s:%s subsystem %s as %s (host ID %s%s%s)",
 		       t->transport, t->traddr, svc, t->nqn, id.hostnqn, id.hostid,
 		       !t->dhchap_secret ? "" : t->dhchap_ctrl_secret ?
-		       ", DH-HMAC-CHAP both ways" : ", DH-HMAC-CHAP")) {
+		       ", DH-HMAC-CHAP both ways" : ", DH-HMAC-CHAP", t->tls ? ", TLS" : "")) {
 		*ret = res;
 		return 0;
+	}
+	if (t->tls) {
+		r = tls_connect(ctx, t, &id, svc, added, &res);
+		if (r == 0)
+			wait_ns_dev(ctx, res.ctrl, res.dev, sizeof(res.dev));
+		if (r == 0)
+			*ret = res;
+		return r;
 	}
 	r = root_open(ctx, &hr, true);
 	if (r < 0)

@@ -880,8 +880,15 @@ static const char *link_hint(int r)
 }
 
 /* An existing port with the same address, or the lowest free id. */
+static bool port_tls(const struct vn_nvmet_port *p)
+{
+	const char *tsas = vn_nvmet_attr_get(p->attrs, p->nattrs, "addr_tsas");
+
+	return tsas && strcmp(tsas, "tls1.3") == 0;
+}
+
 static int pick_port(const struct vn_nvmet_config *cfg, const char *family,
-		     const char *addr, const char *trsvcid, bool *ret_reuse)
+		     const char *addr, const char *trsvcid, bool *ret_reuse, bool *ret_tls)
 {
 	unsigned int id;
 
@@ -895,6 +902,7 @@ static int pick_port(const struct vn_nvmet_config *cfg, const char *family,
 		if (t && f && a && s && strcmp(t, "tcp") == 0 && strcmp(f, family) == 0 &&
 		    strcmp(a, addr) == 0 && strcmp(s, trsvcid) == 0) {
 			*ret_reuse = true;
+			*ret_tls = port_tls(p);
 			return p->portid;
 		}
 	}
@@ -991,6 +999,9 @@ static int create_port(struct vn_ctx *ctx, struct undo *u, unsigned int portid,
 			r = cfs_write(ctx, dir, "addr_traddr", e->addr);
 		if (r == 0)
 			r = cfs_write(ctx, dir, "addr_trsvcid", svc);
+		/* after addr_trtype (which resets it); sets addr_treq "required" */
+		if (r == 0 && e->tls)
+			r = cfs_write(ctx, dir, "addr_tsas", "tls1.3");
 	}
 	/* the link is the moment the port starts listening */
 	snprintf(target, sizeof(target), NVMET "/subsystems/%s", e->nqn);
@@ -1018,15 +1029,19 @@ int vn_nvmet_export_create(struct vn_ctx *ctx, const struct vn_nvmet_export *e,
 	struct vn_nvmet_config *cfg = NULL;
 	struct undo u = { 0 };
 	char svc[8];
-	bool reuse;
+	bool reuse, tls = false;
 	int r, portid;
 
 	r = check_export(ctx, e, res.family, sizeof(res.family));
 	if (r < 0)
 		return r;
 	r = vn_nvmet_setup(ctx);
+	if (r == 0 && e->tls && vn_tls_keyring(ctx) < 0 && !vn_ctx_dry_run(ctx))
+		r = vn_nosupport(ctx, -EOPNOTSUPP, "this kernel's NVMe target has no TLS "
+				 "(CONFIG_NVME_TARGET_TCP_TLS is not set: no .nvme keyring)");
 	if (r < 0)
 		return r;
+	vn_ctx_clear_error(ctx);
 	r = vn_nvmet_read(ctx, &cfg);
 	if (r < 0)
 		return r;
@@ -1035,9 +1050,15 @@ int vn_nvmet_export_create(struct vn_ctx *ctx, const struct vn_nvmet_export *e,
 		goto out_free_cfg;
 	}
 	snprintf(svc, sizeof(svc), "%u", (unsigned int)(e->port ? e->port : VN_NVME_TCP_PORT));
-	portid = pick_port(cfg, res.family, e->addr, svc, &reuse);
+	portid = pick_port(cfg, res.family, e->addr, svc, &reuse, &tls);
 	if (portid < 0) {
 		r = vn_fail(ctx, portid, "no free port id");
+		goto out_free_cfg;
+	}
+	if (reuse && tls != e->tls) {
+		r = vn_refuse(ctx, -EBUSY, false, "port %d (%s:%s) is already open %s TLS for "
+			      "another export, and TLS is a port's setting: give another "
+			      "--port", portid, e->addr, svc, tls ? "with" : "without");
 		goto out_free_cfg;
 	}
 	r = create_subsys(ctx, &u, cfg, e);

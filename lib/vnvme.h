@@ -667,6 +667,10 @@ int vn_cache_list(struct vn_ctx *ctx, struct vn_cache_info **ret);
  * refuses anything longer (fabrics.c nvmf_parse_options), so at most 222.
  */
 #define VN_NQN_SIZE 223
+/* NVMe/TCP TLS (lib/tls.c): a configured PSK's bytes and text, a PSK identity */
+#define VN_TLS_PSK_MAX 48
+#define VN_TLS_STR_SIZE 96	/* "NVMeTLSkey-1:02:" + base64 of 52 bytes + ":" + NUL */
+#define VN_TLS_IDENTITY_SIZE (2 * VN_NQN_SIZE + 16)
 /* NVME_DISC_SUBSYS_NAME: the well-known discovery subsystem. */
 #define VN_NQN_DISCOVERY "nqn.2014-08.org.nvmexpress.discovery"
 /* The IANA port for NVMe/TCP I/O controllers (NVMe/TCP spec 1.0, 7.4.9.1). */
@@ -711,6 +715,9 @@ struct vn_nvmet_export {
 	/* the namespace's identity hosts see; NULL: the kernel's random ones */
 	const char *ns_uuid;		/* device_uuid, 8-4-4-4-12 */
 	const char *ns_nguid;		/* device_nguid, in the same form */
+	/* TLS 1.3 required on the port (addr_tsas): a kernel with
+	 * CONFIG_NVME_TARGET_TCP_TLS; hosts need a PSK in .nvme, tlshd runs */
+	bool tls;
 };
 
 struct vn_nvmet_created {
@@ -897,6 +904,13 @@ struct vn_nvme_target {
 	/* connect: DH-HMAC-CHAP keys (DHHC-1:...), NULL: none */
 	const char *dhchap_secret;	/* this host's, proven to the target */
 	const char *dhchap_ctrl_secret;	/* the target's, proven to this host */
+	/*
+	 * connect: TLS (NVMe/TCP with a pre-shared key, tlshd running); with
+	 * @tls_key (NVMeTLSkey-1:...) its PSK for this host and @nqn is put in
+	 * the .nvme keyring first, else one must be there.
+	 */
+	bool tls;
+	const char *tls_key;
 	/* connect: each value is used when its VN_NVME_SET_* bit is in @set */
 	unsigned int set;
 	int ctrl_loss_tmo;		/* seconds; -1: reconnect forever */
@@ -971,6 +985,7 @@ int vn_nvme_discover(struct vn_ctx *ctx, const struct vn_nvme_target *t,
 struct vn_nvme_connected {
 	char ctrl[32];			/* "nvme1" */
 	char dev[32];			/* "nvme1n1", "" if no namespace came */
+	char tls_identity[VN_TLS_IDENTITY_SIZE];	/* the PSK's, "" without TLS */
 };
 
 /*
@@ -1159,6 +1174,8 @@ struct vn_check_report {
 	uint64_t mem_total_bytes, mem_available_bytes;	/* 0: unknown */
 	int auth;			/* in-band authentication: 1, 0, -1 unknown */
 	int host_auth;			/* and this host's side (vn_nvme_host_auth) */
+	int tls;			/* NVMe/TCP TLS (.nvme keyring): 1, 0, -1 unknown */
+	bool tlshd;			/* the handshake daemon runs */
 	const char *cache_engine;	/* "rapiddisk", "dm-cache", NULL: none */
 	unsigned int ndevices;
 	struct vn_check_device devices[VN_CHECK_DEVICES_MAX];
@@ -1374,5 +1391,50 @@ int vn_dhchap_key(struct vn_ctx *ctx, const uint8_t *secret, size_t len, int hma
 		  const char *hostnqn, char *out, size_t outsz);
 /* vn_dhchap_check() - a well-formed DHHC-1 key? Return: its hmac id (0-3) or -EINVAL. */
 int vn_dhchap_check(struct vn_ctx *ctx, const char *key);
+
+/* ---- lib/tls.c: NVMe/TCP TLS pre-shared keys, the kernel's .nvme keyring ---- */
+
+/* VN_TLS_PSK_MAX, VN_TLS_STR_SIZE, VN_TLS_IDENTITY_SIZE: with VN_NQN_SIZE */
+
+/*
+ * vn_tls_key() - a configured TLS pre-shared key in its interchange form
+ * (NVMeTLSkey-1:01:...: for @len 32, :02: for 48), as nvme-cli's
+ * gen-tls-key prints it; @secret NULL: random. @out needs VN_TLS_STR_SIZE.
+ */
+int vn_tls_key(struct vn_ctx *ctx, const uint8_t *secret, size_t len, char *out,
+	       size_t outsz);
+/* vn_tls_key_check() - a well-formed key? Return: its hash (1 SHA-256, 2 SHA-384) or -EINVAL. */
+int vn_tls_key_check(struct vn_ctx *ctx, const char *key);
+
+/* The key that goes into the keyring for one host and one subsystem. */
+struct vn_tls_psk {
+	char identity[VN_TLS_IDENTITY_SIZE];	/* "NVMe0R01 <hostnqn> <subnqn>" */
+	uint8_t psk[VN_TLS_PSK_MAX];
+	size_t len;
+};
+/* vn_tls_psk_derive() - derive it from configured @key as libnvme 1.13 does. Pure. */
+int vn_tls_psk_derive(struct vn_ctx *ctx, const char *key, const char *hostnqn,
+		      const char *subnqn, struct vn_tls_psk *ret);
+/*
+ * vn_tls_keyring() - the serial of the kernel's .nvme keyring (made by
+ * nvme-keyring, which nvme-tcp and nvmet load on kernels with TLS).
+ * Return: > 0, or -ENOKEY (VN_ERR_NOSUPPORT) when there is none.
+ */
+int vn_tls_keyring(struct vn_ctx *ctx);
+/*
+ * vn_tls_psk_insert() - derive the PSK of @key for @hostnqn and @subnqn and
+ * add it to the .nvme keyring (replacing one of the same identity), where
+ * the host driver and tlshd find it. @identity (may be NULL) gets its name.
+ * Return: the key's serial (0 in a dry run) or a negative errno.
+ */
+int vn_tls_psk_insert(struct vn_ctx *ctx, const char *key, const char *hostnqn,
+		      const char *subnqn, char *identity, size_t len);
+/* vn_tls_psk_find() - the serial of a PSK in the keyring for the pair, as the host driver looks it up (identity version 0); 0: none. */
+int vn_tls_psk_find(struct vn_ctx *ctx, const char *hostnqn, const char *subnqn,
+		    char *identity, size_t len);
+/* vn_tls_psk_remove() - unlink a key from the .nvme keyring (the kernel frees it). */
+int vn_tls_psk_remove(struct vn_ctx *ctx, int32_t serial);
+/* vn_tls_daemon_running() - is tlshd (ktls-utils), which makes the kernel's TLS handshakes, running? */
+bool vn_tls_daemon_running(struct vn_ctx *ctx);
 
 #endif /* VNVME_H */
