@@ -9,9 +9,9 @@ void vn_warn_writeback(const struct vn_cli *cli)
 {
 	if (vn_md_writeback_fails_on_degrade(cli->ctx))
 		vn_warn(cli, "on this kernel (Linux 6.7 and later, seen on 6.12) a member "
-			"failing under write load makes md leave write-back by itself and "
-			"hit a kernel BUG (r5c_make_stripe_write_out): the array hangs; "
-			"see vnvme-journal-mode(8)");
+			"or the journal failing under write load makes md leave write-back "
+			"by itself, which hits a kernel BUG (r5c_make_stripe_write_out) or "
+			"waits forever: the array hangs; see vnvme-journal-mode(8)");
 }
 
 static int cmd_journal_mode(struct vn_cli *cli, int argc, char **argv)

@@ -9,6 +9,11 @@
 # stack and on md itself; `vnvme status` exits 11 naming the journal.
 # (Measured on 6.1: 31 batches acknowledged, 227 of 227 blocks verified;
 # md says "Disabling writeback cache for degraded array".)
+# From Linux 6.7 the failure comes with the journal in write-through: in
+# write-back, on 6.12.118 md's own switch out of it and the sync md starts
+# waited forever in mddev_suspend for writes that never completed, in 4
+# of 12 runs (hung tasks in md_start_sync and nvmet_sq_destroy; see
+# vnvme-journal-mode(8)).
 . "$VNVME_LAB_LIB"
 
 OUT=$VNVME_LAB_OUT
@@ -16,6 +21,10 @@ LOG=$OUT/verify.log
 build_by_steps
 NS=$(stack_ns)
 check test -b "$NS"
+case $(uname -r) in
+[0-5].* | 6.[0-6].*) ;;
+*) check vnvme journal-mode /dev/md0 write-through ;;
+esac
 
 start_writer "$NS" "$LOG" 15
 echo "before the failure: $(acked "$LOG") batches acknowledged," \
@@ -27,9 +36,14 @@ n=$(acked "$LOG")
 wait_until 100 grep -q 'nvme0n1p1\[[0-9]*\](J)(F)' /proc/mdstat
 expect_output 'nvme0n1p1\[[0-9]+\]\(J\)\(F\)' cat /proc/mdstat
 # md turns write-back off from a work item, after marking the journal
-# faulty: in one CI run the mode still read write-back right after.
-wait_until 100 grep -q '\[write-through\]' /sys/block/md0/md/journal_mode
-expect_output '\[write-through\]' cat /sys/block/md0/md/journal_mode
+# faulty: in one CI run the mode still read write-back right after. (In
+# write-through on 6.12 the file reads empty once the journal failed.)
+wait_until 100 sh -c '! grep -q "\[write-back\]" /sys/block/md0/md/journal_mode'
+mode=$(cat /sys/block/md0/md/journal_mode 2>&1)
+case $mode in
+*'[write-back]'*) fail "md kept write-back without a journal: $mode" ;;
+*) ok "md left write-back: journal_mode reads '$mode'" ;;
+esac
 if wait "$WRITER"; then
 	fail "the writer ended well without a journal: $(tail -n 1 "$LOG.txt")"
 else
