@@ -228,35 +228,25 @@ static void check_auth(struct vn_ctx *ctx, unsigned int needs, struct vn_check_r
 }
 
 /*
- * NVMe/TCP TLS: the .nvme keyring (made by nvme-keyring, which nvme-tcp and
- * nvmet load where the kernel has TLS), else the kernel's config, else: the
- * NVMe modules loaded without it means none.
+ * NVMe/TCP TLS: the .nvme keyring, made by nvme-keyring, which nvme-tcp and
+ * nvmet load where the kernel has TLS; else whether that module exists.
  */
-static int tls_support(struct vn_ctx *ctx, const struct vn_check_report *rep)
+static int tls_support(struct vn_ctx *ctx)
 {
-	char line[256], path[VN_PATH_MAX];
-	_cleanup_fclose_ FILE *f = NULL;
+	enum vn_kmod_state st = VN_KMOD_MISSING;
 	int r = vn_tls_keyring(ctx);
 
 	vn_ctx_clear_error(ctx);
 	if (r > 0)
 		return 1;
-	if (vn_path(ctx, path, sizeof(path), "/boot/config-%s", rep->release) == 0 &&
-	    (f = fopen(path, "re")) != NULL) {
-		r = 0;
-		while (fgets(line, sizeof(line), f))
-			if (strncmp(line, "CONFIG_NVME_TARGET_TCP_TLS=y", 28) == 0 ||
-			    strncmp(line, "CONFIG_NVME_TCP_TLS=y", 21) == 0)
-				r = 1;
-		return r;
-	}
-	return vn_exists(ctx, "/sys/module/nvmet_tcp") || vn_exists(ctx, "/sys/module/nvme_tcp") ?
-	       0 : -1;
+	if (vn_kmod_state(ctx, "nvme-keyring", &st, NULL, 0) < 0)
+		return -1;
+	return st != VN_KMOD_MISSING;
 }
 
 static void check_tls(struct vn_ctx *ctx, struct vn_check_report *r)
 {
-	r->tls = tls_support(ctx, r);
+	r->tls = tls_support(ctx);
 	r->tlshd = vn_tls_daemon_running(ctx);
 	if (r->tls == 1 && !r->tlshd)
 		finding(r, VN_CHECK_INFO, "tlshd", "exports and connects with --tls fail",

@@ -204,6 +204,16 @@ int vn_tls_keyring(struct vn_ctx *ctx)
 	return serial;
 }
 
+/* The keyring, made by nvme-keyring, which nvme-tcp and nvmet load: load it if need be. */
+static int keyring_loaded(struct vn_ctx *ctx)
+{
+	if (find_key(ctx, "keyring", ".nvme") <= 0) {
+		(void)vn_kmod_load(ctx, "nvme-keyring");
+		vn_ctx_clear_error(ctx);
+	}
+	return vn_tls_keyring(ctx);
+}
+
 int vn_tls_psk_find(struct vn_ctx *ctx, const char *hostnqn, const char *subnqn,
 		    char *identity, size_t len)
 {
@@ -235,7 +245,7 @@ int vn_tls_psk_insert(struct vn_ctx *ctx, const char *key, const char *hostnqn,
 		return vn_fail(ctx, -ENOMEM, "out of memory");
 	r = vn_tls_psk_derive(ctx, key, hostnqn, subnqn, psk);
 	if (r == 0)
-		r = ring = vn_tls_keyring(ctx);
+		r = ring = keyring_loaded(ctx);
 	if (r == -ENOKEY && vn_ctx_dry_run(ctx))
 		vn_ctx_clear_error(ctx);	/* nvme-tcp/nvmet-tcp not loaded yet */
 	else if (r < 0)

@@ -276,6 +276,34 @@ stack_ns() {
 	vnvme list --json | jq -r --arg n "$STACK_NQN" '.devices[] | select(.nqn == $n) | .node'
 }
 
+# The kernel log lines since mark_dmesg.
+mark_dmesg() { LAB_DMESG_MARK=$(dmesg | wc -l); }
+new_dmesg() { dmesg | tail -n +$((LAB_DMESG_MARK + 1)); }
+
+# trixie CMD ARGS...: Debian 13's CMD (tlshd, nvme 2.13, keyctl) with its
+# own loader and libraries, which assets puts in the 6.12 tools tree.
+TRIXIE=/usr/trixie
+trixie() {
+	local c=$1 p=usr/sbin
+	shift
+	[ -x "$TRIXIE/$p/$c" ] || p=usr/bin
+	"$TRIXIE/usr/lib64/ld-linux-x86-64.so.2" --library-path \
+		"$TRIXIE/usr/lib/x86_64-linux-gnu" "$TRIXIE/$p/$c" "$@"
+}
+
+# start_tlshd: the kernel's TLS handshake daemon (one serves host and target),
+# after nvme-tcp made the .nvme keyring, which it links at start. Its log
+# goes to $VNVME_LAB_OUT/tlshd.log; $TLSHD is its PID. The kernel names a
+# process after the file it executes: through a link named tlshd to the
+# loader, it is tlshd, as when installed (vnvme looks for that name).
+start_tlshd() {
+	printf '[debug]\nloglevel=3\ntls=0\nnl=0\n[authenticate]\nkeyrings=.nvme\n' >/run/tlshd.conf
+	ln -sf "$TRIXIE/usr/lib64/ld-linux-x86-64.so.2" /run/tlshd
+	/run/tlshd --library-path "$TRIXIE/usr/lib/x86_64-linux-gnu" "$TRIXIE/usr/sbin/tlshd" \
+		-s -c /run/tlshd.conf >>"$VNVME_LAB_OUT/tlshd.log" 2>&1 &
+	TLSHD=$!
+}
+
 # Wait up to $1 tenths of a second until the command after it succeeds.
 wait_until() {
 	local n=$1 i=0

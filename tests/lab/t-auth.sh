@@ -50,10 +50,6 @@ expect_eq() {
 	fi
 }
 
-# The kernel log lines since mark_dmesg.
-mark_dmesg() { LAB_DMESG_MARK=$(dmesg | wc -l); }
-new_dmesg() { dmesg | tail -n +$((LAB_DMESG_MARK + 1)); }
-
 # --- refusals, before anything exists ---------------------------------------
 expect_error 2 'exactly one --allow-host' vnvme export create /dev/sda --nqn "$NQN" \
 	--addr 127.0.0.1 --allow-host "$HOST" --allow-host "$OTHER" --dhchap-key "$KEY"
