@@ -48,6 +48,16 @@ static int parse_hex(const char *hex, uint8_t *out, size_t outsz)
 	return (int)(n / 2);
 }
 
+/* The key on a line, or {"key", "hmac", "key_length"}. */
+static int print_key(const struct vn_cli *cli, const char *key, int hmac, int len)
+{
+	if (cli->json)
+		return vn_output_json(json_pack("{s:s, s:i, s:i}", "key", key,
+						"hmac", hmac, "key_length", len));
+	printf("%s\n", key);
+	return VN_EXIT_OK;
+}
+
 static int cmd_gen_dhchap_key(struct vn_cli *cli, int argc, char **argv)
 {
 	static const int digest_len[] = { 32, 32, 48, 64 };
@@ -102,11 +112,7 @@ static int cmd_gen_dhchap_key(struct vn_cli *cli, int argc, char **argv)
 	if (vn_dhchap_key(cli->ctx, hex ? secret : NULL, (size_t)len, (int)hmac, nqn, key,
 			  sizeof(key)) < 0)
 		return vn_report(cli);
-	if (cli->json)
-		return vn_output_json(json_pack("{s:s, s:i, s:i}", "key", key,
-						"hmac", (int)hmac, "key_length", len));
-	printf("%s\n", key);
-	return VN_EXIT_OK;
+	return print_key(cli, key, (int)hmac, len);
 }
 
 const struct vn_cmd vn_cmd_gen_dhchap_key = {
@@ -157,11 +163,7 @@ static int cmd_gen_tls_key(struct vn_cli *cli, int argc, char **argv)
 				      "digits) for --hmac %ld", len, 2 * len, hmac);
 	if (vn_tls_key(cli->ctx, hex ? secret : NULL, (size_t)len, key, sizeof(key)) < 0)
 		return vn_report(cli);
-	if (cli->json)
-		return vn_output_json(json_pack("{s:s, s:i, s:i}", "key", key,
-						"hmac", (int)hmac, "key_length", len));
-	printf("%s\n", key);
-	return VN_EXIT_OK;
+	return print_key(cli, key, (int)hmac, len);
 }
 
 const struct vn_cmd vn_cmd_gen_tls_key = {

@@ -16,6 +16,11 @@ static const uint8_t libnvme_psk[32] = {
 	0x6D, 0x8B, 0xC4, 0x87, 0x0B, 0x5D, 0x5B, 0x03,
 };
 #define LIBNVME_KEY "NVMeTLSkey-1:01:VRLbtnN9AQb2WXW3c9+wEf/DRLz0QuLdbYvEhwtdWwNf9LrZ:"
+static const uint8_t nvme_cli_psk[32] = {
+	0x50, 0x5b, 0xbf, 0xb0, 0x73, 0x2c, 0x19, 0x9f, 0xa8, 0x6b, 0x68, 0xec,
+	0x11, 0xb8, 0xc0, 0x61, 0x7b, 0x2e, 0xc4, 0xf9, 0x6e, 0x0a, 0x47, 0x16,
+	0x09, 0xd0, 0x50, 0xed, 0x2d, 0x1c, 0x96, 0x79,
+};
 
 START_TEST(test_interchange)
 {
@@ -58,6 +63,9 @@ START_TEST(test_derive)
 	ck_assert_int_eq(vn_tls_psk_derive(ctx, LIBNVME_KEY, HOST, SUB, &a), 0);
 	ck_assert_str_eq(a.identity, "NVMe0R01 " HOST " " SUB);
 	ck_assert_int_eq(a.len, 32);
+	/* recorded in the lab (tests/lab/t-tls.sh): the key nvme-cli 2.13's
+	 * check-tls-key --insert put in .nvme for this key, host and subsystem */
+	ck_assert_mem_eq(a.psk, nvme_cli_psk, 32);
 	/* bound to the host and to the subsystem */
 	ck_assert_int_eq(vn_tls_psk_derive(ctx, LIBNVME_KEY, HOST, SUB "x", &b), 0);
 	ck_assert_mem_ne(a.psk, b.psk, 32);
