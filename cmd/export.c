@@ -232,6 +232,10 @@ static int cmd_export_create(struct vn_cli *cli, int argc, char **argv)
 	if (a.e.tls && !cli->dry_run && !vn_tls_daemon_running(cli->ctx))
 		vn_warn(cli, "tlshd is not running: the kernel hands every TLS handshake to "
 			"it (ktls-utils), so no host can connect until it runs");
+	for (size_t i = 0; a.e.tls && !a.tls_key && !cli->dry_run && i < a.e.nhosts; i++)
+		if (vn_tls_psk_find(cli->ctx, a.e.hosts[i], a.e.nqn, NULL, 0) <= 0)
+			vn_warn(cli, "no TLS key for host %s in the .nvme keyring: it cannot "
+				"connect until one is there (--tls-key)", a.e.hosts[i]);
 	/* safe by default where the kernel can do better than a name check */
 	if (!a.auth.key && a.e.nhosts && !cli->dry_run &&
 	    vn_nvmet_host_can_auth(cli->ctx, a.e.hosts[0]) == 1)

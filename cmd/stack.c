@@ -614,6 +614,30 @@ static int up_cache(struct run *r)
 	return 0;
 }
 
+/* The export, with the host's DH-HMAC-CHAP keys first if it has any. */
+static int export_with_keys(struct run *r, const struct vn_stack_export *x,
+			    const struct vn_nvmet_export *e, struct vn_nvmet_created *res)
+{
+	struct vn_nvmet_host_auth au = {
+		.hostnqn = x->hosts[0], .key = x->dhchap.key,
+		.ctrl_key = x->dhchap.ctrl_key[0] ? x->dhchap.ctrl_key : NULL,
+		.hash = x->dhchap.hash[0] ? x->dhchap.hash : NULL,
+		.dhgroup = x->dhchap.dhgroup[0] ? x->dhchap.dhgroup : NULL };
+	bool created = false;
+
+	if (!x->dhchap.key[0])
+		return vn_nvmet_export_create(r->cli->ctx, e, res);
+	/* the host's keys before the export links it: never admitted without */
+	if (vn_nvmet_host_auth(r->cli->ctx, &au, &created) < 0)
+		return -1;
+	if (vn_nvmet_export_create(r->cli->ctx, e, res) < 0) {
+		if (created)
+			(void)vn_nvmet_host_forget(r->cli->ctx, x->hosts[0]);
+		return -1;
+	}
+	return 0;
+}
+
 static int up_export(struct run *r)
 {
 	const struct vn_stack_export *x = &r->s->export_;
@@ -625,8 +649,10 @@ static int up_export(struct run *r)
 				     .serial = x->serial[0] ? x->serial : NULL,
 				     .model = x->model[0] ? x->model : NULL,
 				     .ns_uuid = x->ns_uuid[0] ? x->ns_uuid : NULL,
-				     .ns_nguid = x->ns_nguid[0] ? x->ns_nguid : NULL };
+				     .ns_nguid = x->ns_nguid[0] ? x->ns_nguid : NULL,
+				     .tls = x->tls };
 	struct vn_nvmet_created res;
+	int32_t psk = 0;
 	char dev[512];
 
 	for (unsigned int i = 0; i < x->nhosts; i++)
@@ -643,23 +669,16 @@ static int up_export(struct run *r)
 		     x->transport, x->address, x->service);
 		return 0;
 	}
-	if (x->dhchap.key[0]) {
-		/* the host's keys before the export links it: never admitted without */
-		struct vn_nvmet_host_auth au = {
-			.hostnqn = x->hosts[0], .key = x->dhchap.key,
-			.ctrl_key = x->dhchap.ctrl_key[0] ? x->dhchap.ctrl_key : NULL,
-			.hash = x->dhchap.hash[0] ? x->dhchap.hash : NULL,
-			.dhgroup = x->dhchap.dhgroup[0] ? x->dhchap.dhgroup : NULL };
-		bool created = false;
-
-		if (vn_nvmet_host_auth(r->cli->ctx, &au, &created) < 0)
+	/* the host's TLS key in .nvme before the port listens (the keyring
+	 * forgets it at every boot) */
+	if (x->tls_key[0]) {
+		psk = vn_tls_psk_insert(r->cli->ctx, x->tls_key, x->hosts[0], x->nqn, NULL, 0);
+		if (psk < 0)
 			return -1;
-		if (vn_nvmet_export_create(r->cli->ctx, &e, &res) < 0) {
-			if (created)
-				(void)vn_nvmet_host_forget(r->cli->ctx, x->hosts[0]);
-			return -1;
-		}
-	} else if (vn_nvmet_export_create(r->cli->ctx, &e, &res) < 0) {
+	}
+	if (export_with_keys(r, x, &e, &res) < 0) {
+		if (psk > 0)
+			(void)vn_tls_psk_remove(r->cli->ctx, psk);
 		return -1;
 	}
 	push(r, UNDO_UNEXPORT, x->nqn);
@@ -677,7 +696,8 @@ static int up_connect(struct run *r)
 					    .trsvcid = svc, .nqn = c->nqn,
 			.dhchap_secret = c->dhchap_secret[0] ? c->dhchap_secret : NULL,
 			.dhchap_ctrl_secret = c->dhchap_ctrl_secret[0] ?
-					      c->dhchap_ctrl_secret : NULL };
+					      c->dhchap_ctrl_secret : NULL,
+			.tls = c->tls, .tls_key = c->tls_key[0] ? c->tls_key : NULL };
 		struct vn_nvme_connected res;
 
 		snprintf(svc, sizeof(svc), "%u", c->service);
@@ -991,6 +1011,11 @@ static void save_export(const struct vn_nvmet_config *cfg, const struct vn_nvmet
 	copy(e->ns_nguid, v ? v : "", sizeof(e->ns_nguid));
 	save_dhchap(cfg, e);
 	for (unsigned int i = 0; i < cfg->nports; i++) {
+		for (unsigned int k = 0; k < cfg->ports[i].nsubsys; k++)
+			if (strcmp(cfg->ports[i].subsys[k], sub->nqn) == 0)
+				e->tls = e->tls || vn_nvmet_port_tls(&cfg->ports[i]);
+	}
+	for (unsigned int i = 0; i < cfg->nports; i++) {
 		const struct vn_nvmet_port *p = &cfg->ports[i];
 
 		for (unsigned int k = 0; k < p->nsubsys; k++) {
@@ -1025,6 +1050,7 @@ static void save_connect(struct vn_ctx *ctx, struct vn_stack *s)
 		copy(c->nqn, ns[i].subsysnqn, sizeof(c->nqn));
 		vn_nvme_ctrl_keys(ctx, ns[i].ctrl, c->dhchap_secret, sizeof(c->dhchap_secret),
 				  c->dhchap_ctrl_secret, sizeof(c->dhchap_ctrl_secret));
+		c->tls = vn_nvme_ctrl_tls(ctx, ns[i].ctrl);
 		s->nconnect++;
 	}
 	free(ns);
@@ -1210,6 +1236,10 @@ static int cmd_save(struct vn_cli *cli, int argc, char **argv)
 			vn_info(cli, "saved /dev/%s (uuid %s)%s%s to %s", s->array.name,
 				s->array.uuid, s->has_export ? " exported as " : "",
 				s->has_export ? s->export_.nqn : "", argv[i]);
+		if (code == 0 && (s->export_.tls || (s->nconnect && s->connect[0].tls)))
+			vn_warn(cli, "TLS is saved, its keys are not (the keyring holds only "
+				"keys derived from them, and forgets them at reboot): add "
+				"\"tls_key\" to the export and the connection (vnvme-stack(5))");
 	}
 	vn_lock_release(lock);
 	free(text);

@@ -810,6 +810,15 @@ out_close_root:
 	return r;
 }
 
+bool vn_nvme_ctrl_tls(struct vn_ctx *ctx, const char *ctrl)
+{
+	char key[32];
+
+	/* the PSK's serial, 8 hex digits, only on a controller that uses TLS */
+	return vn_read_str(ctx, key, sizeof(key), "/sys/class/nvme/%s/tls_key", ctrl) > 0 &&
+	       strcmp(key, "0") != 0 && strcmp(key, "00000000") != 0;
+}
+
 /* sysfs says "none" for a key not given; older kernels have no file. */
 static void ctrl_key(struct vn_ctx *ctx, const char *ctrl, const char *attr, char *buf,
 		     size_t len)

@@ -880,7 +880,7 @@ static const char *link_hint(int r)
 }
 
 /* An existing port with the same address, or the lowest free id. */
-static bool port_tls(const struct vn_nvmet_port *p)
+bool vn_nvmet_port_tls(const struct vn_nvmet_port *p)
 {
 	const char *tsas = vn_nvmet_attr_get(p->attrs, p->nattrs, "addr_tsas");
 
@@ -902,7 +902,7 @@ static int pick_port(const struct vn_nvmet_config *cfg, const char *family,
 		if (t && f && a && s && strcmp(t, "tcp") == 0 && strcmp(f, family) == 0 &&
 		    strcmp(a, addr) == 0 && strcmp(s, trsvcid) == 0) {
 			*ret_reuse = true;
-			*ret_tls = port_tls(p);
+			*ret_tls = vn_nvmet_port_tls(p);
 			return p->portid;
 		}
 	}

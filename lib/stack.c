@@ -650,6 +650,25 @@ static int get_dhchap_key(struct field *f, const json_t *obj, const char *key,
 	return r;
 }
 
+/* A TLS key at @key of @obj, checked (its CRC); with it, "tls" is true. */
+static int get_tls(struct field *f, const json_t *obj, bool *tls, char *buf, size_t len)
+{
+	int r = get_bool(f, obj, "tls", tls);
+
+	if (r == 0)
+		r = get_string(f, obj, "tls_key", false, buf, len);
+	if (r == 0 && buf[0] && vn_tls_key_check(f->ctx, buf) < 0) {
+		char why[VN_ERR_MSG_MAX];
+
+		vn_strlcpy(why, vn_ctx_error(f->ctx), sizeof(why));
+		buf[0] = '\0';
+		return bad_at(f, "tls_key", "%s", why);
+	}
+	if (r == 0 && buf[0] && !*tls)
+		r = bad_at(f, "tls_key", "goes with \"tls\": true");
+	return r;
+}
+
 /* export.dhchap: {"key", "ctrl_key", "hash", "dhgroup"} for the one host. */
 static int decode_dhchap(struct field *f, const json_t *obj, struct vn_stack_export *e)
 {
@@ -684,7 +703,8 @@ static int decode_dhchap(struct field *f, const json_t *obj, struct vn_stack_exp
 static int decode_export(struct field *f, const json_t *root, struct vn_stack *s)
 {
 	static const char *const keys[] = { "nqn", "namespace", "port", "hosts",
-		"allow_any_host", "serial", "model", "uuid", "nguid", "dhchap", NULL };
+		"allow_any_host", "serial", "model", "uuid", "nguid", "dhchap", "tls",
+		"tls_key", NULL };
 	struct vn_stack_export *e = &s->export_;
 	uint64_t nsid = 1;
 	json_t *obj;
@@ -719,6 +739,10 @@ static int decode_export(struct field *f, const json_t *root, struct vn_stack *s
 	if (r == 0)
 		r = decode_dhchap(f, obj, e);
 	if (r == 0)
+		r = get_tls(f, obj, &e->tls, e->tls_key, sizeof(e->tls_key));
+	if (r == 0 && e->tls_key[0] && e->nhosts != 1)
+		r = bad_at(f, "tls_key", "is the key of one host: list exactly one in \"hosts\"");
+	if (r == 0)
 		r = get_string(f, obj, "serial", false, e->serial, sizeof(e->serial));
 	if (r == 0)
 		r = get_string(f, obj, "model", false, e->model, sizeof(e->model));
@@ -738,7 +762,7 @@ static int decode_export(struct field *f, const json_t *root, struct vn_stack *s
 static int decode_connect_one(struct field *f, const json_t *v, size_t i, void *data)
 {
 	static const char *const keys[] = { "transport", "address", "service", "nqn",
-		"dhchap_secret", "dhchap_ctrl_secret", NULL };
+		"dhchap_secret", "dhchap_ctrl_secret", "tls", "tls_key", NULL };
 	struct vn_stack *s = data;
 	struct vn_stack_connect *c = &s->connect[i];
 	int r;
@@ -758,6 +782,8 @@ static int decode_connect_one(struct field *f, const json_t *v, size_t i, void *
 				   c->dhchap_ctrl_secret, sizeof(c->dhchap_ctrl_secret));
 	if (r == 0 && c->dhchap_ctrl_secret[0] && !c->dhchap_secret[0])
 		r = bad_at(f, "dhchap_ctrl_secret", "goes with \"dhchap_secret\"");
+	if (r == 0)
+		r = get_tls(f, v, &c->tls, c->tls_key, sizeof(c->tls_key));
 	if (r == 0)
 		s->nconnect++;
 	return r;
@@ -904,6 +930,15 @@ static json_t *array_json(const struct vn_stack_array *a)
 	return o;
 }
 
+/* "tls": true and the key, when there is TLS. */
+static void tls_json(json_t *o, bool tls, const char *key)
+{
+	if (tls)
+		json_object_set_new(o, "tls", json_true());
+	if (key[0])
+		json_object_set_new(o, "tls_key", json_string(key));
+}
+
 static json_t *export_json(const struct vn_stack_export *e)
 {
 	json_t *hosts = json_array(), *o;
@@ -939,6 +974,7 @@ static json_t *export_json(const struct vn_stack_export *e)
 			json_object_set_new(d, "dhgroup", json_string(e->dhchap.dhgroup));
 		json_object_set_new(o, "dhchap", d);
 	}
+	tls_json(o, e->tls, e->tls_key);
 	return o;
 }
 
@@ -984,6 +1020,7 @@ int vn_stack_encode(const struct vn_stack *s, char **ret_text)
 			if (c->dhchap_ctrl_secret[0])
 				json_object_set_new(o, "dhchap_ctrl_secret",
 						    json_string(c->dhchap_ctrl_secret));
+			tls_json(o, c->tls, c->tls_key);
 			json_array_append_new(l, o);
 		}
 		json_object_set_new(root, "connect", l);

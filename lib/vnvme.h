@@ -817,6 +817,8 @@ struct vn_nvmet_config {
 	struct vn_nvmet_port *ports;
 };
 
+/* vn_nvmet_port_tls() - does the port speak only TLS (addr_tsas tls1.3)? */
+bool vn_nvmet_port_tls(const struct vn_nvmet_port *p);
 /* vn_nvmet_attr_get() - the value of attribute @name, or NULL. */
 const char *vn_nvmet_attr_get(const struct vn_nvmet_attr *attrs, unsigned int n,
 			      const char *name);
@@ -937,6 +939,8 @@ int vn_nvme_target_check(struct vn_ctx *ctx, const struct vn_nvme_target *t);
  * Return: 1 yes, 0 no, -ENOENT when nvme-core is not loaded (cannot tell).
  */
 int vn_nvme_host_auth(struct vn_ctx *ctx);
+/* vn_nvme_ctrl_tls() - is controller @ctrl ("nvme1") connected over TLS (sysfs tls_key)? */
+bool vn_nvme_ctrl_tls(struct vn_ctx *ctx, const char *ctrl);
 /*
  * vn_nvme_ctrl_keys() - the DH-HMAC-CHAP keys controller @ctrl ("nvme1")
  * connected with (sysfs dhchap_secret, dhchap_ctrl_secret); "" for none.
@@ -1249,6 +1253,8 @@ struct vn_stack_export {
 		char hash[16];		/* sha256|sha384|sha512; "": the kernel's */
 		char dhgroup[16];	/* null|ffdhe*; "": the kernel's */
 	} dhchap;
+	bool tls;			/* the port speaks only TLS 1.3 (PSK) */
+	char tls_key[VN_TLS_STR_SIZE];	/* the one host's (NVMeTLSkey-1:...); "": in .nvme already */
 };
 
 struct vn_stack_connect {
@@ -1258,6 +1264,8 @@ struct vn_stack_connect {
 	char nqn[VN_NQN_SIZE];
 	char dhchap_secret[128];	/* DH-HMAC-CHAP keys; "": none */
 	char dhchap_ctrl_secret[128];
+	bool tls;			/* over TLS 1.3 with the PSK in .nvme */
+	char tls_key[VN_TLS_STR_SIZE];	/* put there first; "": there already */
 };
 
 /* A whole drive: what `vnvme up` builds and `vnvme save` writes. */

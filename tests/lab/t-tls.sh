@@ -1,5 +1,5 @@
 #!/bin/sh
-# lab-run: --hdds 2 --hdd-size 64M
+# lab-run: --hdds 3 --hdd-size 64M
 # NVMe/TCP TLS with a pre-shared key (issue 14, point 3): vnvme gen-tls-key
 # makes the configured key, export create --tls-key puts the PSK derived
 # for the allowed host in the kernel's .nvme keyring and makes the port
@@ -158,6 +158,43 @@ expect_output '^nvme tcp tls yes, tlshd not running$' vnvme check
 
 check vnvme export delete "$NQN"
 check test ! -e "$CFS/subsystems/$NQN"
+
+# --- a stack file with TLS: up puts the keys in .nvme (gone at every boot) ------
+start_tlshd
+ME=$(cat /etc/nvme/hostnqn)
+cat >/tmp/stack.json <<EOF
+{
+  "disks": ["/dev/sdb", "/dev/sdc"],
+  "array": {"name": "md0", "level": 1, "members": ["/dev/sdb1", "/dev/sdc1"]},
+  "export": {"nqn": "$NQN", "port": {"transport": "tcp", "address": "127.0.0.1"},
+             "hosts": ["$ME"], "tls": true, "tls_key": "$KEY"},
+  "connect": [{"transport": "tcp", "address": "127.0.0.1", "nqn": "$NQN",
+               "tls": true, "tls_key": "$KEY"}]
+}
+EOF
+stack_tls() {	# the export's port is TLS-only, the host's controller uses a PSK
+	port=$(ls "$CFS/ports" | head -n 1)
+	expect_output '^tls1.3$' cat "$CFS/ports/$port/addr_tsas"
+	expect_output "psk +NVMe0R01 $ME $NQN: 32\$" cat /proc/keys
+	c=$(for c in /sys/class/nvme/nvme*; do
+		[ "$(cat "$c/subsysnqn" 2>/dev/null)" = "$NQN" ] && basename "$c"; done | head -n 1)
+	[ -n "$c" ] && expect_output '^[0-9a-f]{8}$' cat "/sys/class/nvme/$c/tls_key" ||
+		fail "$1: not connected"
+}
+check vnvme up /tmp/stack.json
+stack_tls "up"
+lab_run vnvme save /tmp/saved.json
+said 'warning: TLS is saved, its keys are not'
+expect_output '^true$' jq '.export.tls and .connect[0].tls and
+	(.export | has("tls_key") | not)' /tmp/saved.json
+check vnvme down /tmp/stack.json
+# as after a reboot: the keyring empty; up gives the key back
+check trixie keyctl clear %:.nvme
+check sh -c '! grep -q " psk " /proc/keys'
+check vnvme up /tmp/stack.json
+stack_tls "up after the keyring was emptied"
+check vnvme down /tmp/stack.json
+
 # a known answer for the unit test (tests/unit/check_tls.c): nvme-cli 2.13's
 # PSK from libnvme's own test key, for this host and subsystem
 check trixie nvme check-tls-key --hostnqn="$HOST" --subsysnqn="$NQN" --insert \

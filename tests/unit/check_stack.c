@@ -13,6 +13,7 @@
 #endif
 
 #define HOSTNQN "nqn.2014-08.org.nvmexpress:uuid:0d3f6a52-8a4b-4c1e-9d57-2f1b6c0e7a91"
+#define TLS_KEY "NVMeTLSkey-1:01:VRLbtnN9AQb2WXW3c9+wEf/DRLz0QuLdbYvEhwtdWwNf9LrZ:"
 
 /* The article's drive (vnvme-stack(5)'s example). */
 static const char article[] =
@@ -156,6 +157,31 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
+static char *edit(const char *from, const char *to);
+
+START_TEST(test_tls_round_trip)
+{
+	char *doc = edit("\"hosts\": [\"" HOSTNQN "\"]", "\"hosts\": [\"" HOSTNQN "\"], "
+			 "\"tls\": true, \"tls_key\": \"" TLS_KEY "\"");
+	struct vn_stack *s = NULL, *s2 = NULL;
+	char *t1 = NULL, *t2 = NULL;
+
+	ck_assert_msg(vn_stack_decode(ctx, doc, &s) == 0, "%s", vn_ctx_error(ctx));
+	ck_assert(s->export_.tls);
+	ck_assert_str_eq(s->export_.tls_key, TLS_KEY);
+	ck_assert_int_eq(vn_stack_encode(s, &t1), 0);
+	ck_assert_int_eq(vn_stack_decode(ctx, t1, &s2), 0);
+	ck_assert_int_eq(vn_stack_encode(s2, &t2), 0);
+	ck_assert_str_eq(t1, t2);
+	ck_assert_ptr_nonnull(strstr(t1, "\"tls\": true,\n    \"tls_key\": \"" TLS_KEY "\""));
+	free(doc);
+	free(t1);
+	free(t2);
+	free(s);
+	free(s2);
+}
+END_TEST
+
 /* Replace the first @from in the article with @to. */
 static char *edit(const char *from, const char *to)
 {
@@ -221,6 +247,11 @@ static const struct {
 	{ "\"disks\"", "\"disk\"", "disk: unknown key" },
 	{ "\"level\": 5,", "\"level\": 5, \"level\": 6,", "duplicate object key" },
 	{ "\"tuning\": {", "\"tuning\": [", "line " },
+	{ "\"hosts\": [\"" HOSTNQN "\"]", "\"hosts\": [\"" HOSTNQN "\"], \"tls_key\": \""
+	  TLS_KEY "\"", "export.tls_key: goes with \"tls\": true" },
+	{ "\"hosts\": [\"" HOSTNQN "\"]", "\"hosts\": [\"" HOSTNQN "\"], \"tls\": true, "
+	  "\"tls_key\": \"NVMeTLSkey-1:01:AAAA:\"", "export.tls_key: not a TLS pre-shared key" },
+	{ "\"connect\": [{", "\"connect\": [{\"tls\": 1, ", "connect[0].tls: is an integer" },
 };
 
 START_TEST(test_bad_documents)
@@ -379,6 +410,7 @@ int main(void)
 	tcase_add_test(tc, test_article_decodes);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_tls_round_trip);
 	tcase_add_loop_test(tc, test_bad_documents, 0,
 			    (int)(sizeof(bad_docs) / sizeof(bad_docs[0])));
 	tcase_add_test(tc, test_bad_structure);
