@@ -171,13 +171,13 @@ check-lab:
 # The test targets build with -Werror (a clean tree stays clean).
 check check-unit check-cli check-san check-lab check-fuzz demo: export WERROR := 1
 
-# Everything: unit, CLI, sanitizers, the lab (a real kernel in QEMU).
+# Everything: unit, CLI, sanitizers, the lab (a real kernel in QEMU). The
+# sanitizer, fuzz and package checks build in trees of their own: two at a
+# time, each one's output in one piece.
 check: deps
 	$(MAKE) cppcheck
 	$(MAKE) check-unit check-cli check-units check-verify
-	$(MAKE) check-san
-	$(MAKE) check-fuzz
-	$(MAKE) check-deb
+	$(MAKE) -j2 --output-sync=target check-san check-fuzz check-deb
 	$(MAKE) check-lab
 	$(MAKE) check-bench
 

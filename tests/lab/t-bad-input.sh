@@ -98,11 +98,11 @@ nobody() {
 check nobody --version
 
 # ---- the kernel state every row must leave as it found it ----
-# Per row: mdstat, mounts, md0's modes, dm tables, every block device's
-# holders, RAM, zram, md and NVMe devices, the configfs tree with every value
-# and link. At each section of the table, the same plus dm open counts,
-# mdadm --examine of every disk and partition, lsblk (partitions,
-# filesystems) and sfdisk --dump of every disk
+# Per row: mdstat, mounts, md0's modes, dm devices (names, sizes), every
+# block device's holders and slaves, RAM, zram, md and NVMe devices, the
+# configfs tree with every value and link. At each section of the table,
+# the same plus dm tables and open counts, mdadm --examine of every disk
+# and partition, lsblk (partitions, filesystems) and sfdisk --dump of every disk
 # (about 3 s of processes under TCG: too slow for every row; a superblock or
 # a partition table that a row changed shows at the section's end).
 DEVS=
@@ -114,10 +114,11 @@ snap() {
 	cat /proc/mdstat /proc/mounts
 	grep -H '' /sys/block/md0/md/journal_mode /sys/block/md0/md/sync_action \
 		/sys/block/md0/md/degraded /sys/block/md0/md/array_state 2>&1
-	# RapidDisk's table counts cache hits: state, not counts, is compared
-	dmsetup table 2>&1 | sed 's/cached blocks([0-9]*)/cached blocks(N)/'
+	# dm devices as sysfs has them (each dmsetup start costs about 0.4 s
+	# under TCG: its tables and open counts once a section, below)
+	grep -H '' /sys/block/dm-*/dm/name /sys/block/dm-*/size 2>&1
 	ls -d /dev/mapper/* /sys/block/rd* /sys/block/zram* /sys/block/md* /sys/class/nvme/* \
-		/sys/block/*/holders/* 2>&1
+		/sys/block/*/holders/* /sys/block/*/slaves/* 2>&1
 	find /sys/kernel/config | sort
 	grep -r '' /sys/kernel/config/nvmet 2>/dev/null | sort
 	for l in $(find /sys/kernel/config/nvmet -type l | sort); do
@@ -126,8 +127,8 @@ snap() {
 	# the slow oracles (about 3 s under TCG) once a section, not each row:
 	# superblocks, partition tables and sizes change only by a write
 	if [ "${1:-}" = full ]; then
-		# open counts (each dmsetup start costs about 0.4 s under TCG;
-		# per row, the holders above show what keeps a device open)
+		# RapidDisk's table counts cache hits: state, not counts, is compared
+		dmsetup table 2>&1 | sed 's/cached blocks([0-9]*)/cached blocks(N)/'
 		dmsetup info -c --noheadings -o name,open,attr 2>&1
 		# shellcheck disable=SC2086 # the list is split on purpose
 		mdadm --examine $DEVS 2>&1

@@ -32,7 +32,7 @@ BASES="sde sdf sdg sdh sdi"
 LOGS="sdj sdk sdl sdm sdn"
 LW="lw0 lw1 lw2 lw3 lw4"
 WORK=$VNVME_LAB_OUT/replay
-BATCHES=${1:-5}
+BATCHES=${1:-3}	# a run; make check: 3 flushed, 3 FUA, 6 crash points
 mkdir -p "$WORK"
 
 # nth N WORDS...: the Nth word (1-based).
