@@ -190,6 +190,7 @@ expect_output '^true$' jq '.export.tls and .connect[0].tls and
 check vnvme down /tmp/stack.json
 # as after a reboot: the keyring empty; up gives the key back
 check trixie keyctl clear %:.nvme
+wait_until 50 sh -c '! grep -q " psk " /proc/keys'	# the keys' collector is a work item
 check sh -c '! grep -q " psk " /proc/keys'
 check vnvme up /tmp/stack.json
 stack_tls "up after the keyring was emptied"
