@@ -18,7 +18,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include "internal.h"
 
@@ -66,13 +65,8 @@ int vn_dhchap_key(struct vn_ctx *ctx, const uint8_t *secret, size_t len, int hma
 	}
 	if (outsz < VN_DHCHAP_STR_SIZE)
 		return vn_fail(ctx, -ENOBUFS, "DH-HMAC-CHAP key buffer too small");
-	if (!secret) {
-		if (RAND_bytes(key, (int)len) != 1)
-			return vn_fail(ctx, -EIO, "no random bytes for the secret (OpenSSL "
-				       "RAND_bytes failed)");
-	} else {
-		memcpy(key, secret, len);
-	}
+	if (vn_keytext_secret(ctx, secret, key, len) < 0)
+		return -EIO;
 	if (md) {
 		char msg[VN_NQN_SIZE + sizeof(seed)];
 		int n = snprintf(msg, sizeof(msg), "%s%s", hostnqn, seed);

@@ -157,6 +157,8 @@ void vn_keytext_encode(const char *prefix, int hmac, const uint8_t *key, size_t 
 /* Return: the key's length, or VN_KEYTEXT_FORM, _CRC, _BASE64. */
 int vn_keytext_decode(const char *text, const char *prefix, int *ret_hmac, uint8_t *key,
 		      size_t keysz);
+/* @len bytes of @secret into @key, or random ones when @secret is NULL. */
+int vn_keytext_secret(struct vn_ctx *ctx, const uint8_t *secret, uint8_t *key, size_t len);
 
 static inline void vn_freep(void *p)
 {

@@ -10,7 +10,10 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
+
+#include <openssl/rand.h>
 
 #include "internal.h"
 
@@ -134,4 +137,16 @@ int vn_keytext_decode(const char *text, const char *prefix, int *ret_hmac, uint8
 	memset(buf, 0, sizeof(buf));
 	*ret_hmac = (int)hmac;
 	return n;
+}
+
+int vn_keytext_secret(struct vn_ctx *ctx, const uint8_t *secret, uint8_t *key, size_t len)
+{
+	if (secret) {
+		memcpy(key, secret, len);
+		return 0;
+	}
+	if (RAND_bytes(key, (int)len) != 1)
+		return vn_fail(ctx, -EIO, "no random bytes for the key (OpenSSL RAND_bytes "
+			       "failed)");
+	return 0;
 }

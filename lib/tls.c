@@ -32,7 +32,6 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
-#include <openssl/rand.h>
 
 #include "internal.h"
 
@@ -48,13 +47,8 @@ int vn_tls_key(struct vn_ctx *ctx, const uint8_t *secret, size_t len, char *out,
 				  "(SHA-384) bytes, not %zu", len);
 	if (outsz < VN_TLS_STR_SIZE)
 		return vn_fail(ctx, -ENOBUFS, "TLS key buffer too small");
-	if (!secret) {
-		if (RAND_bytes(key, (int)len) != 1)
-			return vn_fail(ctx, -EIO, "no random bytes for the key (OpenSSL "
-				       "RAND_bytes failed)");
-	} else {
-		memcpy(key, secret, len);
-	}
+	if (vn_keytext_secret(ctx, secret, key, len) < 0)
+		return -EIO;
 	vn_keytext_encode(TLS_PREFIX, len == 32 ? 1 : 2, key, len, out);
 	OPENSSL_cleanse(key, sizeof(key));
 	return 0;
