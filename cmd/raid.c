@@ -1129,6 +1129,20 @@ static int cmd_raid_add(struct vn_cli *cli, int argc, char **argv)
 			  "added (a spare; recovery starts if the array is degraded)");
 }
 
+static int cmd_raid_add_journal(struct vn_cli *cli, int argc, char **argv)
+{
+	int i = vn_getopt_args(cli, argc, argv, 2, 2, "needs an array and a device");
+
+	if (i < 0)
+		return cli->exit;
+	if (vn_md_add_journal(cli->ctx, argv[i], argv[i + 1], cli->force) < 0)
+		return vn_report(cli);
+	if (!cli->dry_run)
+		vn_info(cli, "%s: %s is its journal (write-through); the array is read-write",
+			argv[i], argv[i + 1]);
+	return VN_EXIT_OK;
+}
+
 static int cmd_raid_replace(struct vn_cli *cli, int argc, char **argv)
 {
 	const char *md, *old, *new_dev;
@@ -1151,12 +1165,22 @@ static int cmd_raid_replace(struct vn_cli *cli, int argc, char **argv)
 		return VN_EXIT_FAILED;
 	wait_init(w, cli);
 	i = wait_sync(w, md, -1);
-	free(w);
-	if (i < 0)
+	if (i < 0) {
+		free(w);
 		return vn_report(cli);
+	}
 	/* after the copy the old device is faulty, or already gone */
 	if (vn_md_remove(cli->ctx, md, old) < 0)
 		vn_ctx_clear_error(cli->ctx);
+	/* a rebuild that ended is not one that made the array whole: a second
+	 * failure during it breaks the array, and that is no replacement */
+	i = wait_health(w, md);
+	free(w);
+	if (i != VN_EXIT_OK) {
+		vn_err(cli, "%s: the rebuild onto %s ended with the array not whole", md,
+		       new_dev);
+		return i;
+	}
 	vn_info(cli, "%s: %s replaced by %s", md, old, new_dev);
 	return VN_EXIT_OK;
 }
@@ -1307,6 +1331,23 @@ static const struct vn_cmd raid_add = {
 	.args = VN_ARGS_ARRAY,
 };
 
+static const struct vn_cmd raid_add_journal = {
+	.name = "add-journal",
+	.fn = cmd_raid_add_journal,
+	.usage = "/dev/mdN|/dev/md/NAME DEVICE",
+	.summary = "a new write journal in place of a failed or missing one",
+	.description =
+		"mdadm's journal hot-add. md takes a new journal only while the\n"
+		"array is read-only: an array whose journal is gone starts so with 'raid\n"
+		"assemble --force'. A faulty journal still listed is removed first; DEVICE\n"
+		"gets a journal superblock and an empty log, md adds it, and the array\n"
+		"goes read-write, its journal in write-through. An array that was not\n"
+		"stopped clean is refused (--force): what its lost journal held and the\n"
+		"disks lack is gone, so check the parity afterwards.",
+	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
+	.args = VN_ARGS_ARRAY,
+};
+
 static const struct vn_cmd raid_replace = {
 	.name = "replace",
 	.fn = cmd_raid_replace,
@@ -1322,7 +1363,8 @@ static const struct vn_cmd raid_replace = {
 
 static const struct vn_cmd *const raid_cmds[] = {
 	&raid_create, &raid_status, &raid_wait, &raid_examine, &raid_stop, &raid_assemble,
-	&raid_tune, &raid_replace, &raid_fail, &raid_remove, &raid_add, NULL
+	&raid_tune, &raid_replace, &raid_fail, &raid_remove, &raid_add, &raid_add_journal,
+	NULL
 };
 
 const struct vn_cmd vn_cmd_raid = {

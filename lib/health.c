@@ -159,10 +159,12 @@ static void md_journal(const struct vn_md_status *st, const char *obj,
 		return;
 	if (!j)
 		vn_health_add(rep, VN_HEALTH_FAILED, "raid", obj, "its write journal is "
-			      "missing: md keeps the array read-only");
+			      "missing: md keeps the array read-only ('vnvme raid "
+			      "add-journal' gives it a new one)");
 	else if (j->faulty)
 		vn_health_add(rep, VN_HEALTH_FAILED, "raid", obj, "journal /dev/%s is "
-			      "faulty: writes to the array fail", j->name);
+			      "faulty: writes to the array fail (stop it, assemble it with "
+			      "--force, then 'vnvme raid add-journal')", j->name);
 }
 
 enum vn_health vn_health_md(const struct vn_md_status *st, struct vn_health_report *rep)

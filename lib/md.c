@@ -371,6 +371,20 @@ int vn_md_fail(struct vn_ctx *ctx, const char *md_arg, const char *dev)
 	return 0;
 }
 
+/* dev-@name/state "remove", retried as mdadm does. Return: 0 or -errno. */
+static int remove_member(struct vn_ctx *ctx, const char *md, const char *name)
+{
+	int r = 0;
+
+	for (unsigned int i = 0; i < REMOVE_RETRIES; i++) {
+		r = vn_write_str(ctx, "remove", "/sys/block/%s/md/dev-%s/state", md, name);
+		if (r != -EBUSY)
+			break;
+		vn_msleep(10);
+	}
+	return r;
+}
+
 int vn_md_remove(struct vn_ctx *ctx, const char *md_arg, const char *dev)
 {
 	struct vn_blkdev blk;
@@ -380,12 +394,7 @@ int vn_md_remove(struct vn_ctx *ctx, const char *md_arg, const char *dev)
 	r = member_of(ctx, md_arg, dev, md, sizeof(md), &blk);
 	if (r < 0)
 		return r;
-	for (unsigned int i = 0; i < REMOVE_RETRIES; i++) {
-		r = vn_write_str(ctx, "remove", "/sys/block/%s/md/dev-%s/state", md, blk.name);
-		if (r != -EBUSY)
-			break;
-		vn_msleep(10);
-	}
+	r = remove_member(ctx, md, blk.name);
 	if (r == -EBUSY)
 		return vn_refuse(ctx, r, false, "%s is an active member of %s: "
 				 "fail it first", dev, md);
@@ -485,6 +494,133 @@ int vn_md_add(struct vn_ctx *ctx, const char *md_arg, const char *dev, bool forc
 	r = add_device(ctx, st->name, d, st);
 	vn_md_release(d, 1);
 out:
+	free(st);
+	free(d);
+	return r;
+}
+
+/*
+ * A new write journal in place of a failed or missing one (mdadm's
+ * --add-journal). md adds a journal only with the array suspended and,
+ * as mdadm insists, read-only: an array whose journal is missing starts
+ * read-only, and the journal's log replaces nothing the disks still need
+ * only if the array was stopped clean. Then the array goes read-write.
+ */
+static int journal_add_checks(struct vn_ctx *ctx, const struct vn_md_status *st,
+			      const struct vn_md_sb *sb, bool force)
+{
+	char state[32];
+
+	if (!(sb->feature_map & VN_MD_FEATURE_JOURNAL))
+		return vn_refuse(ctx, -EINVAL, false, "%s was made without a write journal: "
+				 "vnvme adds one only in place of a failed or missing journal",
+				 st->name);
+	for (unsigned int i = 0; i < st->nmembers && i < VN_MD_MEMBERS_MAX; i++)
+		if (st->members[i].journal && !st->members[i].faulty)
+			return vn_refuse(ctx, -EEXIST, false, "%s already has a working journal, "
+					 "/dev/%s", st->name, st->members[i].name);
+	vn_md_array_state(ctx, st->name, state, sizeof(state));
+	if (strcmp(state, "readonly") != 0)
+		return vn_refuse(ctx, -EBUSY, false, "md adds a journal only to a read-only "
+				 "array and %s is %s: stop it, then 'vnvme raid assemble "
+				 "--force' starts it read-only without its journal", st->name,
+				 state[0] ? state : "not running");
+	if (sb->resync_offset != VN_MD_MAX_SECTOR && !force)
+		return vn_refuse(ctx, -EUCLEAN, true, "%s was not stopped clean: its lost journal "
+				 "may hold writes the disks lack, which a new journal gives up; "
+				 "check the parity after it", st->name);
+	return 0;
+}
+
+int vn_md_add_journal(struct vn_ctx *ctx, const char *md_arg, const char *dev, bool force)
+{
+	struct vn_md_status *st = malloc(sizeof(*st));
+	struct md_dev *d = calloc(1, sizeof(*d));
+	mdu_disk_info_t disk = { 0 };
+	_cleanup_close_ int fd = -1;
+	char a[32], b[32];
+	int r;
+
+	if (!st || !d) {
+		r = vn_fail(ctx, -ENOMEM, "out of memory");
+		goto out;
+	}
+	r = vn_md_status(ctx, md_arg, st);
+	if (r >= 0)
+		r = template_sb(ctx, st, &d->sb);
+	if (r >= 0)
+		r = journal_add_checks(ctx, st, &d->sb, force);
+	for (unsigned int i = 0; r >= 0 && i < st->nmembers && i < VN_MD_MEMBERS_MAX; i++) {
+		if (!st->members[i].journal)
+			continue;	/* only a faulty one is left: take it out */
+		r = remove_member(ctx, st->name, st->members[i].name);
+		if (r < 0)
+			r = vn_fail(ctx, r, "%s: cannot remove its faulty journal /dev/%s: %s",
+				    st->name, st->members[i].name, strerror(-r));
+	}
+	if (r < 0)
+		goto out;
+	d->arg = dev;
+	d->journal = true;
+	r = vn_md_check_free(ctx, "journal", d, force);
+	if (r < 0)
+		goto out;
+	if (d->sectors < d->sb.data_offset + JOURNAL_MIN_SECTORS) {
+		r = vn_refuse(ctx, -ENOSPC, false, "%s is too small for a journal: %s, at least "
+			      "%s needed", dev, vn_size_format(d->sectors * VN_SECTOR_SIZE, a,
+			      sizeof(a)), vn_size_format((d->sb.data_offset + JOURNAL_MIN_SECTORS) *
+			      VN_SECTOR_SIZE, b, sizeof(b)));
+		goto out;
+	}
+	/*
+	 * The events stay the members': md takes a device with fewer for a
+	 * plain hot-add and leaves it no role, which a journal add on a
+	 * read-only array refuses (EINVAL).
+	 */
+	d->sb.dev_number = free_number(st, d->sb.raid_disks);
+	d->sb.data_size = d->sectors - d->sb.data_offset;
+	d->sb.recovery_offset = 0;	/* journal_tail: the log starts at its start */
+	d->sb.feature_map &= ~0x2u;	/* MD_FEATURE_RECOVERY_OFFSET */
+	vn_random_bytes(d->sb.device_uuid, sizeof(d->sb.device_uuid));
+	if (d->sb.dev_number >= d->sb.max_dev) {
+		r = vn_refuse(ctx, -ENOSPC, false, "%s has no free device number for a journal",
+			      st->name);
+		goto out;
+	}
+	d->sb.dev_roles[d->sb.dev_number] = VN_MD_ROLE_JOURNAL;
+	r = vn_md_write_superblocks(ctx, d, 1, false);
+	if (r < 0)
+		goto out;
+	/* a read-only array takes ADD_NEW_DISK only with MD_DISK_SYNC, for a
+	 * device whose superblock gives it that role (the journal: raid_disk 0) */
+	disk = (mdu_disk_info_t){ .number = (int)d->sb.dev_number,
+				  .major = (int)d->blk.major, .minor = (int)d->blk.minor,
+				  .raid_disk = 0,
+				  .state = (1 << MD_DISK_JOURNAL_BIT) | (1 << MD_DISK_SYNC_BIT) };
+	if (!vn_ctx_dry_run(ctx)) {
+		fd = vn_md_open_dev(ctx, st->name, O_RDWR);
+		if (fd < 0) {
+			r = vn_fail(ctx, fd, "cannot open /dev/%s: %s", st->name, strerror(-fd));
+			(void)vn_md_erase_superblocks(ctx, d, 1);
+			goto out;
+		}
+	}
+	vn_md_release(d, 1);	/* md claims it itself */
+	r = vn_md_ioctl(ctx, fd, st->name, ADD_NEW_DISK, "ADD_NEW_DISK (journal)", &disk);
+	if (r < 0) {
+		r = vn_fail(ctx, r, "%s: the kernel refused %s as its journal: %s", st->name,
+			    dev, strerror(-r));
+		(void)vn_md_erase_superblocks(ctx, d, 1);
+		goto out;
+	}
+	/* md's restart_array: read-write again now that a journal works */
+	r = vn_write_str(ctx, "active", "/sys/block/%s/md/array_state", st->name);
+	if (r < 0)
+		r = vn_fail(ctx, r, "%s: the journal %s is in, but the array stays read-only: "
+			    "%s", st->name, dev, strerror(-r));
+out:
+	if (d)
+		vn_md_release(d, 1);
 	free(st);
 	free(d);
 	return r;

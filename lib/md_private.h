@@ -37,6 +37,8 @@
 #define MD_RAID10_LAYOUT 0x102		/* near=2, far=1 */
 #define MD_RAID0_ORIG_LAYOUT 1		/* RAID0_ORIG_LAYOUT */
 #define MD_FEATURE_RAID0_LAYOUT 0x1000
+#define MD_DISK_SYNC_BIT 2		/* md_p.h MD_DISK_SYNC: ADD_NEW_DISK state */
+#define MD_DISK_JOURNAL_BIT 18		/* md_p.h MD_DISK_JOURNAL */
 #define MD_DEFAULT_CHUNK_KIB 512	/* mdadm's default since 3.1 */
 #define RAID1_ROUND_KIB 64		/* mdadm rounds raid1 sizes to 64 KiB */
 #define SIZE_SLACK_PERCENT 1		/* mdadm: "exceeds size by more than 1%" */

@@ -485,6 +485,14 @@ int64_t vn_md_sync_left(const struct vn_md_status *st);
 int vn_md_fail(struct vn_ctx *ctx, const char *md, const char *dev);
 int vn_md_remove(struct vn_ctx *ctx, const char *md, const char *dev);
 int vn_md_add(struct vn_ctx *ctx, const char *md, const char *dev, bool force);
+/*
+ * vn_md_add_journal() - a new write journal on @dev for a read-only @md
+ * whose journal failed or is missing (a faulty one is removed first), then
+ * the array read-write. Refuses an array without the journal feature, one
+ * with a working journal, one not read-only, and (unless @force) one not
+ * stopped clean.
+ */
+int vn_md_add_journal(struct vn_ctx *ctx, const char *md, const char *dev, bool force);
 /* vn_md_replace() - add @new_dev as a spare and mark @old want_replacement. */
 int vn_md_replace(struct vn_ctx *ctx, const char *md, const char *old,
 		  const char *new_dev, bool force);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# lab-run: --hdd-size 64M --timeout 900
+# lab-run: --hdds 5 --hdd-size 64M --timeout 900
 # The write journal fails under load (issue 11, point 4): while
 # vnvme-verify writes through the whole stack over NVMe/TCP with the
 # journal in write-back, the NVMe under the journal leaves the PCI bus. md
@@ -63,4 +63,53 @@ printf '%s\n' "$LAB_LAST_OUTPUT"
 check vnvme-verify verify /dev/md0 "$LOG"
 printf '%s\n' "$LAB_LAST_OUTPUT"
 dmesg | grep -E 'md/raid:md0: (Disk failure|Disabling)' | sed 's/^/    /'
+
+# The recovery (point 5): a new journal with `raid add-journal`, as mdadm's
+# --add-journal. Take the stack above md down, stop the array, bring the
+# NVMe back (the old journal partition is the "new" device: it holds a
+# stale journal superblock, so --force), start the array read-only
+# without a journal, add it, and judge with mdadm and md's parity check.
+expect_error 3 'only to a read-only array' vnvme raid add-journal /dev/md0 /dev/sde
+check vnvme disconnect -n "$STACK_NQN"
+check vnvme export delete "$STACK_NQN"
+check vnvme cache detach rc-wa_md0
+check vnvme raid stop /dev/md0
+check sh -c 'echo 1 >/sys/bus/pci/rescan'
+wait_until 100 test -b /dev/nvme0n1p1
+MEMBERS="/dev/sda1 /dev/sdb1 /dev/sdc1 /dev/sdd1"
+# shellcheck disable=SC2086
+expect_error 3 'journal' vnvme raid assemble /dev/md0 $MEMBERS
+# shellcheck disable=SC2086
+check vnvme raid assemble --force /dev/md0 $MEMBERS
+expect_output '^readonly$' cat /sys/block/md0/md/array_state
+expect_error 3 'holds|signature|superblock' vnvme raid add-journal /dev/md0 /dev/nvme0n1p1
+expect_error 3 'already has a working journal|not a|member' \
+	vnvme raid add-journal /dev/md0 /dev/sda1
+check vnvme raid add-journal --force /dev/md0 /dev/nvme0n1p1
+printf '%s\n' "$LAB_LAST_OUTPUT"
+expect_output '^(clean|active|active-idle)$' cat /sys/block/md0/md/array_state
+expect_output 'nvme0n1p1\[[0-9]+\]\(J\)' cat /proc/mdstat
+if grep -q 'nvme0n1p1\[[0-9]*\](J)(F)\|read-only' /proc/mdstat; then
+	fail "the new journal is faulty or the array read-only: $(cat /proc/mdstat)"
+fi
+expect_output 'Device Role : Journal' mdadm --examine /dev/nvme0n1p1
+expect_output 'journal +/dev/nvme0n1p1' mdadm --detail /dev/md0
+expect_error 3 'already has a working journal' vnvme raid add-journal /dev/md0 /dev/nvme0n1
+check vnvme raid status /dev/md0
+# every block acknowledged before the failure, then the parity
+check vnvme-verify verify /dev/md0 "$LOG"
+printf '%s\n' "$LAB_LAST_OUTPUT"
+mm=$(md_check md0)
+[ "$mm" = 0 ] && ok "parity checks clean after the new journal (mismatch_cnt 0)" ||
+	fail "parity check after the new journal: mismatch_cnt $mm"
+# the array takes writes again, and starts with its new journal: mdadm
+# assembles it as it is now (the oracle), read-write, no --force
+check dd if=/dev/urandom of="$OUT/new.bin" bs=64k count=16 status=none
+check dd if="$OUT/new.bin" of=/dev/md0 bs=64k seek=100 oflag=direct conv=fsync status=none
+check vnvme raid stop /dev/md0
+# shellcheck disable=SC2086
+check mdadm --assemble /dev/md0 $MEMBERS /dev/nvme0n1p1
+expect_output '^(clean|active|active-idle)$' cat /sys/block/md0/md/array_state
+check cmp -n 1048576 "$OUT/new.bin" /dev/md0 --ignore-initial=0:$((100 * 65536))
+check mdadm --stop /dev/md0
 finish
