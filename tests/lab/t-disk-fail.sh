@@ -1,5 +1,5 @@
 #!/bin/sh
-# lab-run: --hdds 5 --hdd-size 64M --timeout 1200
+# lab-run: --hdds 6 --hdd-size 64M --timeout 1200
 # A disk fails under load (issue 11, point 4): while vnvme-verify writes
 # through the whole stack over NVMe/TCP, one HDD goes offline (SCSI device
 # state "offline": every I/O to it fails). md marks the member faulty, the
@@ -8,6 +8,11 @@
 # turns write-back off by itself on a degraded array); `vnvme raid
 # replace` rebuilds onto a spare; `vnvme up` gives write-back back; every
 # acknowledged block verifies, and the parity checks clean.
+# Then a second failure during a rebuild: sdd fails, the rebuild onto sdf1
+# runs (held slow), sdb goes offline; raid5 cannot lose two, so the array
+# fails: `raid replace` does not say it replaced anything (exit 11), writes
+# fail rather than being acknowledged, `vnvme status` exits 11; forced back
+# up by mdadm, every block acknowledged before reads back.
 # From Linux 6.7 the failure comes with the journal in write-through: in
 # write-back, md's own switch out of it hit a kernel BUG on 6.12 (raid5-
 # cache.c:453, r5c_make_stripe_write_out, 2.6 s after md failed sdc1; md's
@@ -68,4 +73,52 @@ expect_output '"journal_mode": *"write-back"' vnvme status --json
 check vnvme-verify verify "$NS" "$LOG"
 printf '%s\n' "$LAB_LAST_OUTPUT"
 expect_output '^0$' md_check md0
+
+check vnvme partition /dev/sdf
+check vnvme raid fail /dev/md0 /dev/sdd1
+echo 1000 >/proc/sys/dev/raid/speed_limit_min
+echo 2000 >/proc/sys/dev/raid/speed_limit_max
+vnvme raid replace /dev/md0 /dev/sdd1 /dev/sdf1 >"$OUT/replace.txt" 2>&1 &
+RP=$!
+wait_until 100 grep -q 'recovery = ' /proc/mdstat
+expect_output 'recovery = ' cat /proc/mdstat
+LOG2=$OUT/verify2.log
+start_writer "$NS" "$LOG2" 60
+check sh -c 'echo offline >/sys/block/sdb/device/state'
+n=$(acked "$LOG2")
+# md meets sdb's failure at the rebuild's next read of it, or a write
+wait_until 300 grep -q 'sdb1\[[0-9]*\](F)' /proc/mdstat
+expect_output 'sdb1\[[0-9]+\]\(F\)' cat /proc/mdstat
+if wait "$WRITER"; then
+	fail "the writer ended well on a failed array: $(tail -n 1 "$LOG2.txt")"
+else
+	ok "the writer's writes failed: $(tail -n 1 "$LOG2.txt")"
+fi
+echo "sdb offline at batch $n of the second writer; $(acked "$LOG2") acknowledged in all"
+rc=0
+wait "$RP" || rc=$?
+[ "$rc" = 11 ] && ok "raid replace exits 11 when a second failure breaks the rebuild" ||
+	fail "raid replace exited $rc after the second failure: $(cat "$OUT/replace.txt")"
+grep -q 'replaced by' "$OUT/replace.txt" && fail "raid replace said it replaced: $(cat "$OUT/replace.txt")"
+grep -q 'not whole' "$OUT/replace.txt" && ok "raid replace: $(grep 'not whole' "$OUT/replace.txt")" ||
+	fail "raid replace did not say the array is not whole: $(cat "$OUT/replace.txt")"
+expect_error 11 'md0' vnvme status
+said 'failed'
+expect_exit 1 dd if=/dev/zero of="$NS" bs=4k count=1 seek=3000 oflag=direct conv=fsync status=none
+expect_exit 1 dd if=/dev/zero of=/dev/md0 bs=64k count=4 seek=20 oflag=direct conv=fsync status=none
+cat /proc/mdstat
+# Nothing was acknowledged that was not written: sdb comes back, mdadm
+# forces the array up on the three members that had the data (sdf1 never
+# finished its rebuild), and every block the second writer was told was
+# written reads back.
+check vnvme disconnect -n "$STACK_NQN"
+check vnvme export delete "$STACK_NQN"
+check vnvme cache detach rc-wa_md0
+check vnvme raid stop /dev/md0
+check sh -c 'echo running >/sys/block/sdb/device/state'
+check mdadm --assemble --force --run /dev/md0 /dev/sda1 /dev/sdb1 /dev/sde1 /dev/nvme0n1p1
+printf '%s\n' "$LAB_LAST_OUTPUT"
+check vnvme-verify verify /dev/md0 "$LOG2"
+printf '%s\n' "$LAB_LAST_OUTPUT"
+check mdadm --stop /dev/md0
 finish
