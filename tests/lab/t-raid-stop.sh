@@ -14,7 +14,20 @@
 # verified job written before the stop. The journal disk's discard, off
 # during vnvme's quiesce, is back after it (6.1), or vnvme warns that the
 # kernel keeps it off (6.12 refuses every value once it was 0).
+#
+#   tests/lab/run --throttle 150 --smp 2 tests/lab/t-raid-stop.sh [ROUNDS [LOAD]]
+#
+# ROUNDS (default 3; `make soak` runs 100) rounds of LOAD seconds of load
+# (default 12) each: two stops and two assemblies a round (vnvme's stop,
+# mdadm's assemble, mdadm's stop, vnvme's assemble; the last round stops
+# with mdadm after vnvme's switch). At the end no task may have hung (the
+# guest's hung-task timeout is 20 s).
 . "$VNVME_LAB_LIB"
+
+ROUNDS=${1:-3}
+LOAD=${2:-12}
+[ -w /proc/sys/kernel/hung_task_timeout_secs ] &&
+	echo 20 >/proc/sys/kernel/hung_task_timeout_secs
 
 MEMBERS="/dev/sda1 /dev/sdb1 /dev/sdc1 /dev/sdd1"
 J=/dev/nvme0n1p1
@@ -34,14 +47,13 @@ job() {	# job SEED extra-args...: 8 MiB of verified 4 KiB random writes in the f
 		--verify=crc32c --do_verify=0 --output-format=terse "$@"
 }
 
-load() {	# 12 s of 4 KiB random writes, QD16, over the rest of the array
+load() {	# LOAD s of 4 KiB random writes, QD16, over the rest of the array
 	fio --name=load --filename=/dev/md0 --rw=randwrite --bs=4k --iodepth=16 \
 		--ioengine=libaio --direct=1 --offset=64M --size=636M --time_based \
-		--runtime=12 --randseed="$1" --output-format=terse
+		--runtime="$LOAD" --randseed="$1" --output-format=terse
 }
 
 DISCARD=$(cat /sys/block/nvme0n1/queue/discard_max_bytes)	# vnvme puts it back
-ROUNDS=3
 for i in $(seq $ROUNDS); do
 	check vnvme journal-mode /dev/md0 write-back
 	check sh -c 'echo 8192 > /sys/block/md0/md/stripe_cache_size'
@@ -84,4 +96,9 @@ for i in $(seq $ROUNDS); do
 	check vnvme raid assemble /dev/md0 $MEMBERS $J
 done
 check vnvme raid stop /dev/md0
+if dmesg | grep -q 'blocked for more than'; then
+	fail "a task hung: $(dmesg | grep -m 3 -A 3 'blocked for more than')"
+else
+	ok "$i rounds of load, stop and assemble: no task hung"
+fi
 finish

@@ -24,6 +24,11 @@
 #    check runs at every fourth crash point and the last.
 # 4. Replayed to the end, each base must equal its partition byte for byte
 #    (the replay tool judged by cmp).
+#
+#   tests/lab/run --hdds 14 --hdd-size 32M --nvme-size 32M t-replay.sh [BATCHES [ENGINE]]
+#
+# BATCHES a run (default 3: 6 crash points; `make soak` 500 with RapidDisk,
+# 1000 crash points, and 50 with dm-cache), ENGINE rapiddisk or dm-cache.
 . "$VNVME_LAB_LIB"
 
 NQN=nqn.2014-08.org.vnvme:replay
@@ -33,6 +38,10 @@ LOGS="sdj sdk sdl sdm sdn"
 LW="lw0 lw1 lw2 lw3 lw4"
 WORK=$VNVME_LAB_OUT/replay
 BATCHES=${1:-3}	# a run; make check: 3 flushed, 3 FUA, 6 crash points
+# The read cache over the array: rapiddisk (write-around, vnvme's default
+# and the article's) or dm-cache (writethrough, its only safe mode).
+ENGINE=${2:-rapiddisk}
+CACHE=rc-replay
 mkdir -p "$WORK"
 
 # nth N WORDS...: the Nth word (1-based).
@@ -70,8 +79,8 @@ mknodes
 stack_up() {
 	vnvme raid assemble /dev/md0 --journal-mode write-back /dev/mapper/lw0 \
 		/dev/mapper/lw1 /dev/mapper/lw2 /dev/mapper/lw3 /dev/mapper/lw4 &&
-		vnvme cache attach /dev/md0 --size 16 --mode wa &&
-		vnvme export create /dev/mapper/rc-wa_md0 --nqn "$NQN" --addr 127.0.0.1 \
+		vnvme cache attach /dev/md0 --size 16 --engine "$ENGINE" --name "$CACHE" &&
+		vnvme export create "/dev/mapper/$CACHE" --nqn "$NQN" --addr 127.0.0.1 \
 			--port 4420 --allow-host "$(cat /etc/nvme/hostnqn)" &&
 		vnvme connect -t tcp -n "$NQN" -a 127.0.0.1 -s 4420
 }
@@ -97,7 +106,7 @@ check vnvme-verify write "$NS" "$WORK/log-b" --blocks 1024 --batch 8 --batches "
 # 3. Down, logs closed, then every crash point.
 check vnvme disconnect "$NQN"
 check vnvme export delete "$NQN"
-check vnvme cache detach rc-wa_md0
+check vnvme cache detach "$CACHE"
 check vnvme raid stop /dev/md0
 for w in $LW; do
 	check dmsetup remove "$w"
@@ -197,7 +206,8 @@ for run in a b; do
 		seq=$((seq + 1))
 	done
 done
-echo "replay: $points crash points, $failed_points with a lost block or a bad array," \
+echo "replay ($ENGINE cache, journal in write-back): $points crash points," \
+	"$failed_points with a lost block or a bad array," \
 	"$checks parity checks, $journal_replays with a journal replay"
 check test "$points" -eq $((2 * BATCHES))
 check test "$failed_points" -eq 0
