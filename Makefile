@@ -187,13 +187,14 @@ check: deps
 # no leak after them (make check runs 10 of the fast ones, 2 up/down):
 # tests/lab/t-leaks.sh. Then SOAK_STOPS rounds of write load, stop and
 # assemble with no hung task (make check runs 3): tests/lab/t-raid-stop.sh.
-# Then 2 x SOAK_REPLAY crash points replayed with the RapidDisk cache over
-# the array, and a tenth of that with dm-cache (make check: 6, RapidDisk):
+# Then 4 x SOAK_REPLAY crash points replayed with the RapidDisk cache over
+# the array (half of them with a random subset of the unflushed writes
+# kept), and a tenth of that with dm-cache (make check: 8, RapidDisk):
 # tests/lab/t-replay.sh.
 SOAK_CUTS ?= 50
 SOAK_CYCLES ?= 50
 SOAK_STOPS ?= 100
-SOAK_REPLAY ?= 500
+SOAK_REPLAY ?= 250
 soak:
 	$(MAKE) SANITIZE= vnvme build/vnvme-verify build/vnvme-replay
 	tests/lab/run --hdd-size 64M --boots $$(($(SOAK_CUTS) + 1)) --timeout 400 \
@@ -203,9 +204,9 @@ soak:
 	tests/lab/run --throttle 150 --smp 2 --timeout 7200 \
 		tests/lab/t-raid-stop.sh $(SOAK_STOPS) 4
 	tests/lab/run --hdds 14 --hdd-size 256M --nvme-size 32M --timeout 14400 \
-		tests/lab/t-replay.sh $(SOAK_REPLAY) rapiddisk
+		tests/lab/t-replay.sh $(SOAK_REPLAY) rapiddisk 1
 	tests/lab/run --hdds 14 --hdd-size 256M --nvme-size 32M --timeout 7200 \
-		tests/lab/t-replay.sh $$(($(SOAK_REPLAY) / 10)) dm-cache
+		tests/lab/t-replay.sh $$(($(SOAK_REPLAY) / 10)) dm-cache 1
 
 # The article's whole flow, as far as vnvme implements it, in the lab.
 demo: deps

@@ -25,10 +25,13 @@
 # 4. Replayed to the end, each base must equal its partition byte for byte
 #    (the replay tool judged by cmp).
 #
-#   tests/lab/run --hdds 14 --hdd-size 32M --nvme-size 32M t-replay.sh [BATCHES [ENGINE]]
+#   tests/lab/run --hdds 14 --hdd-size 32M --nvme-size 32M t-replay.sh \
+#       [BATCHES [ENGINE [VARIANTS]]]
 #
-# BATCHES a run (default 3: 6 crash points; `make soak` 500 with RapidDisk,
-# 1000 crash points, and 50 with dm-cache), ENGINE rapiddisk or dm-cache.
+# BATCHES a run (default 3), ENGINE rapiddisk or dm-cache, VARIANTS crash
+# states with unflushed writes per crash point (default: one at each run's
+# last point): make check replays 8 crash states; `make soak` 1000 with
+# RapidDisk (250 batches a run, one variant each) and 100 with dm-cache.
 . "$VNVME_LAB_LIB"
 
 NQN=nqn.2014-08.org.vnvme:replay
@@ -42,6 +45,12 @@ BATCHES=${1:-3}	# a run; make check: 3 flushed, 3 FUA, 6 crash points
 # and the article's) or dm-cache (writethrough, its only safe mode).
 ENGINE=${2:-rapiddisk}
 CACHE=rc-replay
+# Crash states with unflushed writes: VARIANTS more per crash point, each
+# the state at the mark plus a random subset of the writes the kernel had
+# completed but not yet flushed (logged after the mark, before the next
+# flush), applied in a random order, as a volatile write cache may have
+# kept them (vnvme-replay extra). Default: one at each run's last point.
+VARIANTS=${3:-}
 mkdir -p "$WORK"
 
 # nth N WORDS...: the Nth word (1-based).
@@ -149,13 +158,35 @@ snapshots_down() {
 	done
 }
 
-points=0 failed_points=0 checks=0 journal_replays=0
-# crash_point RUN SEQ: the array as a power cut right after batch SEQ of RUN
-# was acknowledged would leave it.
+points=0 failed_points=0 checks=0 journal_replays=0 variants=0 kept=0
+# unflushed RUN-SEQ SEED: on each snapshot, a subset of the writes after the
+# mark that no flush had made durable yet (vnvme-replay extra).
+unflushed() {
+	local i=1 w n
+	for w in $LW; do
+		n=$(vnvme-replay extra "/dev/$(nth $i $LOGS)" "/dev/mapper/s$i" --after-mark "$1" \
+			--from "$(cat "$WORK/pos-$w")" --seed "$(($2 * 5 + i))" 2>>"$WORK/replay.log") ||
+			return
+		kept=$((kept + n))
+		i=$((i + 1))
+	done
+}
+
+# crash_point RUN SEQ [SEED]: the array as a power cut right after batch SEQ
+# of RUN was acknowledged would leave it; with SEED, plus unflushed writes.
 crash_point() {
-	local run=$1 seq=$2 ok=1 out seen
+	local run=$1 seq=$2 ok=1 out seen label=$1-$2
 	forward "$run-$seq" || { fail "replay to $run-$seq"; return; }
 	snapshots_up || { fail "snapshots at $run-$seq"; return; }
+	if [ -n "${3:-}" ]; then
+		unflushed "$run-$seq" "$3" || {
+			fail "unflushed writes at $run-$seq"
+			snapshots_down
+			return
+		}
+		variants=$((variants + 1))
+		label="$label+unflushed"
+	fi
 	seen=$(dmesg | grep -c 'md0: recovering')
 	if vnvme raid assemble /dev/md0 /dev/mapper/s1 /dev/mapper/s2 /dev/mapper/s3 \
 		/dev/mapper/s4 /dev/mapper/s5 >"$WORK/assemble.log" 2>&1; then
@@ -167,22 +198,22 @@ crash_point() {
 				out="$out
 $(vnvme-verify verify /dev/md0 "$WORK/log-b" --upto "$seq")"
 		fi || ok=0
-		printf '%s\n' "$out" | sed "s/^/  $run-$seq: /"
+		printf '%s\n' "$out" | sed "s/^/  $label: /"
 		# Did md find stripes to replay in its journal?
 		if [ "$(dmesg | grep -c 'md0: recovering')" -gt "$seen" ]; then
 			journal_replays=$((journal_replays + 1))
-			dmesg | grep 'md0: recovering' | tail -n1 | sed "s/^.*md0: /  $run-$seq: md0: /"
+			dmesg | grep 'md0: recovering' | tail -n1 | sed "s/^.*md0: /  $label: md0: /"
 		fi
 		if [ $((points % 4)) -eq 3 ] || { [ "$run" = b ] && [ "$seq" -eq "$BATCHES" ]; }; then
 			checks=$((checks + 1))
 			[ "$(md_check md0)" = 0 ] || {
-				echo "  $run-$seq: mismatch_cnt $(cat /sys/block/md0/md/mismatch_cnt)"
+				echo "  $label: mismatch_cnt $(cat /sys/block/md0/md/mismatch_cnt)"
 				ok=0
 			}
 		fi
 		vnvme raid stop /dev/md0 >/dev/null || ok=0
 	else
-		sed "s/^/  $run-$seq: /" "$WORK/assemble.log"
+		sed "s/^/  $label: /" "$WORK/assemble.log"
 		ok=0
 	fi
 	snapshots_down || ok=0
@@ -203,13 +234,22 @@ for run in a b; do
 	seq=1
 	while [ "$seq" -le "$BATCHES" ]; do
 		crash_point "$run" "$seq"
+		v=0
+		while [ "$v" -lt "${VARIANTS:-$((seq == BATCHES))}" ]; do
+			v=$((v + 1))
+			crash_point "$run" "$seq" "$((points * 7 + v))"
+		done
 		seq=$((seq + 1))
 	done
 done
-echo "replay ($ENGINE cache, journal in write-back): $points crash points," \
+echo "replay ($ENGINE cache, journal in write-back): $points crash points" \
+	"($variants of them with $kept unflushed writes kept in all)," \
 	"$failed_points with a lost block or a bad array," \
 	"$checks parity checks, $journal_replays with a journal replay"
-check test "$points" -eq $((2 * BATCHES))
+check test "$points" -eq $((2 * BATCHES + variants))
+want=2
+[ -z "$VARIANTS" ] || want=$((2 * BATCHES * VARIANTS))
+check test "$variants" -eq "$want"
 check test "$failed_points" -eq 0
 
 # 4. The whole log replayed: each base equals its partition.

@@ -5,6 +5,7 @@
  *   vnvme-replay marks LOG                          list the marks: index name
  *   vnvme-replay apply LOG TARGET --to-mark NAME [--from N]
  *   vnvme-replay apply LOG TARGET --to-end [--from N]
+ *   vnvme-replay extra LOG TARGET --after-mark NAME --seed S [--from N]
  *
  * The log format is the kernel's (drivers/md/dm-log-writes.c,
  * Documentation/admin-guide/device-mapper/log-writes.rst): a super block at
@@ -22,6 +23,14 @@
  * as --from, so successive marks are replayed incrementally on one target.
  * Discards are replayed as zeroes. Exit 0, 1 if the mark is not in the log,
  * 2 on usage errors, 3 on I/O errors.
+ *
+ * extra writes what a volatile write cache may also have kept at a power
+ * cut just after the mark: the writes logged after it up to the next flush
+ * (completed but not yet flushed when a cut there would have come, so any
+ * of them may be on the platter, in any order). A subset chosen by the seed
+ * (each write kept with probability 1/2) goes to TARGET in an order the
+ * seed shuffles. TARGET should be a throw-away copy of a device applied up
+ * to the mark. Prints how many it wrote.
  */
 #include <endian.h>
 #include <errno.h>
@@ -221,10 +230,91 @@ static int cmd_apply(const char *path, const char *target, const char *to_mark, 
 	return 0;
 }
 
+/* xorshift64*: the seed's sequence, the same on every machine. */
+static uint64_t next_rand(uint64_t *x)
+{
+	*x ^= *x >> 12;
+	*x ^= *x << 25;
+	*x ^= *x >> 27;
+	return *x * 0x2545f4914f6cdd1dull;
+}
+
+#define EXTRA_MAX 65536
+
+static int cmd_extra(const char *path, const char *target, const char *after, uint64_t from,
+		     uint64_t seed)
+{
+	struct log l;
+	struct entry e, *ents = calloc(EXTRA_MAX, sizeof(*ents));
+	uint64_t *at = calloc(EXTRA_MAX, sizeof(*at));
+	uint64_t i, pos, here, rnd = seed * 2654435761u + 1;
+	size_t bufsize = 1 << 20, n = 0, kept = 0;
+	unsigned char *buf = malloc(bufsize);
+	char mark[512];
+	bool found = false;
+	int tfd;
+
+	if (!buf || !ents || !at)
+		die(EXIT_IO, "out of memory");
+	log_open(&l, path);
+	pos = l.sectorsize;
+	for (i = 0; i < l.nr_entries; i++) {
+		here = pos;
+		next_entry(&l, &pos, &e, mark, sizeof(mark));
+		if (!found) {
+			found = (e.flags & FLAG_MARK) && !strcmp(mark, after) && i >= from;
+			continue;
+		}
+		if (e.flags & FLAG_FLUSH)
+			break;
+		if (!e.nr_sectors || (e.flags & FLAG_MARK))
+			continue;
+		if (n == EXTRA_MAX)
+			die(EXIT_IO, "%s: more than %d writes after '%s'", path, EXTRA_MAX, after);
+		/* kept with probability 1/2 */
+		if (next_rand(&rnd) >> 63) {
+			ents[kept] = e;
+			at[kept++] = here;
+		}
+		n++;
+	}
+	if (!found)
+		die(EXIT_NOMARK, "%s: no mark '%s' at or after entry %" PRIu64, path, after, from);
+	/* in an order the seed chooses (Fisher-Yates) */
+	for (size_t k = kept; k > 1; k--) {
+		size_t j = (size_t)(next_rand(&rnd) % k);
+		struct entry te = ents[k - 1];
+		uint64_t ta = at[k - 1];
+
+		ents[k - 1] = ents[j];
+		at[k - 1] = at[j];
+		ents[j] = te;
+		at[j] = ta;
+	}
+	tfd = open(target, O_WRONLY);
+	if (tfd < 0)
+		die(EXIT_IO, "cannot open %s: %s", target, strerror(errno));
+	for (size_t k = 0; k < kept; k++)
+		replay_entry(&l, at[k], &ents[k], tfd, target, buf, bufsize);
+	if (fsync(tfd))
+		die(EXIT_IO, "cannot sync %s: %s", target, strerror(errno));
+	close(tfd);
+	close(l.fd);
+	free(l.sec);
+	free(buf);
+	free(ents);
+	free(at);
+	fprintf(stderr, "%s -> %s: %zu of the %zu unflushed writes after '%s' kept (seed %" PRIu64
+		")\n", path, target, kept, n, after, seed);
+	printf("%zu\n", kept);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: vnvme-replay marks LOG\n"
-	      "       vnvme-replay apply LOG TARGET (--to-mark NAME | --to-end) [--from N]\n", f);
+	      "       vnvme-replay apply LOG TARGET (--to-mark NAME | --to-end) [--from N]\n"
+	      "       vnvme-replay extra LOG TARGET --after-mark NAME --seed S [--from N]\n", f);
 }
 
 int main(int argc, char **argv)
@@ -233,12 +323,14 @@ int main(int argc, char **argv)
 		{ "to-mark", required_argument, NULL, 'm' },
 		{ "to-end", no_argument, NULL, 'e' },
 		{ "from", required_argument, NULL, 'f' },
+		{ "after-mark", required_argument, NULL, 'a' },
+		{ "seed", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *to_mark = NULL;
-	bool to_end = false;
-	uint64_t from = 0;
+	const char *to_mark = NULL, *after = NULL;
+	bool to_end = false, seeded = false;
+	uint64_t from = 0, seed = 0;
 	char *end;
 	int c;
 
@@ -252,6 +344,14 @@ int main(int argc, char **argv)
 			if (!*optarg || *end || errno || *optarg == '-')
 				die(EXIT_USAGE, "--from: not a number: %s", optarg);
 			break;
+		case 'a': after = optarg; break;
+		case 's':
+			errno = 0;
+			seed = strtoull(optarg, &end, 10);
+			if (!*optarg || *end || errno || *optarg == '-')
+				die(EXIT_USAGE, "--seed: not a number: %s", optarg);
+			seeded = true;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -260,6 +360,8 @@ int main(int argc, char **argv)
 		return cmd_marks(argv[optind + 1]);
 	if (argc - optind == 3 && !strcmp(argv[optind], "apply") && !to_mark != !to_end)
 		return cmd_apply(argv[optind + 1], argv[optind + 2], to_mark, from);
+	if (argc - optind == 3 && !strcmp(argv[optind], "extra") && after && seeded)
+		return cmd_extra(argv[optind + 1], argv[optind + 2], after, from, seed);
 	usage(stderr);
 	return EXIT_USAGE;
 }
