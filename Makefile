@@ -186,7 +186,7 @@ check: deps
 # Then SOAK_CYCLES cycles of every create/delete pair and of up/down, with
 # no leak after them (make check runs 10 of the fast ones, 2 up/down):
 # tests/lab/t-leaks.sh. Then SOAK_STOPS rounds of write load, stop and
-# assemble with no hung task (make check runs 3): tests/lab/t-raid-stop.sh.
+# assemble with no hung task (make check runs 2): tests/lab/t-raid-stop.sh.
 # Then 4 x SOAK_REPLAY crash points replayed with the RapidDisk cache over
 # the array (half of them with a random subset of the unflushed writes
 # kept), and a tenth of that with dm-cache (make check: 8, RapidDisk):

@@ -28,8 +28,13 @@ fail() {
 # Run CMD..., keep its stdout+stderr in LAB_LAST_OUTPUT, its status in
 # LAB_RC. Always returns 0, so the helpers also work under set -e.
 lab_run() {
+	local t0 t1
+	read -r t0 _ </proc/uptime
 	LAB_RC=0
 	LAB_LAST_OUTPUT=$("$@" 2>&1) || LAB_RC=$?
+	read -r t1 _ </proc/uptime
+	# centiseconds per command, for finish's list of the slowest
+	echo "$((${t1%.*}${t1#*.} - ${t0%.*}${t0#*.})) $*" >>/tmp/lab-times
 }
 
 lab_show_output() {
@@ -248,6 +253,15 @@ power_cut() {
 
 # finish: the closing line test runners read; status 1 if anything failed.
 finish() {
+	# where the scenario's time went (the suite's time is a budget)
+	[ -s /tmp/lab-times ] && sort -rn /tmp/lab-times | head -n 6 |
+		awk '{ t = $1 / 100; $1 = ""; printf "slowest: %6.1f s %s\n", t, substr($0, 1, 100) }'
+	# and by program (the first word that is not eval, sh -c or a helper)
+	[ -s /tmp/lab-times ] && awk '{ p = $2; if (p == "eval") p = $3; if (p == "sh") p = $4;
+		t[p] += $1; n[p]++; all += $1 }
+		END { for (p in t) printf "%d %s %d\n", t[p], p, n[p]; printf "%d (all) %d\n", all, NR }' \
+		/tmp/lab-times | sort -rn | head -n 8 |
+		awk '{ printf "time in: %6.1f s %s (%d calls)\n", $1 / 100, $2, $3 }'
 	echo "$LAB_PASSED passed, $LAB_FAILED failed"
 	[ "$LAB_FAILED" -eq 0 ]
 }
