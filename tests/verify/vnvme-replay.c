@@ -189,6 +189,26 @@ static void replay_entry(struct log *l, uint64_t pos, const struct entry *e, int
 	}
 }
 
+static int open_target(const char *target)
+{
+	int tfd = open(target, O_WRONLY);
+
+	if (tfd < 0)
+		die(EXIT_IO, "cannot open %s: %s", target, strerror(errno));
+	return tfd;
+}
+
+/* Sync and close the target, close the log, free the copy buffer. */
+static void finish_target(int tfd, const char *target, struct log *l, unsigned char *buf)
+{
+	if (fsync(tfd))
+		die(EXIT_IO, "cannot sync %s: %s", target, strerror(errno));
+	close(tfd);
+	close(l->fd);
+	free(l->sec);
+	free(buf);
+}
+
 static int cmd_apply(const char *path, const char *target, const char *to_mark, uint64_t from)
 {
 	struct log l;
@@ -202,9 +222,7 @@ static int cmd_apply(const char *path, const char *target, const char *to_mark, 
 	if (!buf)
 		die(EXIT_IO, "out of memory");
 	log_open(&l, path);
-	tfd = open(target, O_WRONLY);
-	if (tfd < 0)
-		die(EXIT_IO, "cannot open %s: %s", target, strerror(errno));
+	tfd = open_target(target);
 	pos = l.sectorsize;
 	for (i = 0; i < l.nr_entries; i++) {
 		here = pos;
@@ -218,12 +236,7 @@ static int cmd_apply(const char *path, const char *target, const char *to_mark, 
 	}
 	if (to_mark && i == l.nr_entries)
 		die(EXIT_NOMARK, "%s: no mark '%s' at or after entry %" PRIu64, path, to_mark, from);
-	if (fsync(tfd))
-		die(EXIT_IO, "cannot sync %s: %s", target, strerror(errno));
-	close(tfd);
-	close(l.fd);
-	free(l.sec);
-	free(buf);
+	finish_target(tfd, target, &l, buf);
 	fprintf(stderr, "%s -> %s: %" PRIu64 " writes replayed, entries %" PRIu64 "..%" PRIu64 "\n",
 		path, target, replayed, from, i);
 	printf("%" PRIu64 "\n", i);
@@ -291,23 +304,28 @@ static int cmd_extra(const char *path, const char *target, const char *after, ui
 		ents[j] = te;
 		at[j] = ta;
 	}
-	tfd = open(target, O_WRONLY);
-	if (tfd < 0)
-		die(EXIT_IO, "cannot open %s: %s", target, strerror(errno));
+	tfd = open_target(target);
 	for (size_t k = 0; k < kept; k++)
 		replay_entry(&l, at[k], &ents[k], tfd, target, buf, bufsize);
-	if (fsync(tfd))
-		die(EXIT_IO, "cannot sync %s: %s", target, strerror(errno));
-	close(tfd);
-	close(l.fd);
-	free(l.sec);
-	free(buf);
+	finish_target(tfd, target, &l, buf);
 	free(ents);
 	free(at);
 	fprintf(stderr, "%s -> %s: %zu of the %zu unflushed writes after '%s' kept (seed %" PRIu64
 		")\n", path, target, kept, n, after, seed);
 	printf("%zu\n", kept);
 	return 0;
+}
+
+static uint64_t num_arg(const char *opt, const char *arg)
+{
+	char *end;
+	uint64_t v;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (!*arg || *end || errno || *arg == '-')
+		die(EXIT_USAGE, "%s: not a number: %s", opt, arg);
+	return v;
 }
 
 static void usage(FILE *f)
@@ -331,25 +349,16 @@ int main(int argc, char **argv)
 	const char *to_mark = NULL, *after = NULL;
 	bool to_end = false, seeded = false;
 	uint64_t from = 0, seed = 0;
-	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': to_mark = optarg; break;
 		case 'e': to_end = true; break;
-		case 'f':
-			errno = 0;
-			from = strtoull(optarg, &end, 10);
-			if (!*optarg || *end || errno || *optarg == '-')
-				die(EXIT_USAGE, "--from: not a number: %s", optarg);
-			break;
+		case 'f': from = num_arg("--from", optarg); break;
 		case 'a': after = optarg; break;
 		case 's':
-			errno = 0;
-			seed = strtoull(optarg, &end, 10);
-			if (!*optarg || *end || errno || *optarg == '-')
-				die(EXIT_USAGE, "--seed: not a number: %s", optarg);
+			seed = num_arg("--seed", optarg);
 			seeded = true;
 			break;
 		case 'h': usage(stdout); return 0;
