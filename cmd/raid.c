@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /* vnvme raid: md arrays with v1.2 superblocks written by vnvme (no mdadm). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,14 +23,16 @@ static json_t *advice_json(const struct vn_md_journal_advice *a)
 {
 	if (!a->journal_bytes)
 		return json_null();
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:b}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:b, s:I, s:b}",
 		"journal_bytes", (json_int_t)a->journal_bytes,
 		"burst_hot_set_bytes", (json_int_t)a->burst_hot_set_bytes,
 		"payoff_hot_set_bytes", (json_int_t)a->payoff_hot_set_bytes,
 		"cache_hot_set_bytes", (json_int_t)a->cache_hot_set_bytes,
 		"cache_mem_bytes", (json_int_t)a->cache_mem_bytes,
 		"mem_bound_bytes", (json_int_t)a->mem_bound_bytes,
-		"mem_limited", a->mem_limited, "too_small", a->too_small);
+		"mem_limited", a->mem_limited, "too_small", a->too_small,
+		"replay_stripes_max", (json_int_t)a->replay_stripes_max,
+		"replay_slow", a->replay_slow);
 }
 
 /* The journal sizing advice, as lines; a warning when write-back will not pay. */
@@ -55,6 +58,10 @@ static void print_advice(const struct vn_cli *cli, const char *md,
 			"only on hot sets up to %s (under 1%% of the array) and is slower than "
 			"no journal on larger ones; keep write-through for those, or use a "
 			"larger journal", md, j, p);
+	if (a->replay_slow)
+		vn_warn(cli, "%s: after a crash md may replay up to %" PRIu64 " stripes from "
+			"journal %s before the array runs, each at the HDDs' random-I/O pace: an "
+			"hour or more (see vnvme-raid(8), TUNING)", md, a->replay_stripes_max, j);
 }
 
 /*

@@ -45,6 +45,14 @@
 #define GAIN_DIV 2
 /* Warn when write-back pays off only on a hot set below 1/100 of the array. */
 #define PAYOFF_MIN_DIV 100
+/*
+ * A journal whose log can hold more than this many 4 KiB stripes (1 GiB)
+ * may take an hour or more to replay after a crash: md writes every stripe
+ * from its last checkpoint to the members before the array runs, at their
+ * random-I/O pace (the lab: 62 stripes/s on four HDDs of 150 IOPS,
+ * tests/lab/capture/journal-replay-time.sh; 262144 stripes: 70 minutes).
+ */
+#define REPLAY_SLOW_STRIPES 262144ull
 
 static unsigned int max_degraded(int level)
 {
@@ -138,6 +146,8 @@ int vn_md_tune_rule(const struct vn_md_tune_input *in, struct vn_md_tune *ret,
 			a.payoff_hot_set_bytes = cached;
 		a.array_bytes = (uint64_t)in->component_bytes * dd;
 		a.too_small = a.payoff_hot_set_bytes < a.array_bytes / PAYOFF_MIN_DIV;
+		a.replay_stripes_max = in->journal_bytes / STRIPE_BYTES;
+		a.replay_slow = a.replay_stripes_max > REPLAY_SLOW_STRIPES;
 	}
 	if (ret_advice)
 		*ret_advice = a;

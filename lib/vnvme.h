@@ -549,6 +549,10 @@ struct vn_md_journal_advice {
 	/* ... at most this: write-back beats the bare array in the steady state */
 	uint64_t payoff_hot_set_bytes;
 	bool too_small;			/* pays off only below 1/100 of the array */
+	/* after a crash md may replay this many stripes (journal / 4 KiB)
+	 * before the array runs, each at the members' random-I/O pace */
+	uint64_t replay_stripes_max;
+	bool replay_slow;		/* more than a GiB of log: an hour or more */
 };
 
 /*

@@ -89,6 +89,10 @@ want=$(rule)
 expect_sysval stripe_cache_size "$want" "create"
 expect_sysval group_thread_cnt 0 "create"
 expect_output "\"stripe_cache_size\": $want" sh -c 'vnvme raid tune /dev/md0 --json | jq .default'
+# the replay bound: the journal's log, in 4 KiB stripes (a small one: no warning)
+jkib=$(cat /sys/block/md0/md/dev-nvme0n1p1/size)
+expect_output "^$((jkib / 4)) false\$" sh -c 'vnvme raid tune /dev/md0 --json |
+	jq -r ".journal_advice | \"\\(.replay_stripes_max) \\(.replay_slow)\""'
 check vnvme journal-mode /dev/md0 write-back
 burst tuned
 tuned_iops=$iops tuned_hdd=$hdd

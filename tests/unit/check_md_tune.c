@@ -33,6 +33,31 @@ START_TEST(test_rule_lab)
 	ck_assert_uint_eq(a.burst_hot_set_bytes, 63488 * KiB / 3);
 	ck_assert_uint_eq(a.payoff_hot_set_bytes, 63488 * KiB * 3 / 8);
 	ck_assert(!a.too_small);
+	/* a crash may leave the whole log to replay: 63488 KiB / 4 KiB */
+	ck_assert_uint_eq(a.replay_stripes_max, 15872);
+	ck_assert(!a.replay_slow);
+}
+END_TEST
+
+START_TEST(test_replay_slow)
+{
+	struct vn_md_tune_input in = lab;
+	struct vn_md_journal_advice a;
+	struct vn_md_tune t;
+
+	/* 1 GiB of log is 262144 stripes: the bound; a byte more is slow */
+	in.journal_bytes = GiB;
+	ck_assert_int_eq(vn_md_tune_rule(&in, &t, &a), 0);
+	ck_assert_uint_eq(a.replay_stripes_max, 262144);
+	ck_assert(!a.replay_slow);
+	in.journal_bytes = GiB + 4 * KiB;
+	ck_assert_int_eq(vn_md_tune_rule(&in, &t, &a), 0);
+	ck_assert(a.replay_slow);
+	/* no journal, nothing to replay */
+	in.journal_bytes = 0;
+	ck_assert_int_eq(vn_md_tune_rule(&in, &t, &a), 0);
+	ck_assert_uint_eq(a.replay_stripes_max, 0);
+	ck_assert(!a.replay_slow);
 }
 END_TEST
 
@@ -187,6 +212,7 @@ int main(void)
 	tcase_add_test(tc, test_rule_lab);
 	tcase_add_test(tc, test_rule_bounds);
 	tcase_add_test(tc, test_too_small);
+	tcase_add_test(tc, test_replay_slow);
 	tcase_add_test(tc, test_gain);
 	tcase_add_test(tc, test_get_apply);
 	suite_add_tcase(s, tc);
