@@ -254,12 +254,13 @@ power_cut() {
 # finish: the closing line test runners read; status 1 if anything failed.
 finish() {
 	# where the scenario's time went (the suite's time is a budget)
-	[ -s /tmp/lab-times ] && sort -rn /tmp/lab-times | head -n 6 |
+	# (a command with a newline in it continues on a line of its own: skipped)
+	[ -s /tmp/lab-times ] && grep '^[0-9][0-9]* ' /tmp/lab-times | sort -rn | head -n 6 |
 		awk '{ t = $1 / 100; $1 = ""; printf "slowest: %6.1f s %s\n", t, substr($0, 1, 100) }'
 	# and by program (the first word that is not eval, sh -c or a helper)
-	[ -s /tmp/lab-times ] && awk '{ p = $2; if (p == "eval") p = $3; if (p == "sh") p = $4;
-		t[p] += $1; n[p]++; all += $1 }
-		END { for (p in t) printf "%d %s %d\n", t[p], p, n[p]; printf "%d (all) %d\n", all, NR }' \
+	[ -s /tmp/lab-times ] && awk '!/^[0-9]+ / { next } { p = $2; if (p == "eval") p = $3; if (p == "sh") p = $4;
+		t[p] += $1; n[p]++; all += $1; c++ }
+		END { for (p in t) printf "%d %s %d\n", t[p], p, n[p]; printf "%d (all) %d\n", all, c }' \
 		/tmp/lab-times | sort -rn | head -n 8 |
 		awk '{ printf "time in: %6.1f s %s (%d calls)\n", $1 / 100, $2, $3 }'
 	echo "$LAB_PASSED passed, $LAB_FAILED failed"
