@@ -39,25 +39,27 @@ START_TEST(test_rule_lab)
 }
 END_TEST
 
-START_TEST(test_replay_slow)
+/* The rule's advice for the lab's array with a journal of @journal bytes. */
+static struct vn_md_journal_advice advice_for(uint64_t journal)
 {
 	struct vn_md_tune_input in = lab;
 	struct vn_md_journal_advice a;
 	struct vn_md_tune t;
 
+	in.journal_bytes = journal;
+	ck_assert_int_eq(vn_md_tune_rule(&in, &t, &a), 0);
+	return a;
+}
+
+START_TEST(test_replay_slow)
+{
 	/* 1 GiB of log is 262144 stripes: the bound; a byte more is slow */
-	in.journal_bytes = GiB;
-	ck_assert_int_eq(vn_md_tune_rule(&in, &t, &a), 0);
-	ck_assert_uint_eq(a.replay_stripes_max, 262144);
-	ck_assert(!a.replay_slow);
-	in.journal_bytes = GiB + 4 * KiB;
-	ck_assert_int_eq(vn_md_tune_rule(&in, &t, &a), 0);
-	ck_assert(a.replay_slow);
+	ck_assert_uint_eq(advice_for(GiB).replay_stripes_max, 262144);
+	ck_assert(!advice_for(GiB).replay_slow);
+	ck_assert(advice_for(GiB + 4 * KiB).replay_slow);
 	/* no journal, nothing to replay */
-	in.journal_bytes = 0;
-	ck_assert_int_eq(vn_md_tune_rule(&in, &t, &a), 0);
-	ck_assert_uint_eq(a.replay_stripes_max, 0);
-	ck_assert(!a.replay_slow);
+	ck_assert_uint_eq(advice_for(0).replay_stripes_max, 0);
+	ck_assert(!advice_for(0).replay_slow);
 }
 END_TEST
 
