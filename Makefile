@@ -227,12 +227,12 @@ check-deb: deb
 
 # The benchmark in the lab (tests/bench/run): results in bench-results/.
 # QUICK=1: one repetition, shorter windows (about 10 minutes).
-bench:
+bench: deps
 	$(MAKE) SANITIZE= vnvme
 	tests/bench/run $(if $(QUICK),--quick)
 
 # The bench's smoke run (about a minute): it must still produce its summary.
-check-bench:
+check-bench: deps
 	$(MAKE) SANITIZE= vnvme
 	tests/bench/run --smoke --out build/bench-smoke
 

@@ -3,31 +3,38 @@
 #   guest.sh CONFIG RAMP RUNTIME WORKLOADS
 # CONFIG: nvme (the raw NVMe), bare (RAID-5, no journal), article (write-back
 # journal with md's defaults via --no-tune, RapidDisk write-around), vnvme
-# (write-back journal with vnvme's tuning, RapidDisk write-around).
+# (write-back journal with vnvme's tuning, RapidDisk write-around),
+# writecache (the bare RAID-5 under the kernel's dm-writecache on the same
+# NVMe partition, what LVM's cachevol builds; made here with dmsetup).
 # WORKLOADS: a space-separated subset of
 #   hot_burst hot_steady large_steady sync seq read tcp
 # Every fio result is written as $VNVME_LAB_OUT/CONFIG-WORKLOAD.json.
 #
 # The method (fixed, so that runs compare):
 #  - fresh sparse images each boot; the NVMe is preconditioned with zeros
-#    (its first writes would otherwise allocate on the host);
-#  - the array's initial recovery has finished before anything is measured;
+#    (its first writes would otherwise allocate on the host); its one
+#    partition (the whole NVMe) is the journal, or dm-writecache's cache;
+#  - the array is consistent before anything is measured: the images are
+#    zero, so is the parity, and it is created --assume-clean (no resync);
 #  - before each measurement: sync, page cache dropped and, with a
 #    write-back journal, the stripe cache drained (write-through until md's
-#    stripe_cache_active is 0, then write-back again);
+#    stripe_cache_active is 0, then write-back again); dm-writecache gets
+#    its "cleaner" message until every block is written back, then its table
+#    again;
 #  - 4 KiB random writes, QD16, direct, libaio, on a fixed hot set of 16 MiB
 #    at offset 0: "burst" is one pass over it (each block once), "steady" is
 #    RUNTIME seconds measured after a ramp of the same load that writes as
-#    much as the journal's log holds (twice the set without a journal),
-#    capped at RAMP s: a time-only ramp on a slow host ends before the
-#    journal has filled, and measures the burst again;
+#    much as the NVMe partition holds (twice the set without one), capped at
+#    RAMP s: a time-only ramp on a slow host ends before the journal has
+#    filled, and measures the burst again;
 #  - each row also records the HDD I/Os it caused (CONFIG-NAME.hdd), which
 #    do not depend on the host's speed;
-#  - large: the same on a 200 MiB set at offset 256 MiB (more than the
-#    journal holds); sync: 4 KiB random writes QD1 with O_SYNC; seq: 1 MiB
-#    sequential writes QD4 over 128 MiB at offset 512 MiB; read: 4 KiB random
-#    reads QD16 over 16 MiB at offset 64 MiB through the RAM cache, a cold
-#    pass then a warm one; tcp: hot_steady through NVMe/TCP on loopback.
+#  - large: the same on a set three times the NVMe's size at offset 256 MiB
+#    (three times what the journal holds); sync: 4 KiB random writes QD1
+#    with O_SYNC; seq: 1 MiB sequential writes QD4 over 128 MiB after the
+#    large set; read: 4 KiB random reads QD16 over 16 MiB at offset 64 MiB
+#    through the RAM cache, a cold pass then a warm one; tcp: hot_steady and
+#    the warm read (after one unmeasured pass) through NVMe/TCP on loopback.
 set -u
 
 CONFIG=$1
@@ -38,6 +45,11 @@ OUT=${VNVME_LAB_OUT:?}
 HDDS="/dev/sda /dev/sdb /dev/sdc /dev/sdd"
 MEMBERS="/dev/sda1 /dev/sdb1 /dev/sdc1 /dev/sdd1"
 NQN=nqn.2026-11.io.vnvme:bench
+MiB=1048576
+NVME_BYTES=$(($(cat /sys/block/nvme0n1/size) * 512))
+LARGE=$((NVME_BYTES * 3 / MiB))M	# three times the journal (or cache)
+SEQ_OFF=$((256 + NVME_BYTES * 3 / MiB + 64))M
+WC=bench-wc	# dm-writecache's mapping
 
 die() {
 	echo "bench: $CONFIG: $*" >&2
@@ -64,6 +76,23 @@ drain() {
 	# high-order pages; with a large stripe cache they ran out and execs
 	# failed ("fio: not found"): compact memory before each row.
 	[ ! -w /proc/sys/vm/compact_memory ] || echo 1 >/proc/sys/vm/compact_memory
+	if [ -e "/dev/mapper/$WC" ]; then
+		# The cleaner writes every block back (status: error, total,
+		# free, under writeback); the same table reloaded turns it off.
+		dmsetup message "$WC" 0 cleaner || die "dm-writecache cleaner failed"
+		i=0
+		while [ $i -lt 1800 ]; do
+			set -- $(dmsetup status "$WC")
+			[ "$5" != "$6" ] || [ "$7" != 0 ] || break
+			sleep 0.1
+			i=$((i + 1))
+		done
+		table=$(dmsetup table "$WC")
+		dmsetup reload "$WC" --table "$table" && dmsetup suspend "$WC" &&
+			dmsetup resume "$WC" || die "dm-writecache reload failed"
+		echo "drained: dm-writecache $(dmsetup status "$WC" | cut -d' ' -f4-7)"
+		return 0
+	fi
 	[ -e /sys/block/md0/md ] || return 0
 	case $(md journal_mode) in
 	*"[write-back]"*)
@@ -84,29 +113,51 @@ hdd_ios() {
 	cat /sys/block/sd[a-d]/stat | awk '{ n += $1 + $5 } END { print n }'
 }
 
+# Writes and flushes completed by the NVMe (fields 5 and 15 of its stat).
+nvme_ios() {
+	awk '{ print $5, $15 }' /sys/block/nvme0n1/stat
+}
+
+# The guest's CPU time, busy and idle (iowait counts as idle), in ticks.
+cpu_ticks() {
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat
+}
+
 # fio_job NAME DEV RW BS QD OFFSET SIZE [extra fio args]: one job, JSON out,
-# and the HDD I/Os it caused in CONFIG-NAME.hdd.
+# the HDD I/Os it caused in CONFIG-NAME.hdd, the NVMe's writes and flushes
+# in CONFIG-NAME.nvme, the share of the guest's CPUs busy meanwhile in
+# CONFIG-NAME.cpu (percent).
 fio_job() {
 	name=$1 dev=$2 rw=$3 bs=$4 qd=$5 off=$6 size=$7
 	shift 7
 	h0=$(hdd_ios)
+	n0=$(nvme_ios)
+	c0=$(cpu_ticks)
 	fio --name="$name" --filename="$dev" --rw="$rw" --bs="$bs" --iodepth="$qd" \
 		--ioengine=libaio --direct=1 --offset="$off" --size="$size" --randrepeat=1 \
 		--output-format=json "$@" >"$OUT/$CONFIG-$name.json" ||
 		die "fio $name on $dev failed"
 	echo $(($(hdd_ios) - h0)) >"$OUT/$CONFIG-$name.hdd"
+	set -- $n0 $(nvme_ios) $c0 $(cpu_ticks)
+	echo "$(($3 - $1)) $(($4 - $2))" >"$OUT/$CONFIG-$name.nvme"
+	echo $((100 * ($7 - $5) / ($7 - $5 + $8 - $6 + 1))) >"$OUT/$CONFIG-$name.cpu"
 	printf '%s %s: ' "$CONFIG" "$name"
-	jq -r --arg h "$(cat "$OUT/$CONFIG-$name.hdd")" '.jobs[0] |
+	jq -r --arg h "$(cat "$OUT/$CONFIG-$name.hdd")" --arg n "$(cat "$OUT/$CONFIG-$name.nvme")" \
+		--arg c "$(cat "$OUT/$CONFIG-$name.cpu")" '.jobs[0] |
 		if .write.io_bytes > 0 then "write \(.write.iops | floor) IOPS, \(.write.bw) KiB/s"
-		else "read \(.read.iops | floor) IOPS" end + ", \($h) HDD I/Os"' \
+		else "read \(.read.iops | floor) IOPS" end +
+		", \($h) HDD I/Os, NVMe writes/flushes \($n | sub(" "; "/")), CPU \($c)% busy"' \
 		"$OUT/$CONFIG-$name.json"
 }
 
-# The ramp before a steady window: the same load until the journal's log
-# size (twice the set without a journal) is written, at most RAMP s.
-ramp_bytes() {	# ramp_bytes HOTSET_BYTES
-	j=$(cat /sys/block/md0/md/dev-nvme0n1p1/size 2>/dev/null || echo 0)
-	if [ "$j" -gt 0 ]; then echo $((j * 1024)); else echo $((2 * $1)); fi
+# The ramp before a steady window: the same load until the NVMe partition's
+# size (the journal or dm-writecache's cache; twice the set without one) is
+# written, at most RAMP s.
+ramp_bytes() {	# ramp_bytes SET_BYTES
+	case $CONFIG in
+	article | vnvme | writecache) echo $(($(cat /sys/class/block/nvme0n1p1/size) * 512)) ;;
+	*) echo $((2 * $1)) ;;
+	esac
 }
 
 steady() {	# steady NAME DEV OFFSET SIZE SIZE_BYTES
@@ -123,13 +174,16 @@ write_workloads() {	# write_workloads DEV
 	dev=$1
 	if wants hot_burst; then drain; fio_job hot_burst "$dev" randwrite 4k 16 0 16M; fi
 	if wants hot_steady; then drain; steady hot_steady "$dev" 0 16M 16777216; fi
-	if wants large_steady; then drain; steady large_steady "$dev" 256M 200M 209715200; fi
+	if wants large_steady; then
+		drain
+		steady large_steady "$dev" 256M "$LARGE" $((${LARGE%M} * MiB))
+	fi
 	if wants sync; then
 		drain
 		fio_job sync "$dev" randwrite 4k 1 32M 16M --sync=1 --ioengine=psync \
 			--time_based --runtime="$RUNTIME"
 	fi
-	if wants seq; then drain; fio_job seq "$dev" write 1M 4 512M 128M; fi
+	if wants seq; then drain; fio_job seq "$dev" write 1M 4 "$SEQ_OFF" 128M; fi
 	return 0
 }
 
@@ -149,6 +203,12 @@ tcp_workload() {	# tcp_workload DEV
 	[ -b "$ns" ] || die "no namespace for $NQN"
 	drain
 	steady tcp_steady "$ns" 0 16M 16777216
+	# The warm read: the RAM cache holds the set since read_workloads; one
+	# unmeasured pass first, as the local warm read had the cold one.
+	fio --name=warmup --filename="$ns" --rw=randread --bs=4k --iodepth=16 \
+		--ioengine=libaio --direct=1 --offset=64M --size=16M \
+		--output-format=terse >/dev/null || die "fio warm-up over TCP failed"
+	fio_job tcp_warm_read "$ns" randread 4k 16 64M 16M
 	step vnvme disconnect "$NQN"
 	step vnvme export delete "$NQN"
 }
@@ -161,13 +221,32 @@ build_array() {	# build_array [--journal] [create options...]
 		shift
 	fi
 	# shellcheck disable=SC2086
-	step vnvme partition $HDDS ${journal:+/dev/nvme0n1}
+	step vnvme partition $HDDS ${journal:+/dev/nvme0n1} ${NVME_PART:+/dev/nvme0n1}
 	# shellcheck disable=SC2086
-	step vnvme raid create /dev/md0 --level 5 $journal "$@" $MEMBERS
+	# The images are fresh and zero, so is every stripe's parity: the
+	# array is consistent from the start (md's check would find 0
+	# mismatches), and --assume-clean spares each boot a resync.
+	step vnvme raid create /dev/md0 --level 5 --assume-clean $journal "$@" $MEMBERS
 	step vnvme raid wait /dev/md0
 	[ -z "$journal" ] || step vnvme journal-mode /dev/md0 write-back
 	echo "md0: stripe_cache_size $(md stripe_cache_size), group_thread_cnt" \
 		"$(md group_thread_cnt), journal_mode $(md journal_mode)"
+	size=$(($(cat /sys/block/md0/size) * 512))
+	[ "$size" -ge $(((${SEQ_OFF%M} + 128) * MiB)) ] ||
+		die "the array ($((size / MiB)) MiB) is too small for the sets (--hdd-size)"
+}
+
+# dm-writecache over the bare array, on the NVMe's partition: 4 KiB blocks,
+# its defaults (write-back from 50% full down to 45%, FUA on).
+build_writecache() {
+	NVME_PART=1
+	build_array
+	step dmsetup create "$WC" --table \
+		"0 $(cat /sys/block/md0/size) writecache s /dev/md0 /dev/nvme0n1p1 4096 0"
+	# No udev in the lab: dmsetup makes the node itself.
+	step dmsetup mknodes "$WC"
+	[ -b "/dev/mapper/$WC" ] || die "no /dev/mapper/$WC"
+	echo "$WC: $(dmsetup table "$WC")"
 }
 
 step dd if=/dev/zero of=/dev/nvme0n1 bs=1M oflag=direct status=none \
@@ -189,8 +268,13 @@ article | vnvme)
 	tcp_workload "$dev"
 	step vnvme cache detach rc-wa_md0
 	;;
+writecache)
+	build_writecache
+	write_workloads "/dev/mapper/$WC"
+	step dmsetup remove "$WC"
+	;;
 *)
-	die "unknown configuration (nvme, bare, article, vnvme)"
+	die "unknown configuration (nvme, bare, article, vnvme, writecache)"
 	;;
 esac
 [ ! -e /sys/block/md0/md ] || step vnvme raid stop /dev/md0
