@@ -34,7 +34,8 @@
 #    with O_SYNC; seq: 1 MiB sequential writes QD4 over 128 MiB after the
 #    large set; read: 4 KiB random reads QD16 over 16 MiB at offset 64 MiB
 #    through the RAM cache, a cold pass then a warm one; tcp: hot_steady and
-#    the warm read (after one unmeasured pass) through NVMe/TCP on loopback.
+#    the warm read (after one unmeasured pass) through NVMe/TCP on loopback,
+#    one I/O queue.
 set -u
 
 CONFIG=$1
@@ -198,7 +199,10 @@ tcp_workload() {	# tcp_workload DEV
 	wants tcp || return 0
 	step vnvme export create "$1" --nqn "$NQN" --addr 127.0.0.1 --port 4420 \
 		--allow-host "$(cat /etc/nvme/hostnqn)"
-	step vnvme connect -t tcp -n "$NQN" -a 127.0.0.1 -s 4420
+	# One I/O queue: under TCG, two queues (one per vCPU) bounce every I/O
+	# between the vCPUs (4 KiB random reads QD16 of the raw NVMe over
+	# loopback: 1,062 IOPS with two queues, 2,872 with one).
+	step vnvme connect -t tcp -n "$NQN" -a 127.0.0.1 -s 4420 --nr-io-queues 1
 	ns=$(vnvme list --json | jq -r --arg n "$NQN" '.devices[] | select(.nqn == $n) | .node')
 	[ -b "$ns" ] || die "no namespace for $NQN"
 	drain
