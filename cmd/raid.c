@@ -1350,7 +1350,8 @@ static const struct vn_cmd raid_add_journal = {
 		"gets a journal superblock and an empty log, md adds it, and the array\n"
 		"goes read-write, its journal in write-through. An array that was not\n"
 		"stopped clean is refused (--force): what its lost journal held and the\n"
-		"disks lack is gone, so check the parity afterwards.",
+		"disks lack is gone, so check the parity afterwards. Run again on an\n"
+		"array left read-only with DEVICE as its journal, it sets it read-write.",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
 	.args = VN_ARGS_ARRAY,
 };

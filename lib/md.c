@@ -532,6 +532,38 @@ static int journal_add_checks(struct vn_ctx *ctx, const struct vn_md_status *st,
 	return 0;
 }
 
+/*
+ * An add-journal cut off (killed, the machine lost) after md took @dev as
+ * the journal but before the array went read-write leaves a read-only
+ * array whose working journal is @dev: the same command finishes it.
+ * 1 when it did, 0 when that is not the case, or a negative errno.
+ */
+static int finish_cut_add(struct vn_ctx *ctx, const struct vn_md_status *st, const char *dev)
+{
+	struct vn_blkdev blk;
+	char state[32];
+	int r;
+
+	for (unsigned int i = 0; i < st->nmembers && i < VN_MD_MEMBERS_MAX; i++) {
+		if (!st->members[i].journal || st->members[i].faulty)
+			continue;
+		r = vn_blk_get(ctx, dev, &blk);
+		if (r < 0)
+			return r;
+		vn_md_array_state(ctx, st->name, state, sizeof(state));
+		if (strcmp(blk.name, st->members[i].name) != 0 || strcmp(state, "readonly") != 0)
+			return 0;
+		vn_note(ctx, false, "%s is already the journal of %s, which is still read-only "
+			"(an add-journal cut off): setting it read-write", dev, st->name);
+		r = vn_write_str(ctx, "active", "/sys/block/%s/md/array_state", st->name);
+		if (r < 0)
+			return vn_fail(ctx, r, "%s: the journal %s is in, but the array stays "
+				       "read-only: %s", st->name, dev, strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
 int vn_md_add_journal(struct vn_ctx *ctx, const char *md_arg, const char *dev, bool force)
 {
 	struct vn_md_status *st = malloc(sizeof(*st));
@@ -548,6 +580,11 @@ int vn_md_add_journal(struct vn_ctx *ctx, const char *md_arg, const char *dev, b
 	r = vn_md_status(ctx, md_arg, st);
 	if (r >= 0)
 		r = template_sb(ctx, st, &d->sb);
+	if (r >= 0) {
+		r = finish_cut_add(ctx, st, dev);
+		if (r != 0)
+			goto out;	/* finished (1 -> 0 below), or an error */
+	}
 	if (r >= 0)
 		r = journal_add_checks(ctx, st, &d->sb, force);
 	for (unsigned int i = 0; r >= 0 && i < st->nmembers && i < VN_MD_MEMBERS_MAX; i++) {
@@ -623,7 +660,7 @@ out:
 		vn_md_release(d, 1);
 	free(st);
 	free(d);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 /* Undo vn_md_add() of @dev: remove it from @md and erase its superblock. */

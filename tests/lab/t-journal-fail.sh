@@ -95,6 +95,14 @@ fi
 expect_output 'Device Role : Journal' mdadm --examine /dev/nvme0n1p1
 expect_output 'journal +/dev/nvme0n1p1' mdadm --detail /dev/md0
 expect_error 3 'already has a working journal' vnvme raid add-journal /dev/md0 /dev/nvme0n1
+# An add-journal cut off after md took the journal, before the array went
+# read-write (killed, or the machine lost): the array read-only with its
+# new journal. The same command finishes it; another device is refused.
+check sh -c 'echo readonly >/sys/block/md0/md/array_state'
+expect_output '^readonly$' cat /sys/block/md0/md/array_state
+expect_error 3 'already has a working journal' vnvme raid add-journal /dev/md0 /dev/sde
+expect_output 'cut off' vnvme raid add-journal /dev/md0 /dev/nvme0n1p1
+expect_output '^(clean|active|active-idle)$' cat /sys/block/md0/md/array_state
 check vnvme raid status /dev/md0
 # every block acknowledged before the failure, then the parity
 check vnvme-verify verify /dev/md0 "$LOG"
