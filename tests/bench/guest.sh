@@ -81,12 +81,11 @@ drain() {
 		# The cleaner writes every block back (status: error, total,
 		# free, under writeback); the same table reloaded turns it off.
 		dmsetup message "$WC" 0 cleaner || die "dm-writecache cleaner failed"
-		i=0
-		while [ $i -lt 1800 ]; do
+		t=$(($(cut -d. -f1 /proc/uptime) + 600))
+		while [ "$(cut -d. -f1 /proc/uptime)" -lt $t ]; do
 			set -- $(dmsetup status "$WC")
 			[ "$5" != "$6" ] || [ "$7" != 0 ] || break
-			sleep 0.1
-			i=$((i + 1))
+			sleep 0.5
 		done
 		table=$(dmsetup table "$WC")
 		dmsetup reload "$WC" --table "$table" && dmsetup suspend "$WC" &&
@@ -175,16 +174,18 @@ write_workloads() {	# write_workloads DEV
 	dev=$1
 	if wants hot_burst; then drain; fio_job hot_burst "$dev" randwrite 4k 16 0 16M; fi
 	if wants hot_steady; then drain; steady hot_steady "$dev" 0 16M 16777216; fi
-	if wants large_steady; then
-		drain
-		steady large_steady "$dev" 256M "$LARGE" $((${LARGE%M} * MiB))
-	fi
 	if wants sync; then
 		drain
 		fio_job sync "$dev" randwrite 4k 1 32M 16M --sync=1 --ioengine=psync \
 			--time_based --runtime="$RUNTIME"
 	fi
 	if wants seq; then drain; fio_job seq "$dev" write 1M 4 "$SEQ_OFF" 128M; fi
+	# Last: what it leaves behind (dm-writecache: half its cache dirty
+	# with random blocks) takes minutes to write back.
+	if wants large_steady; then
+		drain
+		steady large_steady "$dev" 256M "$LARGE" $((${LARGE%M} * MiB))
+	fi
 	return 0
 }
 
