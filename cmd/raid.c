@@ -1139,12 +1139,19 @@ static int cmd_raid_add(struct vn_cli *cli, int argc, char **argv)
 static int cmd_raid_add_journal(struct vn_cli *cli, int argc, char **argv)
 {
 	int i = vn_getopt_args(cli, argc, argv, 2, 2, "needs an array and a device");
+	int r;
 
 	if (i < 0)
 		return cli->exit;
-	if (vn_md_add_journal(cli->ctx, argv[i], argv[i + 1], cli->force) < 0)
+	r = vn_md_add_journal(cli->ctx, argv[i], argv[i + 1], cli->force);
+	if (r < 0)
 		return vn_report(cli);
-	if (!cli->dry_run)
+	if (cli->dry_run)
+		return VN_EXIT_OK;
+	if (r == 1)
+		vn_info(cli, "%s: %s was already its journal, the array still read-only (an "
+			"add-journal cut off): the array is read-write now", argv[i], argv[i + 1]);
+	else
 		vn_info(cli, "%s: %s is its journal (write-through); the array is read-write",
 			argv[i], argv[i + 1]);
 	return VN_EXIT_OK;

@@ -553,8 +553,6 @@ static int finish_cut_add(struct vn_ctx *ctx, const struct vn_md_status *st, con
 		vn_md_array_state(ctx, st->name, state, sizeof(state));
 		if (strcmp(blk.name, st->members[i].name) != 0 || strcmp(state, "readonly") != 0)
 			return 0;
-		vn_note(ctx, false, "%s is already the journal of %s, which is still read-only "
-			"(an add-journal cut off): setting it read-write", dev, st->name);
 		r = vn_write_str(ctx, "active", "/sys/block/%s/md/array_state", st->name);
 		if (r < 0)
 			return vn_fail(ctx, r, "%s: the journal %s is in, but the array stays "
@@ -583,7 +581,7 @@ int vn_md_add_journal(struct vn_ctx *ctx, const char *md_arg, const char *dev, b
 	if (r >= 0) {
 		r = finish_cut_add(ctx, st, dev);
 		if (r != 0)
-			goto out;	/* finished (1 -> 0 below), or an error */
+			goto out;	/* finished (1), or an error */
 	}
 	if (r >= 0)
 		r = journal_add_checks(ctx, st, &d->sb, force);
@@ -660,7 +658,7 @@ out:
 		vn_md_release(d, 1);
 	free(st);
 	free(d);
-	return r < 0 ? r : 0;
+	return r;
 }
 
 /* Undo vn_md_add() of @dev: remove it from @md and erase its superblock. */

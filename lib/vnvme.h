@@ -490,7 +490,10 @@ int vn_md_add(struct vn_ctx *ctx, const char *md, const char *dev, bool force);
  * whose journal failed or is missing (a faulty one is removed first), then
  * the array read-write. Refuses an array without the journal feature, one
  * with a working journal, one not read-only, and (unless @force) one not
- * stopped clean.
+ * stopped clean. An add-journal cut off after md took @dev leaves @md
+ * read-only with @dev as its working journal: then only sets it read-write.
+ * Return: 0 when @dev was added, 1 when it only finished such a cut-off
+ * add, or -errno.
  */
 int vn_md_add_journal(struct vn_ctx *ctx, const char *md, const char *dev, bool force);
 /* vn_md_replace() - add @new_dev as a spare and mark @old want_replacement. */
