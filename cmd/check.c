@@ -17,7 +17,7 @@ static const struct vn_opt check_opts[] = {
 	{ "need", OPT_NEED, "LIST", "what the stack needs: raid,cache,export,connect,auth "
 	  "(default: all but auth)", 0 },
 	{ "cache-size", OPT_CACHE_SIZE, "SIZE", "RAM wanted for a cache (M if no unit)", 0 },
-	{ "journal", OPT_JOURNAL, "DEV", "the journal device, for the block size check", 0 },
+	{ "journal", OPT_JOURNAL, "DEV", "the journal device: block sizes, journal advice", 0 },
 	{ "stack", OPT_STACK, "FILE", "what a stack file (vnvme-stack(5)) needs: its "
 	  "layers, cache size, members and journal", 0 },
 	{ NULL }
@@ -60,6 +60,10 @@ static int stack_needs(struct vn_cli *cli, const char *path, struct vn_check_req
 	for (unsigned int i = 0; s->has_array && i < s->array.nmembers; i++, n++) {
 		stack_dev(cli, &s->array.members[i], sd->paths[n], sizeof(sd->paths[n]));
 		sd->ptrs[n] = sd->paths[n];
+	}
+	if (s->has_array) {
+		req->level = s->array.level;
+		req->chunk_kib = s->array.chunk_kib;
 	}
 	if (s->has_array && s->array.has_journal) {
 		stack_dev(cli, &s->array.journal, sd->paths[n], sizeof(sd->paths[n]));
@@ -162,7 +166,7 @@ static json_t *report_json(const struct vn_check_report *r, unsigned int needs)
 			"meaning", f->meaning));
 	}
 	return json_pack("{s:b, s:s, s:o, s:o, s:{s:b, s:b}, s:{s:o, s:o}, s:o, s:o, s:o,"
-			 " s:o, s:o, s:o, s:b}",
+			 " s:o, s:o, s:o, s:b, s:o}",
 		"ok", r->ok, "kernel", r->release, "needs", needs_json(needs), "modules", mods,
 		"configfs", "supported", r->configfs_supported, "mounted", r->configfs_mounted,
 		"memory", "total_bytes", bytes_or_null(r->mem_total_bytes),
@@ -171,7 +175,8 @@ static json_t *report_json(const struct vn_check_report *r, unsigned int needs)
 		"auth", r->auth < 0 ? json_null() : json_boolean(r->auth),
 		"devices", devs, "findings", finds, "host_auth",
 		r->host_auth < 0 ? json_null() : json_boolean(r->host_auth),
-		"tls", r->tls < 0 ? json_null() : json_boolean(r->tls), "tlshd", r->tlshd);
+		"tls", r->tls < 0 ? json_null() : json_boolean(r->tls), "tlshd", r->tlshd,
+		"journal_advice", vn_journal_advice_json(&r->journal_advice));
 }
 
 static void print_report(const struct vn_check_report *r, unsigned int needs)

@@ -285,6 +285,8 @@ int vn_health_exit(enum vn_health h);
  * also added to @rep (may be NULL).
  */
 json_t *vn_md_json(const struct vn_md_status *st, struct vn_health_report *rep);
+/* vn_journal_advice_json() - vn_md_journal_advice as JSON, null without a journal. */
+json_t *vn_journal_advice_json(const struct vn_md_journal_advice *a);
 /* vn_print_notes() - a JSON notes array as text lines, each after @indent. */
 void vn_print_notes(json_t *notes, const char *indent);
 

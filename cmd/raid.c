@@ -19,22 +19,6 @@ static json_t *tune_json(const struct vn_md_tune *t)
 			 "group_thread_cnt", (int)t->group_thread_cnt);
 }
 
-static json_t *advice_json(const struct vn_md_journal_advice *a)
-{
-	if (!a->journal_bytes)
-		return json_null();
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:b, s:I, s:b}",
-		"journal_bytes", (json_int_t)a->journal_bytes,
-		"burst_hot_set_bytes", (json_int_t)a->burst_hot_set_bytes,
-		"payoff_hot_set_bytes", (json_int_t)a->payoff_hot_set_bytes,
-		"cache_hot_set_bytes", (json_int_t)a->cache_hot_set_bytes,
-		"cache_mem_bytes", (json_int_t)a->cache_mem_bytes,
-		"mem_bound_bytes", (json_int_t)a->mem_bound_bytes,
-		"mem_limited", a->mem_limited, "too_small", a->too_small,
-		"replay_stripes_max", (json_int_t)a->replay_stripes_max,
-		"replay_slow", a->replay_slow);
-}
-
 /* The journal sizing advice, as lines; a warning when write-back will not pay. */
 static void print_advice(const struct vn_cli *cli, const char *md,
 			 const struct vn_md_journal_advice *a)
@@ -214,7 +198,7 @@ static json_t *create_json(const struct vn_md_create_result *res,
 		"data_offset_sectors", (json_int_t)res->data_offset,
 		"members", members, "journal", req->journal,
 		"sync_started", res->syncing, "tuning", tuning ? tuning : json_null(),
-		"journal_advice", advice_json(advice));
+		"journal_advice", vn_journal_advice_json(advice));
 }
 
 static int cmd_raid_create(struct vn_cli *cli, int argc, char **argv)
@@ -996,7 +980,7 @@ static int cmd_raid_tune(struct vn_cli *cli, int argc, char **argv)
 			"array", vn_json_dev(md), "current", tune_json(&cur), "default", tune_json(&rule),
 			"stripe_cache_bytes",
 			(json_int_t)cur.stripe_cache_size * 4096 * in.raid_disks,
-			"journal_advice", advice_json(&advice),
+			"journal_advice", vn_journal_advice_json(&advice),
 			"changed", scs || gtc || def));
 	print_tune(cli, md, &cur, &rule, &in, &advice);
 	return VN_EXIT_OK;

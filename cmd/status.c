@@ -663,3 +663,20 @@ const struct vn_cmd vn_cmd_status = {
 	.flags = VN_CMD_ROOT | VN_CMD_JSON,
 	.args = VN_ARGS_BLOCKDEV,
 };
+
+/* The journal sizing advice (raid create, raid tune, check); null without a journal. */
+json_t *vn_journal_advice_json(const struct vn_md_journal_advice *a)
+{
+	if (!a->journal_bytes)
+		return json_null();
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:b, s:I, s:b}",
+		"journal_bytes", (json_int_t)a->journal_bytes,
+		"burst_hot_set_bytes", (json_int_t)a->burst_hot_set_bytes,
+		"payoff_hot_set_bytes", (json_int_t)a->payoff_hot_set_bytes,
+		"cache_hot_set_bytes", (json_int_t)a->cache_hot_set_bytes,
+		"cache_mem_bytes", (json_int_t)a->cache_mem_bytes,
+		"mem_bound_bytes", (json_int_t)a->mem_bound_bytes,
+		"mem_limited", a->mem_limited, "too_small", a->too_small,
+		"replay_stripes_max", (json_int_t)a->replay_stripes_max,
+		"replay_slow", a->replay_slow);
+}

@@ -1148,6 +1148,8 @@ struct vn_check_req {
 	const char *const *devices;	/* members, journal included */
 	unsigned int ndevices;
 	const char *journal;		/* NULL: none (may also be in @devices) */
+	int level;			/* the array's RAID level; 0: 5 */
+	unsigned int chunk_kib;		/* 0: md's default, 512 */
 };
 
 enum vn_check_level {
@@ -1200,6 +1202,9 @@ struct vn_check_report {
 	struct vn_check_device devices[VN_CHECK_DEVICES_MAX];
 	unsigned int nfindings;
 	struct vn_check_finding findings[VN_CHECK_FINDINGS_MAX];
+	/* what a write-back journal would absorb, as raid create says it, when
+	 * the devices make a raid4/5/6 with a journal; journal_bytes 0: none */
+	struct vn_md_journal_advice journal_advice;
 	bool ok;			/* nothing needed is missing */
 };
 
@@ -1207,7 +1212,8 @@ struct vn_check_report {
  * vn_check() - what this machine can and cannot do for @req, loading
  * nothing: modules (libkmod lookups), configfs, RAM, NVMe in-band
  * authentication, the devices' block sizes (a 4Kn journal under 512-byte
- * members is warned about). Each finding says what it means.
+ * members is warned about), with a journal and enough members the journal
+ * advice of vn_md_tune_rule(). Each finding says what it means.
  * Return: 0 (the verdict is ret->ok), or a negative errno.
  */
 int vn_check(struct vn_ctx *ctx, const struct vn_check_req *req,

@@ -34,7 +34,12 @@ same_state "$OUT/built.txt" "$OUT/down-dry.txt" "down --dry-run"
 snapshot stable >"$OUT/built-stable.txt"
 # the preflight of this very file: it can come up here; a cache larger than
 # RAM cannot
-expect_output -e 'md_mod' -e '/dev/nvme0n1p1' -- vnvme check --stack "$OUT/stack.json"
+expect_output -e 'md_mod' -e '/dev/nvme0n1p1' -e 'journal .* hot set up to' \
+	-- vnvme check --stack "$OUT/stack.json"
+# and the journal advice raid create gives, from the file's devices
+vnvme check --stack "$OUT/stack.json" --json >"$OUT/check.json"
+check jq -e '.journal_advice.journal_bytes > 0 and .journal_advice.payoff_hot_set_bytes > 0
+	and .journal_advice.burst_hot_set_bytes > 0' "$OUT/check.json"
 jq '.cache.size = "64G"' "$OUT/stack.json" >/tmp/huge.json
 expect_exit 1 vnvme check --stack /tmp/huge.json
 
