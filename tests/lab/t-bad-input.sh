@@ -111,19 +111,21 @@ for d in $DISKS; do
 	for p in /sys/block/$d/$d*; do [ -e "$p" ] && DEVS="$DEVS /dev/${p##*/}"; done
 done
 snap() {
-	cat /proc/mdstat /proc/mounts
-	grep -H '' /sys/block/md0/md/journal_mode /sys/block/md0/md/sync_action \
-		/sys/block/md0/md/degraded /sys/block/md0/md/array_state 2>&1
-	# dm devices as sysfs has them (each dmsetup start costs about 0.4 s
-	# under TCG: its tables and open counts once a section, below)
-	grep -H '' /sys/block/dm-*/dm/name /sys/block/dm-*/size 2>&1
+	# few processes: each start costs tens of ms under TCG, and this runs
+	# after every row. dm devices as sysfs has them (each dmsetup start
+	# costs about 0.4 s: their tables and open counts once a section, below)
+	grep -H '' /proc/mdstat /proc/mounts /sys/block/md0/md/journal_mode \
+		/sys/block/md0/md/sync_action /sys/block/md0/md/degraded \
+		/sys/block/md0/md/array_state /sys/block/dm-*/dm/name /sys/block/dm-*/size 2>&1
 	ls -d /dev/mapper/* /sys/block/rd* /sys/block/zram* /sys/block/md* /sys/class/nvme/* \
 		/sys/block/*/holders/* /sys/block/*/slaves/* 2>&1
-	find /sys/kernel/config | sort
-	grep -r '' /sys/kernel/config/nvmet 2>/dev/null | sort
-	for l in $(find /sys/kernel/config/nvmet -type l | sort); do
-		echo "$l -> $(readlink "$l")"
-	done
+	# every configfs entry, where each link points, every nvmet value
+	# (the guest's find is busybox's: no -printf)
+	{
+		find /sys/kernel/config
+		find /sys/kernel/config -type l -exec stat -c %N {} +
+		grep -r '' /sys/kernel/config/nvmet
+	} 2>&1 | sort
 	# the slow oracles (about 3 s under TCG) once a section, not each row:
 	# superblocks, partition tables and sizes change only by a write
 	if [ "${1:-}" = full ]; then
