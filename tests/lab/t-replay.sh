@@ -49,7 +49,9 @@ CACHE=rc-replay
 # the state at the mark plus a random subset of the writes the kernel had
 # completed but not yet flushed (logged after the mark, before the next
 # flush), applied in a random order, as a volatile write cache may have
-# kept them (vnvme-replay extra). Default: one at each run's last point.
+# kept them (vnvme-replay extra); every other one with each device cut
+# later, after a flush or FUA write its seed picks before the next mark
+# (--anywhere). Default: one at each run's last point.
 VARIANTS=${3:-}
 mkdir -p "$WORK"
 
@@ -158,16 +160,23 @@ snapshots_down() {
 	done
 }
 
-points=0 failed_points=0 checks=0 journal_replays=0 variants=0 kept=0
-# unflushed RUN-SEQ SEED: on each snapshot, a subset of the writes after the
-# mark that no flush had made durable yet (vnvme-replay extra).
+points=0 failed_points=0 checks=0 journal_replays=0 variants=0 kept=0 later=0 inorder=0
+# unflushed RUN-SEQ SEED [anywhere]: on each snapshot, a subset of the writes
+# after the mark that no flush had made durable yet (vnvme-replay extra).
+# With "anywhere", each device's cut comes after a durable point its seed
+# picks (the mark, or any flush or FUA write logged after it before the
+# next mark; the log up to there written in order), then the subset of the
+# unflushed writes after it: the devices' cuts fall in different flush
+# intervals, not only the one after the mark.
 unflushed() {
-	local i=1 w n
+	local i=1 w out
 	for w in $LW; do
-		n=$(vnvme-replay extra "/dev/$(nth $i $LOGS)" "/dev/mapper/s$i" --after-mark "$1" \
-			--from "$(cat "$WORK/pos-$w")" --seed "$(($2 * 5 + i))" 2>>"$WORK/replay.log") ||
-			return
-		kept=$((kept + n))
+		out=$(vnvme-replay extra "/dev/$(nth $i $LOGS)" "/dev/mapper/s$i" --after-mark "$1" \
+			--from "$(cat "$WORK/pos-$w")" --seed "$(($2 * 5 + i))" \
+			${3:+--anywhere} 2>>"$WORK/replay.log") || return
+		kept=$((kept + ${out% *}))
+		[ "${out#* }" -eq 0 ] || later=$((later + 1))
+		inorder=$((inorder + ${out#* }))
 		i=$((i + 1))
 	done
 }
@@ -179,13 +188,16 @@ crash_point() {
 	forward "$run-$seq" || { fail "replay to $run-$seq"; return; }
 	snapshots_up || { fail "snapshots at $run-$seq"; return; }
 	if [ -n "${3:-}" ]; then
-		unflushed "$run-$seq" "$3" || {
+		# every other variant cut anywhere before the next mark
+		anywhere=
+		[ $((variants % 2)) -eq 0 ] || anywhere=1
+		unflushed "$run-$seq" "$3" $anywhere || {
 			fail "unflushed writes at $run-$seq"
 			snapshots_down
 			return
 		}
 		variants=$((variants + 1))
-		label="$label+unflushed"
+		label="$label+unflushed${anywhere:+-anywhere}"
 	fi
 	seen=$(dmesg | grep -c 'md0: recovering')
 	if vnvme raid assemble /dev/md0 /dev/mapper/s1 /dev/mapper/s2 /dev/mapper/s3 \
@@ -243,7 +255,9 @@ for run in a b; do
 	done
 done
 echo "replay ($ENGINE cache, journal in write-back): $points crash points" \
-	"($variants of them with $kept unflushed writes kept in all)," \
+	"($variants of them with $kept unflushed writes kept in all; in $later device" \
+	"states the cut came after a flush or FUA past the mark, $inorder writes" \
+	"written in order up to it)," \
 	"$failed_points with a lost block or a bad array," \
 	"$checks parity checks, $journal_replays with a journal replay"
 check test "$points" -eq $((2 * BATCHES + variants))

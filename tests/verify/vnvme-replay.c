@@ -5,7 +5,7 @@
  *   vnvme-replay marks LOG                          list the marks: index name
  *   vnvme-replay apply LOG TARGET --to-mark NAME [--from N]
  *   vnvme-replay apply LOG TARGET --to-end [--from N]
- *   vnvme-replay extra LOG TARGET --after-mark NAME --seed S [--from N]
+ *   vnvme-replay extra LOG TARGET --after-mark NAME --seed S [--anywhere] [--from N]
  *
  * The log format is the kernel's (drivers/md/dm-log-writes.c,
  * Documentation/admin-guide/device-mapper/log-writes.rst): a super block at
@@ -30,7 +30,13 @@
  * of them may be on the platter, in any order). A subset chosen by the seed
  * (each write kept with probability 1/2) goes to TARGET in an order the
  * seed shuffles. TARGET should be a throw-away copy of a device applied up
- * to the mark. Prints how many it wrote.
+ * to the mark. With --anywhere the cut comes later, after a durable point
+ * the seed picks among the mark itself and every flush and FUA write logged
+ * after it before the next mark: every write logged up to that point goes
+ * to TARGET first, in order (a prefix of the log is always a state the
+ * device could have been left in), then the seeded subset of the writes
+ * after the point up to the next flush. Prints two numbers: the unflushed
+ * writes kept and the writes written in order before them.
  */
 #include <endian.h>
 #include <errno.h>
@@ -254,13 +260,31 @@ static uint64_t next_rand(uint64_t *x)
 
 #define EXTRA_MAX 65536
 
+/*
+ * The durable points after the mark at entry mark_i (whose successor's
+ * header is at byte pos): its flushes and FUA writes before the next mark.
+ */
+static uint64_t count_points(struct log *l, uint64_t mark_i, uint64_t pos)
+{
+	struct entry e;
+	uint64_t i, n = 0;
+
+	for (i = mark_i + 1; i < l->nr_entries; i++) {
+		next_entry(l, &pos, &e, NULL, 0);
+		if (e.flags & FLAG_MARK)
+			break;
+		n += !!(e.flags & (FLAG_FLUSH | FLAG_FUA));
+	}
+	return n;
+}
+
 static int cmd_extra(const char *path, const char *target, const char *after, uint64_t from,
-		     uint64_t seed)
+		     uint64_t seed, bool anywhere)
 {
 	struct log l;
 	struct entry e, *ents = calloc(EXTRA_MAX, sizeof(*ents));
 	uint64_t *at = calloc(EXTRA_MAX, sizeof(*at));
-	uint64_t i, pos, here, rnd = seed * 2654435761u + 1;
+	uint64_t i, pos, here, rnd = seed * 2654435761u + 1, points = 0, k = 0, applied = 0;
 	size_t bufsize = 1 << 20, n = 0, kept = 0;
 	unsigned char *buf = malloc(bufsize);
 	char mark[512];
@@ -271,13 +295,36 @@ static int cmd_extra(const char *path, const char *target, const char *after, ui
 		die(EXIT_IO, "out of memory");
 	log_open(&l, path);
 	pos = l.sectorsize;
-	for (i = 0; i < l.nr_entries; i++) {
-		here = pos;
+	for (i = 0; i < l.nr_entries && !found; i++) {
 		next_entry(&l, &pos, &e, mark, sizeof(mark));
-		if (!found) {
-			found = (e.flags & FLAG_MARK) && !strcmp(mark, after) && i >= from;
+		found = (e.flags & FLAG_MARK) && !strcmp(mark, after) && i >= from;
+	}
+	if (!found)
+		die(EXIT_NOMARK, "%s: no mark '%s' at or after entry %" PRIu64, path, after, from);
+	/* i is now the entry after the mark, pos its header */
+	if (anywhere) {
+		points = count_points(&l, i - 1, pos);
+		k = next_rand(&rnd) % (points + 1);
+	}
+	tfd = open_target(target);
+	/*
+	 * --anywhere: the cut comes after the kth durable point (0: at the
+	 * mark). Everything logged up to it was durable then: written in order.
+	 */
+	for (uint64_t left = k; left && i < l.nr_entries; i++) {
+		here = pos;
+		next_entry(&l, &pos, &e, NULL, 0);
+		if (e.flags & (FLAG_FLUSH | FLAG_FUA))
+			left--;
+		if (!e.nr_sectors || (e.flags & FLAG_MARK))
 			continue;
-		}
+		replay_entry(&l, here, &e, tfd, target, buf, bufsize);
+		applied++;
+	}
+	/* then the writes completed after the cut and not yet flushed */
+	for (; i < l.nr_entries; i++) {
+		here = pos;
+		next_entry(&l, &pos, &e, NULL, 0);
 		if (e.flags & FLAG_FLUSH)
 			break;
 		if (!e.nr_sectors || (e.flags & FLAG_MARK))
@@ -291,28 +338,31 @@ static int cmd_extra(const char *path, const char *target, const char *after, ui
 		}
 		n++;
 	}
-	if (!found)
-		die(EXIT_NOMARK, "%s: no mark '%s' at or after entry %" PRIu64, path, after, from);
 	/* in an order the seed chooses (Fisher-Yates) */
-	for (size_t k = kept; k > 1; k--) {
-		size_t j = (size_t)(next_rand(&rnd) % k);
-		struct entry te = ents[k - 1];
-		uint64_t ta = at[k - 1];
+	for (size_t j2 = kept; j2 > 1; j2--) {
+		size_t j = (size_t)(next_rand(&rnd) % j2);
+		struct entry te = ents[j2 - 1];
+		uint64_t ta = at[j2 - 1];
 
-		ents[k - 1] = ents[j];
-		at[k - 1] = at[j];
+		ents[j2 - 1] = ents[j];
+		at[j2 - 1] = at[j];
 		ents[j] = te;
 		at[j] = ta;
 	}
-	tfd = open_target(target);
-	for (size_t k = 0; k < kept; k++)
-		replay_entry(&l, at[k], &ents[k], tfd, target, buf, bufsize);
+	for (size_t j = 0; j < kept; j++)
+		replay_entry(&l, at[j], &ents[j], tfd, target, buf, bufsize);
 	finish_target(tfd, target, &l, buf);
 	free(ents);
 	free(at);
-	fprintf(stderr, "%s -> %s: %zu of the %zu unflushed writes after '%s' kept (seed %" PRIu64
-		")\n", path, target, kept, n, after, seed);
-	printf("%zu\n", kept);
+	if (anywhere)
+		fprintf(stderr, "%s -> %s: cut after durable point %" PRIu64 " of %" PRIu64
+			" after '%s' (%" PRIu64 " writes in order), ", path, target, k, points,
+			after, applied);
+	else
+		fprintf(stderr, "%s -> %s: ", path, target);
+	fprintf(stderr, "%zu of the %zu unflushed writes kept (seed %" PRIu64 ")\n", kept, n,
+		seed);
+	printf("%zu %" PRIu64 "\n", kept, applied);
 	return 0;
 }
 
@@ -332,7 +382,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: vnvme-replay marks LOG\n"
 	      "       vnvme-replay apply LOG TARGET (--to-mark NAME | --to-end) [--from N]\n"
-	      "       vnvme-replay extra LOG TARGET --after-mark NAME --seed S [--from N]\n", f);
+	      "       vnvme-replay extra LOG TARGET --after-mark NAME --seed S [--anywhere]\n"
+	      "                          [--from N]\n", f);
 }
 
 int main(int argc, char **argv)
@@ -343,11 +394,12 @@ int main(int argc, char **argv)
 		{ "from", required_argument, NULL, 'f' },
 		{ "after-mark", required_argument, NULL, 'a' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "anywhere", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *to_mark = NULL, *after = NULL;
-	bool to_end = false, seeded = false;
+	bool to_end = false, seeded = false, anywhere = false;
 	uint64_t from = 0, seed = 0;
 	int c;
 
@@ -361,6 +413,7 @@ int main(int argc, char **argv)
 			seed = num_arg("--seed", optarg);
 			seeded = true;
 			break;
+		case 'w': anywhere = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -370,7 +423,7 @@ int main(int argc, char **argv)
 	if (argc - optind == 3 && !strcmp(argv[optind], "apply") && !to_mark != !to_end)
 		return cmd_apply(argv[optind + 1], argv[optind + 2], to_mark, from);
 	if (argc - optind == 3 && !strcmp(argv[optind], "extra") && after && seeded)
-		return cmd_extra(argv[optind + 1], argv[optind + 2], after, from, seed);
+		return cmd_extra(argv[optind + 1], argv[optind + 2], after, from, seed, anywhere);
 	usage(stderr);
 	return EXIT_USAGE;
 }
