@@ -65,7 +65,9 @@ HEADERS := $(wildcard lib/*.h cmd/*.h)
 DEPS := $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(BUILD)/cmd/vnvme.d
 
 .PHONY: all deps check check-unit check-cli check-san check-lab check-deb deb \
-	demo install clean cppcheck check-units bench check-bench check-verify soak fuzz check-fuzz
+	demo install clean cppcheck check-units bench check-bench check-verify soak fuzz check-fuzz \
+	soak-build soak-powercut soak-leaks soak-stops soak-replay soak-replay-1 soak-replay-2 \
+	soak-replay-dmcache
 
 all: $(VNVME)
 
@@ -187,26 +189,44 @@ check: deps
 # no leak after them (make check runs 10 of the fast ones, 2 up/down):
 # tests/lab/t-leaks.sh. Then SOAK_STOPS rounds of write load, stop and
 # assemble with no hung task (make check runs 2): tests/lab/t-raid-stop.sh.
-# Then 4 x SOAK_REPLAY crash points replayed with the RapidDisk cache over
+# Then 4 x SOAK_REPLAY crash states replayed with the RapidDisk cache over
 # the array (half of them with a random subset of the unflushed writes
-# kept), and a tenth of that with dm-cache (make check: 8, RapidDisk):
-# tests/lab/t-replay.sh.
+# kept, half of those with each device cut past the mark), in two guests
+# at once, and a tenth of that with dm-cache (make check: 8, RapidDisk):
+# tests/lab/t-replay.sh. Each part is a target of its own (soak-powercut,
+# soak-leaks, soak-stops, soak-replay).
 SOAK_CUTS ?= 50
 SOAK_CYCLES ?= 50
 SOAK_STOPS ?= 100
 SOAK_REPLAY ?= 250
-soak:
+SOAK_LAB = tests/lab/run --hdds 14 --hdd-size 256M --nvme-size 32M
+soak: soak-powercut soak-leaks soak-stops soak-replay
+
+soak-build:
 	$(MAKE) SANITIZE= vnvme build/vnvme-verify build/vnvme-replay
+
+soak-powercut: soak-build
 	tests/lab/run --hdd-size 64M --boots $$(($(SOAK_CUTS) + 1)) --timeout 400 \
 		tests/lab/t-powercut.sh $(SOAK_CUTS)
+
+soak-leaks: soak-build
 	tests/lab/run --hdds 6 --hdd-size 64M --timeout 7200 \
 		tests/lab/t-leaks.sh $(SOAK_CYCLES) $(SOAK_CYCLES)
+
+soak-stops: soak-build
 	tests/lab/run --throttle 150 --smp 2 --timeout 7200 \
 		tests/lab/t-raid-stop.sh $(SOAK_STOPS) 4
-	tests/lab/run --hdds 14 --hdd-size 256M --nvme-size 32M --timeout 14400 \
-		tests/lab/t-replay.sh $(SOAK_REPLAY) rapiddisk 1
-	tests/lab/run --hdds 14 --hdd-size 256M --nvme-size 32M --timeout 7200 \
-		tests/lab/t-replay.sh $$(($(SOAK_REPLAY) / 10)) dm-cache 1
+
+# Two guests (one a core), each half the RapidDisk batches, then dm-cache.
+soak-replay: soak-build
+	$(MAKE) -j2 --output-sync=target soak-replay-1 soak-replay-2
+	$(MAKE) soak-replay-dmcache
+
+soak-replay-1 soak-replay-2:
+	$(SOAK_LAB) --timeout 14400 tests/lab/t-replay.sh $$(($(SOAK_REPLAY) / 2)) rapiddisk 1
+
+soak-replay-dmcache:
+	$(SOAK_LAB) --timeout 7200 tests/lab/t-replay.sh $$(($(SOAK_REPLAY) / 10)) dm-cache 1
 
 # The article's whole flow, as far as vnvme implements it, in the lab.
 demo: deps

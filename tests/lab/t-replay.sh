@@ -30,8 +30,9 @@
 #
 # BATCHES a run (default 3), ENGINE rapiddisk or dm-cache, VARIANTS crash
 # states with unflushed writes per crash point (default: one at each run's
-# last point): make check replays 8 crash states; `make soak` 1000 with
-# RapidDisk (250 batches a run, one variant each) and 100 with dm-cache.
+# last point): make check replays 8 crash states; `make soak-replay` 1000
+# with RapidDisk (two guests, 125 batches a run, one variant each) and 100
+# with dm-cache.
 . "$VNVME_LAB_LIB"
 
 NQN=nqn.2014-08.org.vnvme:replay
