@@ -23,29 +23,17 @@ static json_t *tune_json(const struct vn_md_tune *t)
 static void print_advice(const struct vn_cli *cli, const char *md,
 			 const struct vn_md_journal_advice *a)
 {
-	char j[32], b[32], p[32], m[32];
+	struct vn_advice_line lines[VN_ADVICE_LINES_MAX];
+	unsigned int n = vn_md_journal_advice_lines(a, lines);
+	char j[32];
 
-	if (!a->journal_bytes)
-		return;
-	vn_info(cli, "journal %s: in write-back it takes one pass of 4 KiB random writes "
-		"over a hot set up to %s at NVMe speed, and beats the bare array in the "
-		"steady state on hot sets up to %s",
-		vn_size_format(a->journal_bytes, j, sizeof(j)),
-		vn_size_format(a->burst_hot_set_bytes, b, sizeof(b)),
-		vn_size_format(a->payoff_hot_set_bytes, p, sizeof(p)));
-	if (a->mem_limited)
-		vn_warn(cli, "%s: the stripe cache is held to %s (1/8 of the RAM): the "
-			"journal cannot be used in full", md,
-			vn_size_format(a->mem_bound_bytes, m, sizeof(m)));
-	if (a->too_small)
-		vn_warn(cli, "%s: journal %s is small for the array: write-back pays off "
-			"only on hot sets up to %s (under 1%% of the array) and is slower than "
-			"no journal on larger ones; keep write-through for those, or use a "
-			"larger journal", md, j, p);
-	if (a->replay_slow)
-		vn_warn(cli, "%s: after a crash md may replay up to %" PRIu64 " stripes from "
-			"journal %s before the array runs, each at the HDDs' random-I/O pace: an "
-			"hour or more (see vnvme-raid(8), TUNING)", md, a->replay_stripes_max, j);
+	for (unsigned int i = 0; i < n; i++) {
+		if (!lines[i].warn)
+			vn_info(cli, "journal %s: %s",
+				vn_size_format(a->journal_bytes, j, sizeof(j)), lines[i].text);
+		else
+			vn_warn(cli, "%s: %s: %s", md, lines[i].text, lines[i].remedy);
+	}
 }
 
 /*

@@ -341,8 +341,10 @@ static void check_journal(const struct vn_check_req *req, struct vn_check_report
 				       .mem_total = r->mem_total_bytes };
 	const struct vn_check_device *j = NULL;
 	struct vn_md_journal_advice *a = &r->journal_advice;
-	char js[32], b[32], p[32], m[32];
+	struct vn_advice_line lines[VN_ADVICE_LINES_MAX];
 	struct vn_md_tune t;
+	unsigned int n;
+	char js[32];
 
 	for (unsigned int i = 0; i < r->ndevices; i++) {
 		const struct vn_check_device *d = &r->devices[i];
@@ -364,27 +366,16 @@ static void check_journal(const struct vn_check_req *req, struct vn_check_report
 		*a = (struct vn_md_journal_advice){ 0 };	/* no stripe cache, too few */
 		return;
 	}
-	vn_size_format(a->journal_bytes, js, sizeof(js));
-	vn_size_format(a->burst_hot_set_bytes, b, sizeof(b));
-	vn_size_format(a->payoff_hot_set_bytes, p, sizeof(p));
-	finding(r, VN_CHECK_OK, j->dev, "what raid create will say (vnvme-raid(8), TUNING)",
-		"journal %s for raid%d on %u members: in write-back it takes one pass of "
-		"4 KiB random writes over a hot set up to %s at NVMe speed, and beats the "
-		"bare array in the steady state on hot sets up to %s", js, in.level,
-		in.raid_disks, b, p);
-	if (a->mem_limited)
-		finding(r, VN_CHECK_WARN, j->dev, "the journal cannot be used in full",
-			"the stripe cache would be held to %s (1/8 of the RAM)",
-			vn_size_format(a->mem_bound_bytes, m, sizeof(m)));
-	if (a->too_small)
-		finding(r, VN_CHECK_WARN, j->dev, "write-back is slower than no journal on "
-			"larger hot sets: keep write-through for those, or use a larger journal",
-			"journal %s is small for the array: write-back pays off only on hot "
-			"sets up to %s (under 1%% of the array)", js, p);
-	if (a->replay_slow)
-		finding(r, VN_CHECK_WARN, j->dev, "an outage of an hour or more after a crash",
-			"md may replay up to %" PRIu64 " stripes from journal %s before the "
-			"array runs, each at the HDDs' random-I/O pace", a->replay_stripes_max, js);
+	n = vn_md_journal_advice_lines(a, lines);
+	for (unsigned int i = 0; i < n; i++) {
+		if (lines[i].warn)
+			finding(r, VN_CHECK_WARN, j->dev, lines[i].remedy, "%s", lines[i].text);
+		else
+			finding(r, VN_CHECK_OK, j->dev, "what raid create will say "
+				"(vnvme-raid(8), TUNING)", "journal %s for raid%d on %u members: %s",
+				vn_size_format(a->journal_bytes, js, sizeof(js)), in.level,
+				in.raid_disks, lines[i].text);
+	}
 }
 
 static void check_devices(struct vn_ctx *ctx, const struct vn_check_req *req,

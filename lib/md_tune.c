@@ -369,3 +369,51 @@ int vn_stack_tune_apply(struct vn_ctx *ctx, const char *md, uint64_t stripe,
 	}
 	return n;
 }
+
+static struct vn_advice_line *advice_line(struct vn_advice_line *lines, unsigned int *n,
+					  bool warn, const char *remedy)
+{
+	struct vn_advice_line *l = &lines[(*n)++];
+
+	l->warn = warn;
+	l->remedy = remedy;
+	return l;
+}
+
+unsigned int vn_md_journal_advice_lines(const struct vn_md_journal_advice *a,
+					 struct vn_advice_line *lines)
+{
+	char j[32], b[32], p[32], m[32];
+	struct vn_advice_line *l;
+	unsigned int n = 0;
+
+	if (!a->journal_bytes)
+		return 0;
+	vn_size_format(a->journal_bytes, j, sizeof(j));
+	vn_size_format(a->payoff_hot_set_bytes, p, sizeof(p));
+	l = advice_line(lines, &n, false, NULL);
+	snprintf(l->text, sizeof(l->text), "in write-back it takes one pass of 4 KiB random "
+		 "writes over a hot set up to %s at NVMe speed, and beats the bare array in "
+		 "the steady state on hot sets up to %s",
+		 vn_size_format(a->burst_hot_set_bytes, b, sizeof(b)), p);
+	if (a->mem_limited) {
+		l = advice_line(lines, &n, true, "the journal cannot be used in full");
+		snprintf(l->text, sizeof(l->text), "the stripe cache is held to %s (1/8 of "
+			 "the RAM)", vn_size_format(a->mem_bound_bytes, m, sizeof(m)));
+	}
+	if (a->too_small) {
+		l = advice_line(lines, &n, true, "keep write-through for those, or use a "
+				"larger journal");
+		snprintf(l->text, sizeof(l->text), "journal %s is small for the array: "
+			 "write-back pays off only on hot sets up to %s (under 1%% of the "
+			 "array) and is slower than no journal on larger ones", j, p);
+	}
+	if (a->replay_slow) {
+		l = advice_line(lines, &n, true, "an outage of an hour or more after a crash "
+				"(vnvme-raid(8), TUNING)");
+		snprintf(l->text, sizeof(l->text), "md may replay up to %" PRIu64 " stripes "
+			 "from journal %s before the array runs, each at the HDDs' random-I/O "
+			 "pace", a->replay_stripes_max, j);
+	}
+	return n;
+}

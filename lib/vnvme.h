@@ -592,6 +592,22 @@ int vn_md_tune_apply(struct vn_ctx *ctx, const char *md, const struct vn_md_tune
 int vn_md_journal_advice(struct vn_ctx *ctx, const char *md,
 			 struct vn_md_journal_advice *ret);
 
+/* One sentence of the journal advice, as raid create and check both say it. */
+struct vn_advice_line {
+	bool warn;		/* a warning; else what the journal can do */
+	char text[320];		/* what is so */
+	const char *remedy;	/* a warning's consequence or remedy (static text) */
+};
+#define VN_ADVICE_LINES_MAX 4
+/*
+ * vn_md_journal_advice_lines() - @a in sentences: first what the journal
+ * absorbs (the caller names the journal before it), then a warning each for
+ * a memory-bound stripe cache, a journal too small, a long replay.
+ * @lines: room for VN_ADVICE_LINES_MAX. Return: how many (0: no journal).
+ */
+unsigned int vn_md_journal_advice_lines(const struct vn_md_journal_advice *a,
+					 struct vn_advice_line *lines);
+
 /* ---- RAM read cache (lib/dm.c, lib/rapiddisk.c, lib/cache*.c) ---- */
 
 /* RapidDisk RAM disks (lib/rapiddisk.c). */

@@ -128,6 +128,36 @@ START_TEST(test_too_small)
 }
 END_TEST
 
+START_TEST(test_advice_lines)
+{
+	struct vn_md_journal_advice a = { 0 };
+	struct vn_advice_line l[VN_ADVICE_LINES_MAX];
+
+	/* no journal, no advice */
+	ck_assert_uint_eq(vn_md_journal_advice_lines(&a, l), 0);
+	a.journal_bytes = 64 * MiB;
+	a.burst_hot_set_bytes = 8 * MiB;
+	a.payoff_hot_set_bytes = 24 * MiB;
+	ck_assert_uint_eq(vn_md_journal_advice_lines(&a, l), 1);
+	ck_assert(!l[0].warn);
+	ck_assert_str_eq(l[0].text, "in write-back it takes one pass of 4 KiB random writes "
+			 "over a hot set up to 8 MiB at NVMe speed, and beats the bare array in "
+			 "the steady state on hot sets up to 24 MiB");
+	/* every warning, in order, each with its remedy */
+	a.mem_limited = a.too_small = a.replay_slow = true;
+	a.mem_bound_bytes = 250 * MiB;
+	a.replay_stripes_max = 16384;
+	ck_assert_uint_eq(vn_md_journal_advice_lines(&a, l), 4);
+	ck_assert(l[1].warn && l[2].warn && l[3].warn);
+	ck_assert_str_eq(l[1].text, "the stripe cache is held to 250 MiB (1/8 of the RAM)");
+	ck_assert_ptr_nonnull(strstr(l[2].text, "journal 64 MiB is small for the array: "
+				     "write-back pays off only on hot sets up to 24 MiB"));
+	ck_assert_ptr_nonnull(strstr(l[3].text, "up to 16384 stripes from journal 64 MiB"));
+	ck_assert_ptr_nonnull(strstr(l[2].remedy, "larger journal"));
+	ck_assert_ptr_nonnull(strstr(l[3].remedy, "hour or more"));
+}
+END_TEST
+
 START_TEST(test_gain)
 {
 	struct vn_md_tune_input in = lab;
@@ -215,6 +245,7 @@ int main(void)
 	tcase_add_test(tc, test_rule_bounds);
 	tcase_add_test(tc, test_too_small);
 	tcase_add_test(tc, test_replay_slow);
+	tcase_add_test(tc, test_advice_lines);
 	tcase_add_test(tc, test_gain);
 	tcase_add_test(tc, test_get_apply);
 	suite_add_tcase(s, tc);
