@@ -151,12 +151,14 @@ static json_t *report_json(const struct vn_check_report *r, unsigned int needs)
 	for (unsigned int i = 0; i < r->ndevices; i++) {
 		const struct vn_check_device *d = &r->devices[i];
 
-		json_array_append_new(devs, json_pack("{s:s, s:b, s:b, s:o, s:o, s:o, s:o}",
+		json_array_append_new(devs, json_pack("{s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o}",
 			"device", d->dev, "found", d->found, "journal", d->journal,
 			"size_bytes", bytes_or_null(d->size_bytes),
 			"logical_block_size", bytes_or_null(d->logical_block_size),
 			"physical_block_size", bytes_or_null(d->physical_block_size),
-			"rotational", d->found ? json_boolean(d->rotational) : json_null()));
+			"rotational", d->found ? json_boolean(d->rotational) : json_null(),
+			"volatile_cache",
+			d->found ? json_boolean(d->volatile_cache) : json_null()));
 	}
 	for (unsigned int i = 0; i < r->nfindings; i++) {
 		const struct vn_check_finding *f = &r->findings[i];
@@ -206,10 +208,11 @@ static void print_report(const struct vn_check_report *r, unsigned int needs)
 		const struct vn_check_device *d = &r->devices[i];
 
 		if (d->found)
-			printf("device %s%s: %s, logical block %u, physical block %u%s\n", d->dev,
-			       d->journal ? " (journal)" : "",
+			printf("device %s%s: %s, logical block %u, physical block %u%s%s\n",
+			       d->dev, d->journal ? " (journal)" : "",
 			       vn_size_format(d->size_bytes, a, sizeof(a)), d->logical_block_size,
-			       d->physical_block_size, d->rotational ? ", rotational" : "");
+			       d->physical_block_size, d->rotational ? ", rotational" : "",
+			       d->volatile_cache ? ", volatile write cache" : "");
 	}
 	for (unsigned int i = 0; i < r->nfindings; i++) {
 		const struct vn_check_finding *f = &r->findings[i];

@@ -278,6 +278,7 @@ static void read_device(struct vn_ctx *ctx, const char *dev, bool journal,
 {
 	struct vn_check_device *d = &r->devices[r->ndevices++];
 	struct vn_blkdev b;
+	char wc[32] = "";
 	uint64_t v;
 
 	*d = (struct vn_check_device){ .journal = journal };
@@ -294,6 +295,9 @@ static void read_device(struct vn_ctx *ctx, const char *dev, bool journal,
 	d->rotational = b.rotational;
 	if (vn_read_u64(ctx, &v, "/sys/block/%s/queue/physical_block_size", b.disk) == 0)
 		d->physical_block_size = (unsigned int)v;
+	if (vn_read_str(ctx, wc, sizeof(wc), "/sys/block/%s/queue/write_cache", b.disk) > 0)
+		d->volatile_cache = strcmp(wc, "write back") == 0;
+	vn_ctx_clear_error(ctx);
 	vn_blk_devpath(&b, d->dev, sizeof(d->dev));
 }
 
@@ -365,6 +369,22 @@ static void check_journal(const struct vn_check_req *req, struct vn_check_report
 	if (vn_md_tune_rule(&in, &t, a) < 0) {
 		*a = (struct vn_md_journal_advice){ 0 };	/* no stripe cache, too few */
 		return;
+	}
+	/*
+	 * md moves the journal's checkpoint in the same superblock round that
+	 * flushes each member's cache (md_update_sb writes them all at once):
+	 * a cut between the journal's write and a member's flush loses what
+	 * md had moved into that member's cache (the lab's replay shows it).
+	 */
+	for (unsigned int i = 0; i < r->ndevices; i++) {
+		const struct vn_check_device *d = &r->devices[i];
+
+		if (d->found && !d->journal && d->volatile_cache)
+			finding(r, VN_CHECK_WARN, d->dev, "turn it off for an array with a "
+				"journal: 'write through' to its scsi_disk cache_type "
+				"(vnvme-journal-mode(8), Power loss)",
+				"its write cache is volatile: a power cut while md moves the "
+				"journal's checkpoint can lose writes md had moved here");
 	}
 	n = vn_md_journal_advice_lines(a, lines);
 	for (unsigned int i = 0; i < n; i++) {

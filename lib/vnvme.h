@@ -1193,6 +1193,7 @@ struct vn_check_device {
 	uint64_t size_bytes;
 	unsigned int logical_block_size, physical_block_size;
 	bool rotational;
+	bool volatile_cache;		/* queue/write_cache "write back" */
 };
 
 struct vn_check_finding {

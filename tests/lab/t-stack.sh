@@ -40,6 +40,15 @@ expect_output -e 'md_mod' -e '/dev/nvme0n1p1' -e 'journal .* hot set up to' \
 vnvme check --stack "$OUT/stack.json" --json >"$OUT/check.json"
 check jq -e '.journal_advice.journal_bytes > 0 and .journal_advice.payoff_hot_set_bytes > 0
 	and .journal_advice.burst_hot_set_bytes > 0' "$OUT/check.json"
+# QEMU's disks say "Write cache: enabled": each member is warned of, as the
+# kernel has it (queue/write_cache), the journal is not
+check jq -e '([.devices[] | select(.journal | not) | .volatile_cache] | length == 4 and all)
+	and ([.findings[] | select(.level == "warning" and
+		(.text | test("write cache is volatile"))) | .what] | sort ==
+		["/dev/sda1", "/dev/sdb1", "/dev/sdc1", "/dev/sdd1"])' "$OUT/check.json"
+for d in sda sdb sdc sdd; do
+	check grep -qx 'write back' "/sys/block/$d/queue/write_cache"
+done
 jq '.cache.size = "64G"' "$OUT/stack.json" >/tmp/huge.json
 expect_exit 1 vnvme check --stack /tmp/huge.json
 
