@@ -191,8 +191,7 @@ check: deps
 # assemble with no hung task (make check runs 2): tests/lab/t-raid-stop.sh.
 # Then 4 x SOAK_REPLAY crash states replayed with the RapidDisk cache over
 # the array (half of them with a random subset of the unflushed writes
-# kept, half of those with each device cut past the mark), in two guests
-# at once, and a tenth of that with dm-cache (make check: 8, RapidDisk):
+# kept), in two guests at once, and a tenth of that with dm-cache (make check: 8, RapidDisk):
 # tests/lab/t-replay.sh. Each part is a target of its own (soak-powercut,
 # soak-leaks, soak-stops, soak-replay).
 SOAK_CUTS ?= 50
