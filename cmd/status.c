@@ -669,7 +669,7 @@ json_t *vn_journal_advice_json(const struct vn_md_journal_advice *a)
 {
 	if (!a->journal_bytes)
 		return json_null();
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:b, s:I, s:b}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:b, s:I, s:b, s:i}",
 		"journal_bytes", (json_int_t)a->journal_bytes,
 		"burst_hot_set_bytes", (json_int_t)a->burst_hot_set_bytes,
 		"payoff_hot_set_bytes", (json_int_t)a->payoff_hot_set_bytes,
@@ -678,5 +678,5 @@ json_t *vn_journal_advice_json(const struct vn_md_journal_advice *a)
 		"mem_bound_bytes", (json_int_t)a->mem_bound_bytes,
 		"mem_limited", a->mem_limited, "too_small", a->too_small,
 		"replay_stripes_max", (json_int_t)a->replay_stripes_max,
-		"replay_slow", a->replay_slow);
+		"replay_slow", a->replay_slow, "volatile_members", (int)a->volatile_members);
 }

@@ -148,6 +148,7 @@ int vn_md_tune_rule(const struct vn_md_tune_input *in, struct vn_md_tune *ret,
 		a.too_small = a.payoff_hot_set_bytes < a.array_bytes / PAYOFF_MIN_DIV;
 		a.replay_stripes_max = in->journal_bytes / STRIPE_BYTES;
 		a.replay_slow = a.replay_stripes_max > REPLAY_SLOW_STRIPES;
+		a.volatile_members = in->volatile_members;
 	}
 	if (ret_advice)
 		*ret_advice = a;
@@ -192,6 +193,21 @@ static int tune_status(struct vn_ctx *ctx, const char *md, struct vn_md_status *
 	return 0;
 }
 
+/* Does the disk under block device @name keep a volatile write cache? */
+static bool volatile_cache(struct vn_ctx *ctx, const char *name)
+{
+	char dev[VN_NAME_MAX + 8], wc[32] = "";
+	struct vn_blkdev b;
+	bool v = false;
+
+	snprintf(dev, sizeof(dev), "/dev/%s", name);
+	if (vn_blk_get(ctx, dev, &b) == 0 &&
+	    vn_read_str(ctx, wc, sizeof(wc), "/sys/block/%s/queue/write_cache", b.disk) > 0)
+		v = strcmp(wc, "write back") == 0;
+	vn_ctx_clear_error(ctx);
+	return v;
+}
+
 /**
  * vn_md_tune_input() - the rule's inputs for a running array: geometry from
  * md/ sysfs, the journal's log size (its dev-X/size), MemTotal.
@@ -212,9 +228,14 @@ int vn_md_tune_input(struct vn_ctx *ctx, const char *md, struct vn_md_tune_input
 	in.raid_disks = st->raid_disks;
 	in.chunk_kib = st->chunk_bytes / 1024;
 	in.component_bytes = st->component_bytes;
-	for (unsigned int i = 0; i < st->nmembers; i++)
-		if (st->members[i].journal && !st->members[i].faulty)
-			in.journal_bytes = st->members[i].size_bytes;
+	for (unsigned int i = 0; i < st->nmembers; i++) {
+		const struct vn_md_member *m = &st->members[i];
+
+		if (m->journal && !m->faulty)
+			in.journal_bytes = m->size_bytes;
+		else if (!m->faulty && !m->spare)
+			in.volatile_members += volatile_cache(ctx, m->name);
+	}
 	r = vn_meminfo(ctx, "MemTotal", &in.mem_total);
 	if (r < 0) {
 		r = vn_fail(ctx, r, "cannot read MemTotal from /proc/meminfo: %s", strerror(-r));
@@ -407,6 +428,13 @@ unsigned int vn_md_journal_advice_lines(const struct vn_md_journal_advice *a,
 		snprintf(l->text, sizeof(l->text), "journal %s is small for the array: "
 			 "write-back pays off only on hot sets up to %s (under 1%% of the "
 			 "array) and is slower than no journal on larger ones", j, p);
+	}
+	if (a->volatile_members) {
+		l = advice_line(lines, &n, true, "turn their caches off (vnvme-journal-mode(8), "
+				"Power loss)");
+		snprintf(l->text, sizeof(l->text), "%u of its members keep a volatile write "
+			 "cache: a power cut while md moves the journal's checkpoint can lose "
+			 "writes md had moved into them", a->volatile_members);
 	}
 	if (a->replay_slow) {
 		l = advice_line(lines, &n, true, "an outage of an hour or more after a crash "

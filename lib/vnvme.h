@@ -536,6 +536,8 @@ struct vn_md_tune_input {
 	uint64_t component_bytes;	/* per member */
 	uint64_t journal_bytes;		/* the journal's log space; 0: no journal */
 	uint64_t mem_total;		/* MemTotal */
+	/* working members whose disk's queue/write_cache is "write back" */
+	unsigned int volatile_members;
 };
 
 /* What a write-back journal can absorb with the default tuning. */
@@ -556,6 +558,9 @@ struct vn_md_journal_advice {
 	 * before the array runs, each at the members' random-I/O pace */
 	uint64_t replay_stripes_max;
 	bool replay_slow;		/* more than a GiB of log: an hour or more */
+	/* members with a volatile write cache: a power cut while md moves the
+	 * journal's checkpoint can lose what md wrote into them */
+	unsigned int volatile_members;
 };
 
 /*
@@ -598,11 +603,12 @@ struct vn_advice_line {
 	char text[320];		/* what is so */
 	const char *remedy;	/* a warning's consequence or remedy (static text) */
 };
-#define VN_ADVICE_LINES_MAX 4
+#define VN_ADVICE_LINES_MAX 5
 /*
  * vn_md_journal_advice_lines() - @a in sentences: first what the journal
  * absorbs (the caller names the journal before it), then a warning each for
- * a memory-bound stripe cache, a journal too small, a long replay.
+ * a memory-bound stripe cache, a journal too small, a long replay, members
+ * with a volatile write cache.
  * @lines: room for VN_ADVICE_LINES_MAX. Return: how many (0: no journal).
  */
 unsigned int vn_md_journal_advice_lines(const struct vn_md_journal_advice *a,

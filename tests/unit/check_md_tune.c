@@ -155,6 +155,24 @@ START_TEST(test_advice_lines)
 	ck_assert_ptr_nonnull(strstr(l[3].text, "up to 16384 stripes from journal 64 MiB"));
 	ck_assert_ptr_nonnull(strstr(l[2].remedy, "larger journal"));
 	ck_assert_ptr_nonnull(strstr(l[3].remedy, "hour or more"));
+	/* members with a volatile write cache: a warning before the replay's */
+	a.volatile_members = 3;
+	ck_assert_uint_eq(vn_md_journal_advice_lines(&a, l), 5);
+	ck_assert_ptr_nonnull(strstr(l[3].text, "3 of its members keep a volatile write cache"));
+	ck_assert_ptr_nonnull(strstr(l[4].text, "up to 16384 stripes"));
+	/* the rule passes the count on, only with a journal */
+	{
+		struct vn_md_tune_input in = lab;
+		struct vn_md_journal_advice b;
+		struct vn_md_tune t;
+
+		in.volatile_members = 4;
+		ck_assert_int_eq(vn_md_tune_rule(&in, &t, &b), 0);
+		ck_assert_uint_eq(b.volatile_members, 4);
+		in.journal_bytes = 0;
+		ck_assert_int_eq(vn_md_tune_rule(&in, &t, &b), 0);
+		ck_assert_uint_eq(b.volatile_members, 0);
+	}
 }
 END_TEST
 
