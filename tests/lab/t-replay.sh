@@ -270,10 +270,13 @@ for run in a b; do
 		seq=$((seq + 1))
 	done
 done
+past=
+if [ -n "$ANYWHERE" ]; then
+	past="; in $later device states the cut came after a flush or FUA past the mark,"
+	past="$past $inorder writes written in order up to it"
+fi
 echo "replay ($ENGINE cache, journal in write-back): $points crash points" \
-	"($variants of them with $kept unflushed writes kept in all; in $later device" \
-	"states the cut came after a flush or FUA past the mark, $inorder writes" \
-	"written in order up to it)," \
+	"($variants of them with $kept unflushed writes kept in all$past)," \
 	"$failed_points with a lost block or a bad array," \
 	"$checks parity checks, $journal_replays with a journal replay"
 check test "$points" -eq $((2 * BATCHES + variants))
