@@ -181,6 +181,8 @@ static int read_dev(const struct vn_ctx *ctx, const char *disk, const char *part
 		d->removable = v != 0;
 	if (vn_read_u64(ctx, &v, "/sys/block/%s/queue/rotational", disk) == 0)
 		d->rotational = v != 0;
+	if (vn_read_str(ctx, buf, sizeof(buf), "/sys/block/%s/queue/write_cache", disk) > 0)
+		d->volatile_cache = strcmp(buf, "write back") == 0;
 	if (vn_read_u64(ctx, &v, "/sys/block/%s/queue/logical_block_size", disk) == 0)
 		d->logical_block_size = (unsigned int)v;
 	else

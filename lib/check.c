@@ -6,7 +6,6 @@
  * request is a list of needs and devices, so a stack file can drive it.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -278,7 +277,6 @@ static void read_device(struct vn_ctx *ctx, const char *dev, bool journal,
 {
 	struct vn_check_device *d = &r->devices[r->ndevices++];
 	struct vn_blkdev b;
-	char wc[32] = "";
 	uint64_t v;
 
 	*d = (struct vn_check_device){ .journal = journal };
@@ -295,9 +293,7 @@ static void read_device(struct vn_ctx *ctx, const char *dev, bool journal,
 	d->rotational = b.rotational;
 	if (vn_read_u64(ctx, &v, "/sys/block/%s/queue/physical_block_size", b.disk) == 0)
 		d->physical_block_size = (unsigned int)v;
-	if (vn_read_str(ctx, wc, sizeof(wc), "/sys/block/%s/queue/write_cache", b.disk) > 0)
-		d->volatile_cache = strcmp(wc, "write back") == 0;
-	vn_ctx_clear_error(ctx);
+	d->volatile_cache = b.volatile_cache;
 	vn_blk_devpath(&b, d->dev, sizeof(d->dev));
 }
 

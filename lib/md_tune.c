@@ -196,14 +196,12 @@ static int tune_status(struct vn_ctx *ctx, const char *md, struct vn_md_status *
 /* Does the disk under block device @name keep a volatile write cache? */
 static bool volatile_cache(struct vn_ctx *ctx, const char *name)
 {
-	char dev[VN_NAME_MAX + 8], wc[32] = "";
+	char dev[VN_NAME_MAX + 8];
 	struct vn_blkdev b;
-	bool v = false;
+	bool v;
 
 	snprintf(dev, sizeof(dev), "/dev/%s", name);
-	if (vn_blk_get(ctx, dev, &b) == 0 &&
-	    vn_read_str(ctx, wc, sizeof(wc), "/sys/block/%s/queue/write_cache", b.disk) > 0)
-		v = strcmp(wc, "write back") == 0;
+	v = vn_blk_get(ctx, dev, &b) == 0 && b.volatile_cache;
 	vn_ctx_clear_error(ctx);
 	return v;
 }

@@ -133,6 +133,7 @@ struct vn_blkdev {
 	uint64_t size_bytes;
 	unsigned int logical_block_size;
 	bool rotational;
+	bool volatile_cache;		/* the disk's queue/write_cache is "write back" */
 	bool removable;
 	bool readonly;
 	enum vn_blk_kind kind;
