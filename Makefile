@@ -186,7 +186,7 @@ check: deps
 # SOAK_CUTS power cuts through the whole stack in one lab run (one boot per
 # cut, 30-90 s each), then the table of cuts: tests/lab/t-powercut.sh.
 # Then SOAK_CYCLES cycles of every create/delete pair and of up/down, with
-# no leak after them (make check runs 10 of the fast ones, 2 up/down):
+# no leak after them (make check runs 5 of the fast ones, 2 up/down):
 # tests/lab/t-leaks.sh. Then SOAK_STOPS rounds of write load, stop and
 # assemble with no hung task (make check runs 2): tests/lab/t-raid-stop.sh.
 # Then 4 x SOAK_REPLAY crash states replayed with the RapidDisk cache over
