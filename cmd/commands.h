@@ -287,6 +287,16 @@ int vn_health_exit(enum vn_health h);
 json_t *vn_md_json(const struct vn_md_status *st, struct vn_health_report *rep);
 /* vn_journal_advice_json() - vn_md_journal_advice as JSON, null without a journal. */
 json_t *vn_journal_advice_json(const struct vn_md_journal_advice *a);
+/*
+ * vn_write_caches_off() - turn off the write caches of @md's members when it
+ * has a journal (vn_md_write_caches_off()); "sdb, sdc" in @buf for those
+ * turned off (empty: none), a warning for each left volatile. Return: the
+ * JSON list [{"disk": "/dev/sdb", "state"}], or NULL when the members could not be
+ * read (after a warning); with @turned (may be NULL) the disks turned off,
+ * for an undo.
+ */
+json_t *vn_write_caches_off(const struct vn_cli *cli, const char *md, char *buf, size_t len,
+			    char (*turned)[VN_NAME_MAX], unsigned int *nturned, unsigned int max);
 /* vn_print_notes() - a JSON notes array as text lines, each after @indent. */
 void vn_print_notes(json_t *notes, const char *indent);
 

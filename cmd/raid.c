@@ -83,6 +83,7 @@ enum {
 	OPT_GTC,
 	OPT_DEFAULTS,
 	OPT_TIMEOUT,
+	OPT_KEEP_WC,
 };
 
 static const struct vn_opt create_opts[] = {
@@ -97,6 +98,8 @@ static const struct vn_opt create_opts[] = {
 	{ "metadata", OPT_METADATA, "1.2", "accepted for mdadm compatibility: v1.2 is "
 	  "what vnvme writes", 0 },
 	{ "no-tune", OPT_NO_TUNE, NULL, "leave md's stripe cache defaults (see raid tune)", 0 },
+	{ "keep-write-cache", OPT_KEEP_WC, NULL, "with a journal: leave the members' volatile "
+	  "write caches on (unsafe; see WRITE CACHES)", 0 },
 	{ NULL }
 };
 
@@ -123,7 +126,7 @@ static int parse_level(const struct vn_cli *cli, const char *s, int *ret)
 }
 
 static int create_opt(const struct vn_cli *cli, int c, const char *arg,
-		      struct vn_md_create_req *req, long *ndev, bool *no_tune)
+		      struct vn_md_create_req *req, long *ndev, bool *no_tune, bool *keep_wc)
 {
 	uint64_t bytes;
 	char *end;
@@ -166,27 +169,39 @@ static int create_opt(const struct vn_cli *cli, int c, const char *arg,
 	case OPT_NO_TUNE:
 		*no_tune = true;
 		return 0;
+	case OPT_KEEP_WC:
+		*keep_wc = true;
+		return 0;
 	default:
 		return 0;
 	}
 }
 
 static json_t *create_json(const struct vn_md_create_result *res,
-			   const struct vn_md_create_req *req, json_t *tuning,
+			   const struct vn_md_create_req *req, json_t *tuning, json_t *wcache,
 			   const struct vn_md_journal_advice *advice)
 {
 	json_t *members = json_array();
 
 	for (unsigned int i = 0; i < req->nmembers; i++)
 		json_array_append_new(members, json_string(req->members[i]));
-	return json_pack("{s:o, s:s, s:s, s:I, s:I, s:I, s:o, s:s?, s:b, s:o, s:o}",
+	return json_pack("{s:o, s:s, s:s, s:I, s:I, s:I, s:o, s:s?, s:b, s:o, s:o, s:o}",
 		"array", vn_json_dev(res->md), "level", vn_md_level_name(req->level), "uuid", res->uuid,
 		"size_bytes", (json_int_t)res->size_bytes,
 		"component_sectors", (json_int_t)res->component_sectors,
 		"data_offset_sectors", (json_int_t)res->data_offset,
 		"members", members, "journal", req->journal,
 		"sync_started", res->syncing, "tuning", tuning ? tuning : json_null(),
+		"write_caches", wcache ? wcache : json_null(),
 		"journal_advice", vn_journal_advice_json(advice));
+}
+
+/* The members' write caches turned off by create or assemble, if any. */
+static void print_write_caches(const struct vn_cli *cli, const char *off)
+{
+	if (off[0])
+		vn_info(cli, "write caches off: %s (the journal's checkpoint needs what md "
+			"destaged to be on the disks; --keep-write-cache keeps them)", off);
 }
 
 static int cmd_raid_create(struct vn_cli *cli, int argc, char **argv)
@@ -195,8 +210,9 @@ static int cmd_raid_create(struct vn_cli *cli, int argc, char **argv)
 	struct vn_md_create_result res = { 0 };
 	struct vn_md_journal_advice advice = { 0 };
 	struct vn_getopt g = { 0 };
-	json_t *tuning = NULL;
-	bool no_tune = false;
+	json_t *tuning = NULL, *wcache = NULL;
+	bool no_tune = false, keep_wc = false;
+	char off[256] = "";
 	long ndev = 0;
 	char size[32];
 	int c;
@@ -204,7 +220,7 @@ static int cmd_raid_create(struct vn_cli *cli, int argc, char **argv)
 	while ((c = vn_getopt(cli, &g, argc, argv)) != -1) {
 		if (c == VN_GETOPT_STOP)
 			return cli->exit;
-		if (create_opt(cli, c, g.arg, &req, &ndev, &no_tune))
+		if (create_opt(cli, c, g.arg, &req, &ndev, &no_tune, &keep_wc))
 			return VN_EXIT_USAGE;
 	}
 	if (argc - g.optind < 1)
@@ -224,20 +240,28 @@ static int cmd_raid_create(struct vn_cli *cli, int argc, char **argv)
 		return c;
 	}
 	if (cli->dry_run) {
+		if (req.journal && !keep_wc)
+			vn_report_action(cli, true, "then turn off the members' write caches "
+					 "(WRITE CACHES in vnvme-raid(8))");
 		if (!no_tune)
 			vn_report_action(cli, true, "then apply vnvme's tuning (raid tune --defaults)");
 		return VN_EXIT_OK;
 	}
+	/* before the tuning: its advice counts the members left volatile */
+	if (!keep_wc)
+		wcache = vn_write_caches_off(cli, res.md, off, sizeof(off), NULL, NULL, 0);
 	if (!no_tune)
 		tuning = tune_started(cli, res.md, &advice);
 	if (cli->json)
-		return vn_output_json(create_json(&res, &req, tuning, &advice));
+		return vn_output_json(create_json(&res, &req, tuning, wcache, &advice));
+	json_decref(wcache);
 	vn_info(cli, "/dev/%s: %s, %s, %u members%s, uuid %s", res.md,
 		vn_md_level_name(req.level), vn_size_format(res.size_bytes, size, sizeof(size)),
 		req.nmembers, req.journal ? " + journal" : "", res.uuid);
 	if (res.syncing)
 		vn_info(cli, "initial sync started: 'vnvme raid wait /dev/%s' waits for it",
 			res.md);
+	print_write_caches(cli, off);
 	if (tuning)
 		vn_info(cli, "tuned: stripe_cache_size %lld, group_thread_cnt %lld",
 			json_integer_value(json_object_get(tuning, "stripe_cache_size")),
@@ -751,6 +775,8 @@ static const struct vn_opt assemble_opts[] = {
 	{ "journal-mode", OPT_JMODE, "MODE", "then set the journal to write-back or "
 	  "write-through", 0 },
 	{ "no-tune", OPT_NO_TUNE, NULL, "leave md's stripe cache defaults (see raid tune)", 0 },
+	{ "keep-write-cache", OPT_KEEP_WC, NULL, "with a journal: leave the members' volatile "
+	  "write caches on (unsafe; see WRITE CACHES)", 0 },
 	{ NULL }
 };
 
@@ -760,6 +786,7 @@ struct assemble_args {
 	const char *jmode;
 	bool run;
 	bool no_tune;
+	bool keep_wc;
 	int code;
 	json_t *arrays;		/* --scan --json: every array, one document */
 };
@@ -768,18 +795,24 @@ static int assemble_one(struct assemble_args *a, const char *const *devs, unsign
 {
 	struct vn_md_assemble_req req = { .devices = devs, .ndevices = n, .run = a->run,
 					  .force = a->cli->force };
-	char md[VN_NAME_MAX], mode[32] = "";
+	char md[VN_NAME_MAX], mode[32] = "", off[256] = "";
 	struct vn_md_journal_advice advice;
 	struct vn_md_status st;
 
 	if (vn_md_assemble(a->cli->ctx, a->md, &req, md, sizeof(md)) < 0)
 		return vn_report(a->cli);
 	if (a->cli->dry_run) {
+		if (!a->keep_wc)
+			vn_report_action(a->cli, true, "then turn off the members' write caches "
+					 "if it has a journal (WRITE CACHES in vnvme-raid(8))");
 		if (!a->no_tune)
 			vn_report_action(a->cli, true, "then apply vnvme's tuning (raid tune "
 					 "--defaults)");
 		return VN_EXIT_OK;
 	}
+	if (!a->keep_wc)
+		json_decref(vn_write_caches_off(a->cli, md, off, sizeof(off), NULL, NULL, 0));
+	print_write_caches(a->cli, off);
 	if (!a->no_tune)
 		json_decref(tune_started(a->cli, md, &advice));
 	if (a->jmode && vn_md_journal_mode(a->cli->ctx, md, a->jmode, a->cli->force,
@@ -835,6 +868,8 @@ static int cmd_raid_assemble(struct vn_cli *cli, int argc, char **argv)
 			a.jmode = g.arg;
 		else if (c == OPT_NO_TUNE)
 			a.no_tune = true;
+		else if (c == OPT_KEEP_WC)
+			a.keep_wc = true;
 	}
 	if (a.jmode && strcmp(a.jmode, "write-back") && strcmp(a.jmode, "write-through"))
 		return vn_usage_error(cli, "--journal-mode: '%s' is not write-back or "
@@ -1178,7 +1213,7 @@ static const struct vn_cmd raid_create = {
 	.fn = cmd_raid_create,
 	.usage = "/dev/mdN|/dev/md/NAME --level LEVEL [--journal|--write-journal DEV] "
 		 "[--chunk SIZE] [--assume-clean] [--name NAME] [--raid-devices N] [--bitmap none] "
-		 "[--metadata 1.2] [--no-tune] MEMBER...",
+		 "[--metadata 1.2] [--no-tune] [--keep-write-cache] MEMBER...",
 	.summary = "write md v1.2 superblocks on the members and start the array",
 	.description =
 		"Every member (and the journal) is checked first: a block device that is\n"
@@ -1188,8 +1223,10 @@ static const struct vn_cmd raid_create = {
 		"through the md ioctls. raid4/5 start degraded and recover onto the last\n"
 		"member, which is quicker than a resync. If the kernel refuses, the array\n"
 		"is stopped and the superblocks erased. raid4/5/6 then get vnvme's tuning\n"
-		"(see raid tune) unless --no-tune; with a journal, create says how large a\n"
-		"hot set write-back can absorb.",
+		"(see raid tune) unless --no-tune; with a journal, create turns the\n"
+		"members' volatile write caches off (unless --keep-write-cache: a power cut\n"
+		"could lose what md destaged) and says how large a hot set write-back can\n"
+		"absorb.",
 	.opts = create_opts,
 	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN,
 	.args = VN_ARGS_BLOCKDEV,
@@ -1257,8 +1294,8 @@ static const struct vn_cmd raid_stop = {
 static const struct vn_cmd raid_assemble = {
 	.name = "assemble",
 	.fn = cmd_raid_assemble,
-	.usage = "[--run] [--journal-mode MODE] [--no-tune] /dev/mdN|/dev/md/NAME DEVICE... "
-		 "| --scan [--run]",
+	.usage = "[--run] [--journal-mode MODE] [--no-tune] [--keep-write-cache] "
+		 "/dev/mdN|/dev/md/NAME DEVICE... | --scan [--run]",
 	.summary = "start an existing array from its members' superblocks",
 	.description =
 		"The devices (members and journal) must carry superblocks of one array.\n"
@@ -1266,7 +1303,9 @@ static const struct vn_cmd raid_assemble = {
 		"starts without its journal (--force starts it read-only). --scan finds\n"
 		"members with libblkid and starts every array it can. md starts journals\n"
 		"in write-through: --journal-mode sets the mode afterwards. md also forgets\n"
-		"the stripe cache size: vnvme's tuning is applied again unless --no-tune.",
+		"the stripe cache size: vnvme's tuning is applied again unless --no-tune.\n"
+		"Disks forget a write cache turned off at power-on: with a journal, the\n"
+		"members' caches are turned off again unless --keep-write-cache.",
 	.opts = assemble_opts,
 	.flags = VN_CMD_ROOT | VN_CMD_JSON | VN_CMD_DRYRUN,
 	.args = VN_ARGS_BLOCKDEV,

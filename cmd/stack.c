@@ -28,6 +28,7 @@ enum undo_kind {
 	UNDO_DESTROY,		/* stop an array this run created, erase its superblocks */
 	UNDO_JMODE,		/* set the journal mode back */
 	UNDO_TUNE,		/* set the tuning back */
+	UNDO_WCACHE,		/* turn a member's disk's write cache back on */
 	UNDO_DETACH,		/* remove the cache mapping (and its RAM) */
 	UNDO_UNEXPORT,		/* remove the export */
 	UNDO_DISCONNECT,	/* disconnect */
@@ -257,6 +258,10 @@ static int undo_one(struct vn_ctx *ctx, const struct undo *u, char *what, size_t
 	case UNDO_TUNE:
 		snprintf(what, len, "tuning of %s back", u->arg);
 		r = vn_stack_tune_apply(ctx, u->arg, u->v1, u->v2);
+		break;
+	case UNDO_WCACHE:
+		snprintf(what, len, "write cache of %s back on", u->arg);
+		r = vn_blk_write_cache_on(ctx, u->arg);
 		break;
 	case UNDO_DETACH:
 		snprintf(what, len, "detached the cache %s", u->arg);
@@ -506,6 +511,30 @@ static int apply_tuning(struct run *r, bool existed)
 	return 0;
 }
 
+/*
+ * The members' write caches off, before the journal goes write-back
+ * (vnvme-raid(8), WRITE CACHES); a disk that keeps its cache is a warning.
+ */
+static void apply_write_caches(struct run *r, bool existed)
+{
+	const struct vn_stack_array *a = &r->s->array;
+	char off[256], turned[VN_MD_MEMBERS_MAX][VN_NAME_MAX];
+	unsigned int n = 0;
+
+	if (!a->has_journal || a->keep_write_cache)
+		return;
+	if (r->cli->dry_run && !existed) {
+		step(r, "array", true, "turn off the members' write caches");
+		return;
+	}
+	json_decref(vn_write_caches_off(r->cli, r->md, off, sizeof(off), turned, &n,
+					VN_MD_MEMBERS_MAX));
+	for (unsigned int i = 0; i < n && !r->cli->dry_run; i++)
+		push(r, UNDO_WCACHE, turned[i]);
+	if (off[0])
+		step(r, "array", true, "write caches off: %s", off);
+}
+
 static int apply_journal_mode(struct run *r, bool existed)
 {
 	const char *want = r->s->array.journal_mode;
@@ -564,6 +593,7 @@ static int up_array(struct run *r)
 	} else if ((ret = assemble_or_create(r)) < 0) {
 		return ret;
 	}
+	apply_write_caches(r, existed);
 	if (apply_journal_mode(r, existed) < 0 || apply_tuning(r, existed) < 0)
 		return -1;
 	snprintf(r->top, sizeof(r->top), "/dev/%s", r->md);

@@ -680,3 +680,43 @@ json_t *vn_journal_advice_json(const struct vn_md_journal_advice *a)
 		"replay_stripes_max", (json_int_t)a->replay_stripes_max,
 		"replay_slow", a->replay_slow, "volatile_members", (int)a->volatile_members);
 }
+
+json_t *vn_write_caches_off(const struct vn_cli *cli, const char *md, char *buf, size_t len,
+			    char (*turned)[VN_NAME_MAX], unsigned int *nturned, unsigned int max)
+{
+	struct vn_wcache w[VN_MD_MEMBERS_MAX * 2];
+	int n = vn_md_write_caches_off(cli->ctx, md, w, sizeof(w) / sizeof(w[0]));
+	size_t used = 0;
+	json_t *list;
+
+	buf[0] = '\0';
+	if (n < 0) {
+		vn_warn(cli, "%s; the members' write caches are as they were",
+			vn_ctx_error(cli->ctx));
+		vn_ctx_clear_error(cli->ctx);
+		return NULL;
+	}
+	list = json_array();
+	for (int i = 0; i < n; i++) {
+		const struct vn_wcache *c = &w[i];
+		int k;
+
+		json_array_append_new(list, json_pack("{s:o, s:s}", "disk", vn_json_dev(c->disk),
+						      "state", vn_wcache_state_name(c->state)));
+		if (c->state == VN_WCACHE_TURNED_OFF) {
+			k = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", c->disk);
+			used = k > 0 && (size_t)k < len - used ? used + (size_t)k : used;
+			if (turned && *nturned < max)
+				memcpy(turned[(*nturned)++], c->disk, VN_NAME_MAX);
+		} else if (c->state == VN_WCACHE_NO_CONTROL) {
+			vn_warn(cli, "%s keeps a volatile write cache vnvme cannot turn off: a "
+				"power cut can lose writes md's journal has already let go of "
+				"(vnvme-raid(8), WRITE CACHES)", c->disk);
+		} else if (c->state == VN_WCACHE_FAILED) {
+			vn_warn(cli, "%s: its write cache could not be turned off (%s): a power "
+				"cut can lose writes md's journal has already let go of "
+				"(vnvme-raid(8), WRITE CACHES)", c->disk, strerror(-c->err));
+		}
+	}
+	return list;
+}

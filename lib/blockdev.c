@@ -631,3 +631,137 @@ char *vn_blk_describe_hold(const struct vn_hold *h, char *buf, size_t len)
 	}
 	return buf;
 }
+
+/* ---- write caches ---- */
+
+static const char *const wcache_names[] = {
+	[VN_WCACHE_OFF] = "off",		[VN_WCACHE_TURNED_OFF] = "turned off",
+	[VN_WCACHE_NO_CONTROL] = "no control",	[VN_WCACHE_FAILED] = "failed",
+};
+
+const char *vn_wcache_state_name(enum vn_wcache_state state)
+{
+	return state <= VN_WCACHE_FAILED ? wcache_names[state] : "failed";
+}
+
+/* Is the cache of @disk volatile, in the kernel's view of it (what sd or
+ * virtio_blk read from the device)? */
+static bool cache_volatile(const struct vn_ctx *ctx, const char *disk)
+{
+	char buf[32];
+
+	return vn_read_str(ctx, buf, sizeof(buf), "/sys/block/%s/queue/write_cache", disk) > 0 &&
+	       strcmp(buf, "write back") == 0;
+}
+
+/*
+ * The attribute that changes the cache at the device: sd's cache_type under
+ * the disk's one scsi_disk entry, or virtio_blk's own. Return: 0, -ENOENT.
+ */
+static int cache_control(const struct vn_ctx *ctx, const char *disk, char *rel, size_t len)
+{
+	char dir[VN_PATH_MAX], **names = NULL;
+	int n, r = -ENOENT;
+
+	snprintf(dir, sizeof(dir), "/sys/block/%s/device/scsi_disk", disk);
+	n = list_dir(ctx, dir, NULL, &names);
+	if (n == 1 && vn_exists(ctx, "%s/%s/cache_type", dir, names[0])) {
+		int k = snprintf(rel, len, "%s/%s/cache_type", dir, names[0]);
+
+		r = k > 0 && (size_t)k < len ? 0 : -ENAMETOOLONG;
+	}
+	if (n > 0)
+		vn_free_names(names, n);
+	if (r < 0 && vn_exists(ctx, "/sys/block/%s/cache_type", disk)) {
+		snprintf(rel, len, "/sys/block/%s/cache_type", disk);
+		r = 0;
+	}
+	return r;
+}
+
+static int wcache_leaf(struct vn_ctx *ctx, const char *disk, struct vn_wcache *w)
+{
+	char rel[VN_PATH_MAX];
+	int r;
+
+	*w = (struct vn_wcache){ .state = VN_WCACHE_OFF };
+	vn_strlcpy(w->disk, disk, sizeof(w->disk));
+	if (!cache_volatile(ctx, disk))
+		return 0;
+	if (cache_control(ctx, disk, rel, sizeof(rel)) < 0) {
+		w->state = VN_WCACHE_NO_CONTROL;
+		return 0;
+	}
+	/* sd: a MODE SELECT, then the disk is read again (sd_revalidate_disk) */
+	r = vn_write_str(ctx, "write through", "%s", rel);
+	if (r == 0 && !vn_ctx_dry_run(ctx) && cache_volatile(ctx, disk))
+		r = -EIO;	/* accepted, yet the disk still says write back */
+	w->state = r < 0 ? VN_WCACHE_FAILED : VN_WCACHE_TURNED_OFF;
+	w->err = r;
+	return 0;
+}
+
+#define WCACHE_DEPTH 8	/* dm over md over dm ...: deeper is a loop */
+
+static int wcache_walk(struct vn_ctx *ctx, const char *name, struct vn_wcache *ret,
+		       size_t max, size_t *n, unsigned int depth)
+{
+	char part[VN_NAME_MAX], disk[VN_NAME_MAX], rel[VN_PATH_MAX], **slaves = NULL;
+	int count, r;
+
+	if (depth > WCACHE_DEPTH)
+		return -ELOOP;
+	r = resolve_kname(ctx, name, part, sizeof(part), disk, sizeof(disk));
+	if (r < 0)
+		return r;
+	snprintf(rel, sizeof(rel), "/sys/block/%s/slaves", disk);
+	count = list_dir(ctx, rel, NULL, &slaves);
+	if (count > 0) {
+		for (int i = 0; i < count && r == 0; i++)
+			r = wcache_walk(ctx, slaves[i], ret, max, n, depth + 1);
+		vn_free_names(slaves, count);
+		return r;
+	}
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(ret[i].disk, disk) == 0)
+			return 0;	/* two members on one disk */
+	if (*n >= max)
+		return -ENOSPC;
+	r = wcache_leaf(ctx, disk, &ret[*n]);
+	if (r == 0)
+		(*n)++;
+	return r;
+}
+
+static int cmp_wcache(const void *x, const void *y)
+{
+	const struct vn_wcache *a = x, *b = y;
+	const char *na = a->disk, *nb = b->disk;
+
+	return cmp_names(&na, &nb);
+}
+
+int vn_blk_write_cache_off(struct vn_ctx *ctx, const char *dev, struct vn_wcache *ret,
+			   size_t max, size_t *n)
+{
+	int r = wcache_walk(ctx, vn_basename(dev), ret, max, n, 0);
+
+	qsort(ret, *n, sizeof(*ret), cmp_wcache);	/* sda before sdb before sdaa */
+	if (r < 0)
+		return vn_fail(ctx, r, "%s: cannot find the disks under it: %s", dev,
+			       strerror(-r));
+	return 0;
+}
+
+int vn_blk_write_cache_on(struct vn_ctx *ctx, const char *disk)
+{
+	char rel[VN_PATH_MAX];
+	int r = cache_control(ctx, disk, rel, sizeof(rel));
+
+	if (r == 0)
+		r = vn_write_str(ctx, "write back", "%s", rel);
+	if (r < 0)
+		return vn_fail(ctx, r, "%s: cannot turn its write cache back on: %s", disk,
+			       strerror(-r));
+	return 0;
+}

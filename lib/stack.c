@@ -451,10 +451,29 @@ static int decode_journal(struct field *f, const json_t *arr, struct vn_stack_ar
 	return r;
 }
 
+/* "write_cache": "off" (the default: vnvme-raid(8), WRITE CACHES) or "keep". */
+static int decode_write_cache(struct field *f, const json_t *arr, struct vn_stack_array *a)
+{
+	char v[16] = "";
+	size_t o;
+	int r = get_string(f, arr, "write_cache", false, v, sizeof(v));
+
+	if (r < 0 || !v[0])
+		return r;
+	o = enter(f, ".write_cache");
+	if (strcmp(v, "keep") && strcmp(v, "off"))
+		r = bad(f, "'%s' is not off or keep", v);
+	else if (!a->has_journal)
+		r = bad(f, "the array has no journal (only a journal's members are changed)");
+	a->keep_write_cache = strcmp(v, "keep") == 0;
+	leave(f, o);
+	return r;
+}
+
 static int decode_array(struct field *f, const json_t *root, struct vn_stack *s)
 {
 	static const char *const keys[] = { "name", "uuid", "level", "chunk", "members",
-		"journal", "journal_mode", "tuning", NULL };
+		"journal", "journal_mode", "write_cache", "tuning", NULL };
 	struct vn_stack_array *a = &s->array;
 	uint64_t chunk = 0;
 	json_t *arr;
@@ -489,6 +508,8 @@ static int decode_array(struct field *f, const json_t *root, struct vn_stack *s)
 		r = decode_members(f, arr, a);
 	if (r == 0)
 		r = decode_journal(f, arr, a);
+	if (r == 0)
+		r = decode_write_cache(f, arr, a);
 	if (r == 0)
 		r = decode_tuning(f, arr, a);
 	leave(f, o);
@@ -917,6 +938,8 @@ static json_t *array_json(const struct vn_stack_array *a)
 		json_object_set_new(o, "journal", dev_json(&a->journal));
 	if (a->journal_mode[0])
 		json_object_set_new(o, "journal_mode", json_string(a->journal_mode));
+	if (a->keep_write_cache)
+		json_object_set_new(o, "write_cache", json_string("keep"));
 	if (a->stripe_cache_size || a->group_thread_cnt != UINT64_MAX) {
 		t = json_object();
 		if (a->stripe_cache_size)

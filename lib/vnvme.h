@@ -184,6 +184,44 @@ char *vn_blk_describe_hold(const struct vn_hold *h, char *buf, size_t len);
 /* vn_blk_devpath() - "/dev/<name>" for a kernel name (dm: /dev/mapper/NAME). */
 char *vn_blk_devpath(const struct vn_blkdev *d, char *buf, size_t len);
 
+/*
+ * The volatile write cache of the disks under a device. md's journal moves
+ * its checkpoint in the same superblock round that flushes the members'
+ * caches, so what md destaged can be lost with the checkpoint already past
+ * it (vnvme-journal-mode(8), "Power loss"): vnvme turns the members' caches
+ * off at the disk itself, never through queue/write_cache (that only changes
+ * the kernel's idea of the disk and stops the flushes the cache needs).
+ */
+enum vn_wcache_state {
+	VN_WCACHE_OFF,		/* no volatile cache: nothing to do */
+	VN_WCACHE_TURNED_OFF,	/* turned off now (or, in a dry run, would be) */
+	VN_WCACHE_NO_CONTROL,	/* volatile, and no way here to turn it off */
+	VN_WCACHE_FAILED,	/* the disk refused: err */
+};
+const char *vn_wcache_state_name(enum vn_wcache_state state);
+
+struct vn_wcache {
+	char disk[VN_NAME_MAX];	/* the whole disk at the bottom: sdb */
+	enum vn_wcache_state state;
+	int err;		/* VN_WCACHE_FAILED: -errno */
+};
+
+/*
+ * vn_blk_write_cache_off() - turn off the write cache of every disk under
+ * block device @dev, a kernel name ("sdb1") or /dev/NAME (a partition's disk; dm and md devices followed down
+ * through slaves/), appending one entry per disk not yet in @ret[0..*n):
+ * SCSI and SATA disks through sd's scsi_disk/H:C:T:L/cache_type (a MODE
+ * SELECT of the caching page; libata makes it SET FEATURES), virtio disks
+ * through their cache_type. The setting lasts until the disk is reset or
+ * power-cycled: apply it at every start. A disk that refuses is an entry,
+ * not an error; @ret ends sorted by disk name. Return: 0, or -errno when @dev or sysfs cannot be read
+ * (-ENOSPC when @max entries are not enough).
+ */
+int vn_blk_write_cache_off(struct vn_ctx *ctx, const char *dev, struct vn_wcache *ret,
+			   size_t max, size_t *n);
+/* vn_blk_write_cache_on() - turn a disk's write cache back on (an undo). */
+int vn_blk_write_cache_on(struct vn_ctx *ctx, const char *disk);
+
 /* ---- on-disk signatures (lib/probe.c, libblkid) ---- */
 
 struct vn_sig {
@@ -594,6 +632,14 @@ int vn_md_tune_get(struct vn_ctx *ctx, const char *md, struct vn_md_tune *ret);
  * kernel cannot allocate the stripes).
  */
 int vn_md_tune_apply(struct vn_ctx *ctx, const char *md, const struct vn_md_tune *t);
+/*
+ * vn_md_write_caches_off() - vn_blk_write_cache_off() for every member of
+ * running array @md that is not its journal, when it has a journal (md's own
+ * flushes keep an array without one safe). Return: the number of entries in
+ * @ret (0: no journal), or -errno.
+ */
+int vn_md_write_caches_off(struct vn_ctx *ctx, const char *md, struct vn_wcache *ret,
+			   size_t max);
 /* vn_md_journal_advice() - vn_md_tune_rule()'s advice for a running array. */
 int vn_md_journal_advice(struct vn_ctx *ctx, const char *md,
 			 struct vn_md_journal_advice *ret);
@@ -1267,6 +1313,7 @@ struct vn_stack_array {
 	bool has_journal;
 	struct vn_stack_dev journal;
 	char journal_mode[16];		/* "write-back", "write-through", "": leave */
+	bool keep_write_cache;		/* "write_cache": "keep" (default "off") */
 	uint64_t stripe_cache_size;	/* 0: leave as md has it */
 	uint64_t group_thread_cnt;	/* UINT64_MAX: leave */
 };

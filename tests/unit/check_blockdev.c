@@ -138,6 +138,75 @@ START_TEST(test_devpath)
 }
 END_TEST
 
+/*
+ * Write caches, on a tree of their own: dm-0 over sdb1 and sdb2 (one disk)
+ * and vdc; sdb a SCSI disk with a volatile cache, vdc virtio's, nvme0n1
+ * volatile with no control, sdc already write-through.
+ */
+static void wcache_tree(const char *r)
+{
+	unit_write(r, "/sys/block/sdb/queue/write_cache", "write back\n");
+	unit_write(r, "/sys/block/sdb/device/scsi_disk/1:0:0:0/cache_type", "write back\n");
+	unit_write(r, "/sys/block/sdb/sdb1/partition", "1\n");
+	unit_write(r, "/sys/block/sdb/sdb2/partition", "2\n");
+	unit_write(r, "/sys/block/vdc/queue/write_cache", "write back\n");
+	unit_write(r, "/sys/block/vdc/cache_type", "");
+	unit_write(r, "/sys/block/sdc/queue/write_cache", "write through\n");
+	unit_write(r, "/sys/block/sdc/device/scsi_disk/2:0:0:0/cache_type", "write through\n");
+	unit_write(r, "/sys/block/nvme0n1/queue/write_cache", "write back\n");
+	unit_write(r, "/sys/block/dm-0/slaves/sdb1", "");
+	unit_write(r, "/sys/block/dm-0/slaves/sdb2", "");
+	unit_write(r, "/sys/block/dm-0/slaves/vdc", "");
+}
+
+START_TEST(test_write_cache_off)
+{
+	char *r = unit_tmpdir();
+	struct vn_ctx *c = unit_ctx(r);
+	struct vn_wcache w[4];
+	size_t n = 0;
+
+	wcache_tree(r);
+	/* dry run: what would change, nothing written */
+	vn_ctx_set_dry_run(c, true);
+	ck_assert_int_eq(vn_blk_write_cache_off(c, "/dev/dm-0", w, 4, &n), 0);
+	ck_assert_uint_eq(n, 2);	/* sdb once, for both partitions */
+	ck_assert_str_eq(w[0].disk, "sdb");
+	ck_assert_int_eq(w[0].state, VN_WCACHE_TURNED_OFF);
+	ck_assert_str_eq(w[1].disk, "vdc");
+	ck_assert_int_eq(w[1].state, VN_WCACHE_TURNED_OFF);
+	ck_assert_str_eq(unit_read(r, "/sys/block/sdb/device/scsi_disk/1:0:0:0/cache_type"),
+			 "write back\n");
+	/* for real: a disk that still says write back afterwards refused it */
+	vn_ctx_set_dry_run(c, false);
+	n = 0;
+	ck_assert_int_eq(vn_blk_write_cache_off(c, "sdb2", w, 4, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(unit_read(r, "/sys/block/sdb/device/scsi_disk/1:0:0:0/cache_type"),
+			 "write through");
+	ck_assert_int_eq(w[0].state, VN_WCACHE_FAILED);
+	ck_assert_int_eq(w[0].err, -EIO);
+	/* already off; no control; appended after what is there, once each */
+	ck_assert_int_eq(vn_blk_write_cache_off(c, "sdc", w, 4, &n), 0);
+	ck_assert_int_eq(vn_blk_write_cache_off(c, "nvme0n1", w, 4, &n), 0);
+	ck_assert_int_eq(vn_blk_write_cache_off(c, "sdb1", w, 4, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(w[1].state, VN_WCACHE_OFF);
+	ck_assert_int_eq(w[2].state, VN_WCACHE_NO_CONTROL);
+	ck_assert_str_eq(vn_wcache_state_name(w[2].state), "no control");
+	/* full; a name that is no device */
+	ck_assert_int_eq(vn_blk_write_cache_off(c, "dm-0", w, 3, &n), -ENOSPC);
+	ck_assert_int_eq(vn_blk_write_cache_off(c, "sdz", w, 4, &n), -ENOENT);
+	/* the undo: back on through the same attribute */
+	ck_assert_int_eq(vn_blk_write_cache_on(c, "vdc"), 0);
+	ck_assert_str_eq(unit_read(r, "/sys/block/vdc/cache_type"), "write back");
+	ck_assert_int_lt(vn_blk_write_cache_on(c, "nvme0n1"), 0);
+	vn_ctx_free(c);
+	unit_rmtree(r);
+	free(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("blockdev");
@@ -150,6 +219,7 @@ int main(void)
 	tcase_add_test(tc, test_holds);
 	tcase_add_test(tc, test_holds_exported);
 	tcase_add_test(tc, test_devpath);
+	tcase_add_test(tc, test_write_cache_off);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -33,6 +33,7 @@ static const char article[] =
 	"    \"journal\": {\"device\": \"/dev/nvme0n1p1\", \"serial\": \"VNVME-NVME0\", "
 	"\"partition\": 1},\n"
 	"    \"journal_mode\": \"write-back\",\n"
+	"    \"write_cache\": \"keep\",\n"
 	"    \"tuning\": {\"stripe_cache_size\": 4096, \"group_thread_cnt\": 4}\n"
 	"  },\n"
 	"  \"cache\": {\"engine\": \"rapiddisk\", \"size\": \"2G\", \"mode\": \"wa\"},\n"
@@ -84,6 +85,7 @@ START_TEST(test_article_decodes)
 	ck_assert(s->array.has_journal);
 	ck_assert_str_eq(s->array.journal.device, "/dev/nvme0n1p1");
 	ck_assert_str_eq(s->array.journal_mode, "write-back");
+	ck_assert(s->array.keep_write_cache);
 	ck_assert_uint_eq(s->array.stripe_cache_size, 4096);
 	ck_assert_uint_eq(s->array.group_thread_cnt, 4);
 	ck_assert_str_eq(s->cache.engine, "rapiddisk");
@@ -215,6 +217,8 @@ static const struct {
 	  "\"partition\": -1", "array.members[1].partition: -1 is negative" },
 	{ "\"journal_mode\": \"write-back\"", "\"journal_mode\": \"fast\"",
 	  "array.journal_mode: 'fast' is not write-back or write-through" },
+	{ "\"write_cache\": \"keep\"", "\"write_cache\": \"on\"",
+	  "array.write_cache: 'on' is not off or keep" },
 	{ "\"stripe_cache_size\": 4096", "\"stripe_cache_size\": 99999",
 	  "array.tuning.stripe_cache_size: 99999 is out of range (17 to 32768)" },
 	{ "\"group_thread_cnt\": 4", "\"group_threads\": 4", "array.tuning.group_threads: "
@@ -279,6 +283,8 @@ START_TEST(test_bad_structure)
 		  "\"journal\": \"/dev/nvme0n1\"}}", "array.journal: a raid0 has no write journal" },
 		{ "{\"array\": {\"name\": \"md0\", \"level\": 5, \"members\": [\"/dev/sda\"], "
 		  "\"journal_mode\": \"write-back\"}}", "array.journal_mode: the array has no journal" },
+		{ "{\"array\": {\"name\": \"md0\", \"level\": 5, \"members\": [\"/dev/sda\"], "
+		  "\"write_cache\": \"keep\"}}", "array.write_cache: the array has no journal" },
 		{ "{\"array\": {\"name\": \"md0\", \"level\": 1, \"members\": [\"/dev/sda\"], "
 		  "\"tuning\": {\"stripe_cache_size\": 512}}}", "array.tuning: only raid4" },
 		{ "{\"array\": {\"name\": \"md0\", \"level\": 5, \"members\": []}}",
