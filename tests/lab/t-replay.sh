@@ -58,7 +58,12 @@ CACHE=rc-replay
 # with the flush of that member's cache) at the same time, so the journal
 # may say "nothing to replay" while a member's volatile cache still held
 # what md had moved there (WINDOW below makes that state on purpose). Not
-# in make check or make soak: their members keep the lab's write cache.
+# in make check or make soak. vnvme now turns the members' caches off
+# (vnvme-raid(8), WRITE CACHES), which closes that window on real disks:
+# md moves the checkpoint only after its writes to the members completed,
+# and with no cache a completed write is on the disk. This replay cannot
+# show it: dm-log-writes advertises a cache of its own and logs a write only
+# at the next flush, so every state it builds is a volatile cache's.
 VARIANTS=${3:-}
 ANYWHERE=
 [ "${4:-}" != anywhere ] || ANYWHERE=1
