@@ -190,10 +190,14 @@ START_TEST(test_write_cache_off)
 	ck_assert_int_eq(vn_blk_write_cache_off(c, "sdc", w, 4, &n), 0);
 	ck_assert_int_eq(vn_blk_write_cache_off(c, "nvme0n1", w, 4, &n), 0);
 	ck_assert_int_eq(vn_blk_write_cache_off(c, "sdb1", w, 4, &n), 0);
-	ck_assert_uint_eq(n, 3);
-	ck_assert_int_eq(w[1].state, VN_WCACHE_OFF);
-	ck_assert_int_eq(w[2].state, VN_WCACHE_NO_CONTROL);
-	ck_assert_str_eq(vn_wcache_state_name(w[2].state), "no control");
+	ck_assert_uint_eq(n, 3);	/* sorted by name */
+	ck_assert_str_eq(w[0].disk, "nvme0n1");
+	ck_assert_int_eq(w[0].state, VN_WCACHE_NO_CONTROL);
+	ck_assert_str_eq(vn_wcache_state_name(w[0].state), "no control");
+	ck_assert_str_eq(w[1].disk, "sdb");
+	ck_assert_int_eq(w[1].state, VN_WCACHE_FAILED);
+	ck_assert_str_eq(w[2].disk, "sdc");
+	ck_assert_int_eq(w[2].state, VN_WCACHE_OFF);
 	/* full; a name that is no device */
 	ck_assert_int_eq(vn_blk_write_cache_off(c, "dm-0", w, 3, &n), -ENOSPC);
 	ck_assert_int_eq(vn_blk_write_cache_off(c, "sdz", w, 4, &n), -ENOENT);
