@@ -903,8 +903,8 @@ static int cmd_raid_assemble(struct vn_cli *cli, int argc, char **argv)
 static const struct vn_opt tune_opts[] = {
 	{ "stripe-cache-size", OPT_SCS, "N", "stripes in md's stripe cache (17..32768)", 0 },
 	{ "group-thread-cnt", OPT_GTC, "N", "raid5 worker threads (0..8)", 0 },
-	{ "defaults", OPT_DEFAULTS, NULL, "vnvme's rule (what create and assemble apply)",
-	  0 },
+	{ "defaults", OPT_DEFAULTS, NULL, "vnvme's rule and write caches (what create and "
+	  "assemble apply)", 0 },
 	{ NULL }
 };
 
@@ -978,6 +978,12 @@ static int cmd_raid_tune(struct vn_cli *cli, int argc, char **argv)
 	if (i < 0)
 		return cli->exit;
 	md = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
+	if (def) {	/* all of create's defaults: the write caches too, first (advice) */
+		char off[256];
+
+		json_decref(vn_write_caches_off(cli, argv[i], off, sizeof(off), NULL, NULL, 0));
+		print_write_caches(cli, off);
+	}
 	if (vn_md_tune_input(cli->ctx, argv[i], &in) < 0 ||
 	    vn_md_tune_rule(&in, &rule, &advice) < 0 ||
 	    vn_md_tune_get(cli->ctx, argv[i], &cur) < 0)
