@@ -290,13 +290,11 @@ json_t *vn_journal_advice_json(const struct vn_md_journal_advice *a);
 /*
  * vn_write_caches_off() - turn off the write caches of @md's members when it
  * has a journal (vn_md_write_caches_off()); "sdb, sdc" in @buf for those
- * turned off (empty: none), a warning for each left volatile. Return: the
- * JSON list [{"disk": "/dev/sdb", "state"}], or NULL when the members could not be
- * read (after a warning); with @turned (may be NULL) the disks turned off,
- * for an undo.
+ * turned off (empty: none), a warning for each left volatile and for an
+ * error part way. Return: the JSON list [{"disk": "/dev/sdb", "state"}],
+ * or NULL when no member could be read (after a warning).
  */
-json_t *vn_write_caches_off(const struct vn_cli *cli, const char *md, char *buf, size_t len,
-			    char (*turned)[VN_NAME_MAX], unsigned int *nturned, unsigned int max);
+json_t *vn_write_caches_off(const struct vn_cli *cli, const char *md, char *buf, size_t len);
 /* vn_print_notes() - a JSON notes array as text lines, each after @indent. */
 void vn_print_notes(json_t *notes, const char *indent);
 

@@ -196,12 +196,13 @@ static json_t *create_json(const struct vn_md_create_result *res,
 		"journal_advice", vn_journal_advice_json(advice));
 }
 
-/* The members' write caches turned off by create or assemble, if any. */
+/* The members' write caches turned off by create, assemble or tune, if any
+ * (a dry run has said what it would write). */
 static void print_write_caches(const struct vn_cli *cli, const char *off)
 {
-	if (off[0])
+	if (off[0] && !cli->dry_run)
 		vn_info(cli, "write caches off: %s (the journal's checkpoint needs what md "
-			"destaged to be on the disks; --keep-write-cache keeps them)", off);
+			"destaged to be on the disks: WRITE CACHES in vnvme-raid(8))", off);
 }
 
 static int cmd_raid_create(struct vn_cli *cli, int argc, char **argv)
@@ -249,7 +250,7 @@ static int cmd_raid_create(struct vn_cli *cli, int argc, char **argv)
 	}
 	/* before the tuning: its advice counts the members left volatile */
 	if (!keep_wc)
-		wcache = vn_write_caches_off(cli, res.md, off, sizeof(off), NULL, NULL, 0);
+		wcache = vn_write_caches_off(cli, res.md, off, sizeof(off));
 	if (!no_tune)
 		tuning = tune_started(cli, res.md, &advice);
 	if (cli->json)
@@ -811,7 +812,7 @@ static int assemble_one(struct assemble_args *a, const char *const *devs, unsign
 		return VN_EXIT_OK;
 	}
 	if (!a->keep_wc)
-		json_decref(vn_write_caches_off(a->cli, md, off, sizeof(off), NULL, NULL, 0));
+		json_decref(vn_write_caches_off(a->cli, md, off, sizeof(off)));
 	print_write_caches(a->cli, off);
 	if (!a->no_tune)
 		json_decref(tune_started(a->cli, md, &advice));
@@ -978,12 +979,6 @@ static int cmd_raid_tune(struct vn_cli *cli, int argc, char **argv)
 	if (i < 0)
 		return cli->exit;
 	md = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
-	if (def) {	/* all of create's defaults: the write caches too, first (advice) */
-		char off[256];
-
-		json_decref(vn_write_caches_off(cli, argv[i], off, sizeof(off), NULL, NULL, 0));
-		print_write_caches(cli, off);
-	}
 	if (vn_md_tune_input(cli->ctx, argv[i], &in) < 0 ||
 	    vn_md_tune_rule(&in, &rule, &advice) < 0 ||
 	    vn_md_tune_get(cli->ctx, argv[i], &cur) < 0)
@@ -997,9 +992,18 @@ static int cmd_raid_tune(struct vn_cli *cli, int argc, char **argv)
 			want.group_thread_cnt = set.group_thread_cnt;
 		if (vn_md_tune_apply(cli->ctx, argv[i], &want) < 0)
 			return vn_report(cli);
+		if (def) {	/* all of create's defaults: the write caches too */
+			char off[256];
+
+			json_decref(vn_write_caches_off(cli, argv[i], off, sizeof(off)));
+			print_write_caches(cli, off);
+		}
 		if (cli->dry_run)
 			return VN_EXIT_OK;
-		if (vn_md_tune_get(cli->ctx, argv[i], &cur) < 0)
+		/* the advice again: it counts the members left volatile */
+		if (vn_md_tune_get(cli->ctx, argv[i], &cur) < 0 ||
+		    (def && (vn_md_tune_input(cli->ctx, argv[i], &in) < 0 ||
+			     vn_md_tune_rule(&in, &rule, &advice) < 0)))
 			return vn_report(cli);
 		if (cli->quiet && !cli->json)
 			return VN_EXIT_OK;

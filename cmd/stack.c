@@ -28,7 +28,6 @@ enum undo_kind {
 	UNDO_DESTROY,		/* stop an array this run created, erase its superblocks */
 	UNDO_JMODE,		/* set the journal mode back */
 	UNDO_TUNE,		/* set the tuning back */
-	UNDO_WCACHE,		/* turn a member's disk's write cache back on */
 	UNDO_DETACH,		/* remove the cache mapping (and its RAM) */
 	UNDO_UNEXPORT,		/* remove the export */
 	UNDO_DISCONNECT,	/* disconnect */
@@ -258,10 +257,6 @@ static int undo_one(struct vn_ctx *ctx, const struct undo *u, char *what, size_t
 	case UNDO_TUNE:
 		snprintf(what, len, "tuning of %s back", u->arg);
 		r = vn_stack_tune_apply(ctx, u->arg, u->v1, u->v2);
-		break;
-	case UNDO_WCACHE:
-		snprintf(what, len, "write cache of %s back on", u->arg);
-		r = vn_blk_write_cache_on(ctx, u->arg);
 		break;
 	case UNDO_DETACH:
 		snprintf(what, len, "detached the cache %s", u->arg);
@@ -514,12 +509,13 @@ static int apply_tuning(struct run *r, bool existed)
 /*
  * The members' write caches off, before the journal goes write-back
  * (vnvme-raid(8), WRITE CACHES); a disk that keeps its cache is a warning.
+ * Not undone when a later layer fails: it is the safe state, and disks
+ * forget it at power-on anyway.
  */
 static void apply_write_caches(struct run *r, bool existed)
 {
 	const struct vn_stack_array *a = &r->s->array;
-	char off[256], turned[VN_MD_MEMBERS_MAX][VN_NAME_MAX];
-	unsigned int n = 0;
+	char off[256];
 
 	if (!a->has_journal || a->keep_write_cache)
 		return;
@@ -527,11 +523,10 @@ static void apply_write_caches(struct run *r, bool existed)
 		step(r, "array", true, "turn off the members' write caches");
 		return;
 	}
-	json_decref(vn_write_caches_off(r->cli, r->md, off, sizeof(off), turned, &n,
-					VN_MD_MEMBERS_MAX));
-	for (unsigned int i = 0; i < n && !r->cli->dry_run; i++)
-		push(r, UNDO_WCACHE, turned[i]);
-	if (off[0])
+	json_decref(vn_write_caches_off(r->cli, r->md, off, sizeof(off)));
+	if (off[0] && r->cli->dry_run)
+		step(r, "array", true, "turn off the write caches of %s", off);
+	else if (off[0])
 		step(r, "array", true, "write caches off: %s", off);
 }
 

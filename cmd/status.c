@@ -681,33 +681,30 @@ json_t *vn_journal_advice_json(const struct vn_md_journal_advice *a)
 		"replay_slow", a->replay_slow, "volatile_members", (int)a->volatile_members);
 }
 
-json_t *vn_write_caches_off(const struct vn_cli *cli, const char *md, char *buf, size_t len,
-			    char (*turned)[VN_NAME_MAX], unsigned int *nturned, unsigned int max)
+json_t *vn_write_caches_off(const struct vn_cli *cli, const char *md, char *buf, size_t len)
 {
 	struct vn_wcache w[VN_MD_MEMBERS_MAX * 2];
-	int n = vn_md_write_caches_off(cli->ctx, md, w, sizeof(w) / sizeof(w[0]));
-	size_t used = 0;
-	json_t *list;
+	unsigned int turned = 0, more = 0;
+	size_t n = 0, used = 0;
+	int r = vn_md_write_caches_off(cli->ctx, md, w, sizeof(w) / sizeof(w[0]), &n);
+	json_t *list = json_array();
 
 	buf[0] = '\0';
-	if (n < 0) {
-		vn_warn(cli, "%s; the members' write caches are as they were",
-			vn_ctx_error(cli->ctx));
-		vn_ctx_clear_error(cli->ctx);
-		return NULL;
-	}
-	list = json_array();
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct vn_wcache *c = &w[i];
 		int k;
 
 		json_array_append_new(list, json_pack("{s:o, s:s}", "disk", vn_json_dev(c->disk),
 						      "state", vn_wcache_state_name(c->state)));
 		if (c->state == VN_WCACHE_TURNED_OFF) {
+			turned++;
+			/* room for this name and for ", and N more" after it */
 			k = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", c->disk);
-			used = k > 0 && (size_t)k < len - used ? used + (size_t)k : used;
-			if (turned && *nturned < max)
-				memcpy(turned[(*nturned)++], c->disk, VN_NAME_MAX);
+			if (k > 0 && (size_t)k + 16 < len - used)
+				used += (size_t)k;
+			else
+				more++;
+			buf[used] = '\0';
 		} else if (c->state == VN_WCACHE_NO_CONTROL) {
 			vn_warn(cli, "%s keeps a volatile write cache vnvme cannot turn off: a "
 				"power cut can lose writes md's journal has already let go of "
@@ -716,6 +713,17 @@ json_t *vn_write_caches_off(const struct vn_cli *cli, const char *md, char *buf,
 			vn_warn(cli, "%s: its write cache could not be turned off (%s): a power "
 				"cut can lose writes md's journal has already let go of "
 				"(vnvme-raid(8), WRITE CACHES)", c->disk, strerror(-c->err));
+		}
+	}
+	if (more)
+		snprintf(buf + used, len - used, ", and %u more", more);
+	if (r < 0) {
+		vn_warn(cli, "%s; the members' %swrite caches are as they were",
+			vn_ctx_error(cli->ctx), turned ? "other " : "");
+		vn_ctx_clear_error(cli->ctx);
+		if (!n) {
+			json_decref(list);
+			return NULL;
 		}
 	}
 	return list;

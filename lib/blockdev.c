@@ -151,11 +151,14 @@ static void fill_disk_identity(const struct vn_ctx *ctx, struct vn_blkdev *d)
 	}
 }
 
+static int cache_control(const struct vn_ctx *ctx, const char *disk, char *rel, size_t len);
+static bool cache_volatile(const struct vn_ctx *ctx, const char *disk, const char *rel);
+
 /* Fill @d from /sys/block/<disk>[/<part>]. */
 static int read_dev(const struct vn_ctx *ctx, const char *disk, const char *part,
 		    struct vn_blkdev *d)
 {
-	char rel[VN_PATH_MAX], buf[64];
+	char rel[VN_PATH_MAX], ctl[VN_PATH_MAX], buf[64];
 	uint64_t v;
 	int r;
 
@@ -181,8 +184,8 @@ static int read_dev(const struct vn_ctx *ctx, const char *disk, const char *part
 		d->removable = v != 0;
 	if (vn_read_u64(ctx, &v, "/sys/block/%s/queue/rotational", disk) == 0)
 		d->rotational = v != 0;
-	if (vn_read_str(ctx, buf, sizeof(buf), "/sys/block/%s/queue/write_cache", disk) > 0)
-		d->volatile_cache = strcmp(buf, "write back") == 0;
+	d->volatile_cache = cache_volatile(ctx, disk, cache_control(ctx, disk, ctl, sizeof(ctl))
+						      == 0 ? ctl : NULL);
 	if (vn_read_u64(ctx, &v, "/sys/block/%s/queue/logical_block_size", disk) == 0)
 		d->logical_block_size = (unsigned int)v;
 	else
@@ -644,19 +647,10 @@ const char *vn_wcache_state_name(enum vn_wcache_state state)
 	return state <= VN_WCACHE_FAILED ? wcache_names[state] : "failed";
 }
 
-/* Is the cache of @disk volatile, in the kernel's view of it (what sd or
- * virtio_blk read from the device)? */
-static bool cache_volatile(const struct vn_ctx *ctx, const char *disk)
-{
-	char buf[32];
-
-	return vn_read_str(ctx, buf, sizeof(buf), "/sys/block/%s/queue/write_cache", disk) > 0 &&
-	       strcmp(buf, "write back") == 0;
-}
-
 /*
  * The attribute that changes the cache at the device: sd's cache_type under
- * the disk's one scsi_disk entry, or virtio_blk's own. Return: 0, -ENOENT.
+ * the disk's one scsi_disk entry, or virtio_blk's own (read-only without
+ * the device's config-WCE feature). Return: 0, -ENOENT.
  */
 static int cache_control(const struct vn_ctx *ctx, const char *disk, char *rel, size_t len)
 {
@@ -679,22 +673,51 @@ static int cache_control(const struct vn_ctx *ctx, const char *disk, char *rel, 
 	return r;
 }
 
+/*
+ * Is the cache of @disk volatile? As the kernel has it (queue/write_cache),
+ * or as the device itself says (@rel, its cache_type: "write back..."):
+ * someone may have told the queue "write through" over a disk whose cache
+ * is on, which stops the flushes and keeps the cache.
+ */
+static bool cache_volatile(const struct vn_ctx *ctx, const char *disk, const char *rel)
+{
+	char buf[48];
+
+	if (vn_read_str(ctx, buf, sizeof(buf), "/sys/block/%s/queue/write_cache", disk) > 0 &&
+	    strcmp(buf, "write back") == 0)
+		return true;
+	return rel && vn_read_str(ctx, buf, sizeof(buf), "%s", rel) > 0 &&
+	       has_prefix(buf, "write back");
+}
+
+/* Can the attribute @rel be written at all (sysfs: its mode)? */
+static bool writable(const struct vn_ctx *ctx, const char *rel)
+{
+	char path[VN_PATH_MAX];
+	struct stat st;
+
+	return vn_path(ctx, path, sizeof(path), "%s", rel) == 0 && stat(path, &st) == 0 &&
+	       (st.st_mode & 0222);
+}
+
 static int wcache_leaf(struct vn_ctx *ctx, const char *disk, struct vn_wcache *w)
 {
 	char rel[VN_PATH_MAX];
+	bool control;
 	int r;
 
 	*w = (struct vn_wcache){ .state = VN_WCACHE_OFF };
 	vn_strlcpy(w->disk, disk, sizeof(w->disk));
-	if (!cache_volatile(ctx, disk))
+	control = cache_control(ctx, disk, rel, sizeof(rel)) == 0;
+	if (!cache_volatile(ctx, disk, control ? rel : NULL))
 		return 0;
-	if (cache_control(ctx, disk, rel, sizeof(rel)) < 0) {
+	if (!control || !writable(ctx, rel)) {
 		w->state = VN_WCACHE_NO_CONTROL;
 		return 0;
 	}
 	/* sd: a MODE SELECT, then the disk is read again (sd_revalidate_disk) */
 	r = vn_write_str(ctx, "write through", "%s", rel);
-	if (r == 0 && !vn_ctx_dry_run(ctx) && cache_volatile(ctx, disk))
+	if (r == 0 && !vn_ctx_dry_run(ctx) && cache_volatile(ctx, disk, rel))
 		r = -EIO;	/* accepted, yet the disk still says write back */
 	w->state = r < 0 ? VN_WCACHE_FAILED : VN_WCACHE_TURNED_OFF;
 	w->err = r;
@@ -749,19 +772,6 @@ int vn_blk_write_cache_off(struct vn_ctx *ctx, const char *dev, struct vn_wcache
 	qsort(ret, *n, sizeof(*ret), cmp_wcache);	/* sda before sdb before sdaa */
 	if (r < 0)
 		return vn_fail(ctx, r, "%s: cannot find the disks under it: %s", dev,
-			       strerror(-r));
-	return 0;
-}
-
-int vn_blk_write_cache_on(struct vn_ctx *ctx, const char *disk)
-{
-	char rel[VN_PATH_MAX];
-	int r = cache_control(ctx, disk, rel, sizeof(rel));
-
-	if (r == 0)
-		r = vn_write_str(ctx, "write back", "%s", rel);
-	if (r < 0)
-		return vn_fail(ctx, r, "%s: cannot turn its write cache back on: %s", disk,
 			       strerror(-r));
 	return 0;
 }

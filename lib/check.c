@@ -376,9 +376,9 @@ static void check_journal(const struct vn_check_req *req, struct vn_check_report
 		const struct vn_check_device *d = &r->devices[i];
 
 		if (d->found && !d->journal && d->volatile_cache)
-			finding(r, VN_CHECK_WARN, d->dev, "raid create, raid assemble and up "
-				"turn it off for an array with a journal (vnvme-raid(8), "
-				"WRITE CACHES)",
+			finding(r, VN_CHECK_WARN, d->dev, "with a journal, raid create, raid "
+				"assemble, raid tune --defaults and up turn it off where the "
+				"disk lets them (vnvme-raid(8), WRITE CACHES)",
 				"its write cache is volatile: a power cut while md moves the "
 				"journal's checkpoint can lose writes md had moved here");
 	}

@@ -246,13 +246,13 @@ out:
 }
 
 int vn_md_write_caches_off(struct vn_ctx *ctx, const char *md, struct vn_wcache *ret,
-			   size_t max)
+			   size_t max, size_t *n)
 {
 	struct vn_md_status *st = malloc(sizeof(*st));
 	bool journal = false;
-	size_t n = 0;
 	int r;
 
+	*n = 0;
 	if (!st)
 		return vn_fail(ctx, -ENOMEM, "out of memory");
 	r = vn_md_status(ctx, md, st);
@@ -262,10 +262,10 @@ int vn_md_write_caches_off(struct vn_ctx *ctx, const char *md, struct vn_wcache 
 		const struct vn_md_member *m = &st->members[i];
 
 		if (!m->journal && !m->faulty)
-			r = vn_blk_write_cache_off(ctx, m->name, ret, max, &n);
+			r = vn_blk_write_cache_off(ctx, m->name, ret, max, n);
 	}
 	free(st);
-	return r < 0 ? r : (int)n;
+	return r;
 }
 
 int vn_md_tune_default(struct vn_ctx *ctx, const char *md, struct vn_md_tune *ret)
@@ -451,8 +451,8 @@ unsigned int vn_md_journal_advice_lines(const struct vn_md_journal_advice *a,
 			 "array) and is slower than no journal on larger ones", j, p);
 	}
 	if (a->volatile_members) {
-		l = advice_line(lines, &n, true, "turn their caches off: raid assemble or up "
-				"without --keep-write-cache (vnvme-raid(8), WRITE CACHES)");
+		l = advice_line(lines, &n, true, "'vnvme raid tune --defaults' turns them off, "
+				"as create, assemble and up do (vnvme-raid(8), WRITE CACHES)");
 		snprintf(l->text, sizeof(l->text), "%u of its members keep a volatile write "
 			 "cache: a power cut while md moves the journal's checkpoint can lose "
 			 "writes md had moved into them", a->volatile_members);

@@ -463,7 +463,7 @@ static int decode_write_cache(struct field *f, const json_t *arr, struct vn_stac
 	o = enter(f, ".write_cache");
 	if (strcmp(v, "keep") && strcmp(v, "off"))
 		r = bad(f, "'%s' is not off or keep", v);
-	else if (!a->has_journal)
+	else if (!a->has_journal && strcmp(v, "keep") == 0)
 		r = bad(f, "the array has no journal (only a journal's members are changed)");
 	a->keep_write_cache = strcmp(v, "keep") == 0;
 	leave(f, o);

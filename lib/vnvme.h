@@ -133,7 +133,8 @@ struct vn_blkdev {
 	uint64_t size_bytes;
 	unsigned int logical_block_size;
 	bool rotational;
-	bool volatile_cache;		/* the disk's queue/write_cache is "write back" */
+	bool volatile_cache;		/* the disk's write cache is on: queue/write_cache
+					 * or the device's cache_type says "write back" */
 	bool removable;
 	bool readonly;
 	enum vn_blk_kind kind;
@@ -219,8 +220,6 @@ struct vn_wcache {
  */
 int vn_blk_write_cache_off(struct vn_ctx *ctx, const char *dev, struct vn_wcache *ret,
 			   size_t max, size_t *n);
-/* vn_blk_write_cache_on() - turn a disk's write cache back on (an undo). */
-int vn_blk_write_cache_on(struct vn_ctx *ctx, const char *disk);
 
 /* ---- on-disk signatures (lib/probe.c, libblkid) ---- */
 
@@ -635,11 +634,11 @@ int vn_md_tune_apply(struct vn_ctx *ctx, const char *md, const struct vn_md_tune
 /*
  * vn_md_write_caches_off() - vn_blk_write_cache_off() for every member of
  * running array @md that is not its journal, when it has a journal (md's own
- * flushes keep an array without one safe). Return: the number of entries in
- * @ret (0: no journal), or -errno.
+ * flushes keep an array without one safe). *@n: the entries in @ret (0: no
+ * journal), also those made before an error. Return: 0 or -errno.
  */
 int vn_md_write_caches_off(struct vn_ctx *ctx, const char *md, struct vn_wcache *ret,
-			   size_t max);
+			   size_t max, size_t *n);
 /* vn_md_journal_advice() - vn_md_tune_rule()'s advice for a running array. */
 int vn_md_journal_advice(struct vn_ctx *ctx, const char *md,
 			 struct vn_md_journal_advice *ret);

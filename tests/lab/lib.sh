@@ -169,6 +169,25 @@ writeback_warning() {
 	esac
 }
 
+# expect_wce 0|1 WHAT DISK...: each disk's write cache bit (WCE) as sdparm
+# reads it from the disk's caching mode page, and the kernel's view of it
+# (queue/write_cache), are both 0 (write through) or both 1 (write back).
+expect_wce() {
+	local want=$1 what=$2 kernel="write through" d w k
+	shift 2
+	[ "$want" = 1 ] && kernel="write back"
+	[ $# -gt 0 ] || fail "$what: no disk to judge"
+	for d; do
+		w=$(sdparm --get=WCE "/dev/$d" 2>&1 | awk '$1 == "WCE" { print $2 }')
+		k=$(cat "/sys/block/$d/queue/write_cache")
+		if [ "$w" = "$want" ] && [ "$k" = "$kernel" ]; then
+			ok "$what: $d WCE $w ($k)"
+		else
+			fail "$what: $d WCE '$w' ($k), expected $want ($kernel)"
+		fi
+	done
+}
+
 # flushes DEV: field 16 of /sys/block/DEV/stat, flush requests completed
 # (Documentation/block/stat.rst).
 flushes() {

@@ -18,6 +18,7 @@
 . "$VNVME_LAB_LIB"
 
 MEMBERS="/dev/sda1 /dev/sdb1 /dev/sdc1 /dev/sdd1"
+DISKS="sda sdb sdc sdd"
 J=/dev/nvme0n1p1
 MD=/sys/block/md0/md
 WRITES=2048	# 8 MiB / 4 KiB
@@ -38,22 +39,6 @@ rule() {
 	[ "$want" -le "$cap" ] || want=$cap
 	[ "$want" -ge 256 ] || want=256
 	echo "$want"
-}
-
-# expect_wce 0|1 WHAT: the four members' WCE bit as sdparm reads it from
-# the disk, and the kernel's view of it
-expect_wce() {
-	wce_kernel="write through"
-	[ "$1" = 1 ] && wce_kernel="write back"
-	for d in sda sdb sdc sdd; do
-		w=$(sdparm --get=WCE /dev/$d 2>&1 | awk '$1 == "WCE" { print $2 }')
-		k=$(cat /sys/block/$d/queue/write_cache)
-		if [ "$w" = "$1" ] && [ "$k" = "$wce_kernel" ]; then
-			ok "$2: $d WCE $w ($k)"
-		else
-			fail "$2: $d WCE '$w' ($k), expected $1 ($wce_kernel)"
-		fi
-	done
 }
 
 expect_sysval() {	# expect_sysval ATTR VALUE WHAT
@@ -87,13 +72,13 @@ check dd if=/dev/zero of=/dev/nvme0n1 bs=1M oflag=direct \
 check vnvme partition /dev/sda /dev/sdb /dev/sdc /dev/sdd /dev/nvme0n1
 
 # --- md's defaults: --no-tune (the write caches are not tuning: turned off)
-expect_wce 1 "QEMU's default"
+expect_wce 1 "QEMU's default" $DISKS
 # shellcheck disable=SC2086
 expect_output '^/dev/sda turned off,/dev/sdb turned off,/dev/sdc turned off,/dev/sdd turned off$' \
 	sh -c "vnvme raid create /dev/md0 --level 5 --journal $J --assume-clean --no-tune --json \
 	$MEMBERS | tee /tmp/create.json | jq -r '[.write_caches[] | \"\\(.disk) \\(.state)\"] | join(\",\")'"
 check json-contract /tmp/create.json
-expect_wce 0 "create"
+expect_wce 0 "create" $DISKS
 expect_output '^write back$' cat /sys/block/nvme0n1/queue/write_cache
 expect_sysval stripe_cache_size 256 "create --no-tune"
 expect_sysval group_thread_cnt 0 "create --no-tune"
@@ -112,13 +97,13 @@ check vnvme raid stop /dev/md0
 for f in /sys/block/sd[a-d]/device/scsi_disk/*/cache_type; do
 	echo "write back" >"$f"
 done
-expect_wce 1 "turned back on by hand"
+expect_wce 1 "turned back on by hand" $DISKS
 # shellcheck disable=SC2086
 expect_output -e 'tuned: stripe_cache_size [0-9]+' -e 'hot set up to [0-9.]+ MiB at NVMe speed' \
 	-e 'md0: 4 of its members keep a volatile write cache' -- \
 	vnvme raid create /dev/md0 --force --level 5 --journal $J --assume-clean \
 	--keep-write-cache $MEMBERS
-expect_wce 1 "create --keep-write-cache"
+expect_wce 1 "create --keep-write-cache" $DISKS
 want=$(rule)
 expect_sysval stripe_cache_size "$want" "create"
 expect_sysval group_thread_cnt 0 "create"
@@ -147,7 +132,7 @@ expect_output 'stripe_cache_size' vnvme raid tune /dev/md0 --dry-run --stripe-ca
 expect_sysval stripe_cache_size 1024 "raid tune --dry-run"
 expect_output -e '"stripe_cache_size": 1024' -e '"changed": false' -- vnvme raid tune /dev/md0 --json
 expect_output 'write caches off: sda, sdb, sdc, sdd ' vnvme raid tune /dev/md0 --defaults
-expect_wce 0 "raid tune --defaults"
+expect_wce 0 "raid tune --defaults" $DISKS
 expect_sysval stripe_cache_size "$want" "raid tune --defaults"
 expect_sysval group_thread_cnt 0 "raid tune --defaults"
 expect_error 2 'not within 17..32768' vnvme raid tune /dev/md0 --stripe-cache-size 40000
@@ -165,7 +150,7 @@ for f in /sys/block/sd[a-d]/device/scsi_disk/*/cache_type; do
 done
 # shellcheck disable=SC2086
 expect_output 'write caches off: sda, sdb, sdc, sdd ' vnvme raid assemble /dev/md0 $MEMBERS $J
-expect_wce 0 "assemble"
+expect_wce 0 "assemble" $DISKS
 expect_output '"volatile_members": 0' sh -c 'vnvme raid tune /dev/md0 --json | jq .journal_advice'
 expect_sysval stripe_cache_size "$want" "assemble"
 check vnvme raid stop /dev/md0

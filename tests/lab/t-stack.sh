@@ -36,19 +36,24 @@ snapshot stable >"$OUT/built-stable.txt"
 # RAM cannot
 expect_output -e 'md_mod' -e '/dev/nvme0n1p1' -e 'journal .* hot set up to' \
 	-- vnvme check --stack "$OUT/stack.json"
+# raid create turned the members' write caches off (QEMU's disks start with
+# theirs on); sda's turned back on by hand: check warns of that member
+# only, as the kernel has it (queue/write_cache), and never of the journal
+for d in sda sdb sdc sdd; do
+	check grep -qx 'write through' "/sys/block/$d/queue/write_cache"
+done
+for f in /sys/block/sda/device/scsi_disk/*/cache_type; do
+	echo "write back" >"$f"
+done
+check grep -qx 'write back' /sys/block/sda/queue/write_cache
 # and the journal advice raid create gives, from the file's devices
 vnvme check --stack "$OUT/stack.json" --json >"$OUT/check.json"
 check jq -e '.journal_advice.journal_bytes > 0 and .journal_advice.payoff_hot_set_bytes > 0
 	and .journal_advice.burst_hot_set_bytes > 0' "$OUT/check.json"
-# QEMU's disks say "Write cache: enabled": each member is warned of, as the
-# kernel has it (queue/write_cache), the journal is not
-check jq -e '([.devices[] | select(.journal | not) | .volatile_cache] | length == 4 and all)
+check jq -e '([.devices[] | select(.journal | not) | select(.volatile_cache) | .device] ==
+		["/dev/sda1"])
 	and ([.findings[] | select(.level == "warning" and
-		(.text | test("write cache is volatile"))) | .what] | sort ==
-		["/dev/sda1", "/dev/sdb1", "/dev/sdc1", "/dev/sdd1"])' "$OUT/check.json"
-for d in sda sdb sdc sdd; do
-	check grep -qx 'write back' "/sys/block/$d/queue/write_cache"
-done
+		(.text | test("write cache is volatile"))) | .what] == ["/dev/sda1"])' "$OUT/check.json"
 jq '.cache.size = "64G"' "$OUT/stack.json" >/tmp/huge.json
 expect_exit 1 vnvme check --stack /tmp/huge.json
 

@@ -164,6 +164,7 @@ START_TEST(test_write_cache_off)
 	char *r = unit_tmpdir();
 	struct vn_ctx *c = unit_ctx(r);
 	struct vn_wcache w[4];
+	char path[PATH_MAX];
 	size_t n = 0;
 
 	wcache_tree(r);
@@ -201,10 +202,20 @@ START_TEST(test_write_cache_off)
 	/* full; a name that is no device */
 	ck_assert_int_eq(vn_blk_write_cache_off(c, "dm-0", w, 3, &n), -ENOSPC);
 	ck_assert_int_eq(vn_blk_write_cache_off(c, "sdz", w, 4, &n), -ENOENT);
-	/* the undo: back on through the same attribute */
-	ck_assert_int_eq(vn_blk_write_cache_on(c, "vdc"), 0);
-	ck_assert_str_eq(unit_read(r, "/sys/block/vdc/cache_type"), "write back");
-	ck_assert_int_lt(vn_blk_write_cache_on(c, "nvme0n1"), 0);
+	/* a queue told "write through" over a disk whose cache is on: volatile */
+	unit_write(r, "/sys/block/sdc/device/scsi_disk/2:0:0:0/cache_type", "write back\n");
+	n = 0;
+	ck_assert_int_eq(vn_blk_write_cache_off(c, "sdc", w, 4, &n), 0);
+	ck_assert_int_eq(w[0].state, VN_WCACHE_TURNED_OFF);
+	ck_assert_str_eq(unit_read(r, "/sys/block/sdc/device/scsi_disk/2:0:0:0/cache_type"),
+			 "write through");
+	/* virtio without config-WCE: its cache_type is read-only */
+	ck_assert(snprintf(path, sizeof(path), "%s/sys/block/vdc/cache_type", r) > 0);
+	ck_assert_int_eq(chmod(path, 0444), 0);
+	n = 0;
+	ck_assert_int_eq(vn_blk_write_cache_off(c, "vdc", w, 4, &n), 0);
+	ck_assert_int_eq(w[0].state, VN_WCACHE_NO_CONTROL);
+	ck_assert_str_eq(unit_read(r, "/sys/block/vdc/cache_type"), "");
 	vn_ctx_free(c);
 	unit_rmtree(r);
 	free(r);
