@@ -192,7 +192,8 @@ check: deps
 # Then 4 x SOAK_REPLAY crash states replayed with the RapidDisk cache over
 # the array (half of them with a random subset of the unflushed writes
 # kept), in two guests at once, and a tenth of that with dm-cache (make check: 8, RapidDisk):
-# tests/lab/t-replay.sh. Each part is a target of its own (soak-powercut,
+# tests/lab/t-replay.sh. Plan hours, not minutes: on a 2-core host shared
+# with other guests, each replay guest did about 3 crash states a minute. Each part is a target of its own (soak-powercut,
 # soak-leaks, soak-stops, soak-replay).
 SOAK_CUTS ?= 50
 SOAK_CYCLES ?= 50
