@@ -1,5 +1,5 @@
 #!/bin/sh
-# lab-run: --hdds 5 --hdd-size 64M
+# lab-run: --hdds 5 --hdd-size 32M
 # vnvme raid on whole disks, levels 0/1/4/6/10 read back by mdadm --detail;
 # arrays mdadm created (1/5/6/10, with and without journal) assembled by
 # vnvme; a failed member replaced onto a spare disk, data intact.

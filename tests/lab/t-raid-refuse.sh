@@ -1,4 +1,5 @@
 #!/bin/sh
+# lab-kernels: 6.1 (the refusals are vnvme's own checks, before any change: a second kernel cost CI a minute)
 # vnvme raid: every refusal exits 3, says why, and writes nothing (oracle:
 # mdadm --examine finds no superblock, /proc/mdstat no array).
 . "$VNVME_LAB_LIB"
