@@ -26,7 +26,7 @@
 #    (the replay tool judged by cmp).
 #
 #   tests/lab/run --hdds 14 --hdd-size 32M --nvme-size 32M t-replay.sh \
-#       [BATCHES [ENGINE [VARIANTS [anywhere|window [JMODE]]]]]
+#       [BATCHES [ENGINE [VARIANTS [anywhere|window|- [JMODE [MEMBERS [TUNE]]]]]]]
 #
 # BATCHES a run (default 3), ENGINE rapiddisk or dm-cache, VARIANTS crash
 # states with unflushed writes per crash point (default: one at each run's
@@ -57,28 +57,47 @@ CACHE=rc-replay
 # md writes the journal's new checkpoint and the members' superblocks (each
 # with the flush of that member's cache) at the same time, so the journal
 # may say "nothing to replay" while a member's volatile cache still held
-# what md had moved there (WINDOW below makes that state on purpose). Not
+# what md had moved there (window_state below makes that state on purpose). Not
 # in make check or make soak. vnvme now turns the members' caches off
 # (vnvme-raid(8), WRITE CACHES), which closes that window on real disks:
 # md moves the checkpoint only after its writes to the members completed,
-# and with no cache a completed write is on the disk. This replay cannot
-# show it: dm-log-writes advertises a cache of its own and logs a write only
-# at the next flush, so every state it builds is a volatile cache's.
+# and with no cache a completed write is on the disk. MEMBERS below models
+# that.
 VARIANTS=${3:-}
 ANYWHERE=
 [ "${4:-}" != anywhere ] || ANYWHERE=1
-# WINDOW (a fourth argument "window"): after the crash points, the state
-# that window leaves, made on purpose at the last mark: every member as
-# the mark left it, the journal as the stop left it (its checkpoint past
-# everything): printed and judged, md is expected to lose writes there.
-WINDOW=
-[ "${4:-}" != window ] || WINDOW=1
+# At the end, the state that window leaves, made on purpose at the last
+# mark (window_state): every member as the mark left it, the journal as the
+# stop left it (its checkpoint past everything). With volatile members md
+# loses acknowledged writes there (with the journal in write-back), with
+# write-through members it must not. ("window" as the fourth argument is
+# still taken; the state is always made.)
 # JMODE (a fifth argument): the journal's mode while the batches are
 # written, write-back (the default: the article's) or write-through. With
 # write-through and 3 batches a run (6.1) md never moved the checkpoint:
 # every crash point replayed every stripe since the start, and the window
 # state was not clean and lost nothing (the window needs a reclaim).
 JMODE=${5:-write-back}
+# MEMBERS (a sixth argument): the members' write caches. write-through (the
+# default, vnvme's: it turns them off): a member holds every write it had
+# completed before md's superblock round that the latest cut holds came to
+# it (see cut_all). volatile: the members keep caches of their own (what
+# --keep-write-cache leaves), each member's cut on its own. both: every
+# crash state made and judged in each model from the same logs; only
+# write-through's must lose nothing, volatile's losses are counted. "-" for
+# the fourth argument means neither anywhere nor window.
+MEMBERS=${6:-write-through}
+# TUNE (a seventh argument): "no-tune" assembles with the kernel's md
+# defaults (vnvme raid assemble --no-tune): a stripe cache of 256, so md
+# destages and moves the journal's checkpoint from the first batches on,
+# many superblock rounds between marks. Default: vnvme's tuning.
+TUNE=
+[ "${7:-}" != no-tune ] || TUNE=--no-tune
+case $MEMBERS in
+write-through | volatile) MODELS=$MEMBERS ;;
+both) MODELS="write-through volatile" ;;
+*) fail "MEMBERS: write-through, volatile or both, not $MEMBERS"; finish ;;
+esac
 mkdir -p "$WORK"
 
 # nth N WORDS...: the Nth word (1-based).
@@ -114,7 +133,8 @@ mknodes
 
 # 2. The stack on the mappings, and the writers with their marks.
 stack_up() {
-	vnvme raid assemble /dev/md0 --journal-mode "$JMODE" /dev/mapper/lw0 \
+	# shellcheck disable=SC2086 # empty or one word
+	vnvme raid assemble /dev/md0 --journal-mode "$JMODE" $TUNE /dev/mapper/lw0 \
 		/dev/mapper/lw1 /dev/mapper/lw2 /dev/mapper/lw3 /dev/mapper/lw4 &&
 		vnvme cache attach /dev/md0 --size 16 --engine "$ENGINE" --name "$CACHE" &&
 		vnvme export create "/dev/mapper/$CACHE" --nqn "$NQN" --addr 127.0.0.1 \
@@ -151,6 +171,19 @@ done
 check vnvme-replay marks /dev/sdj
 LAST=$(vnvme-replay marks /dev/sdj 2>/dev/null | grep -c ' [ab]-')
 echo "replay: $LAST marks in the member logs"
+# The rounds that order the cuts (cut_all): md wrote its superblock to all
+# five devices in every round, the same event counts in the same order.
+rounds=$(vnvme-replay supers /dev/sdj 2>/dev/null | cut -d' ' -f2 | tr '\n' ' ')
+same=1
+for l in sdk sdl sdm sdn; do
+	[ "$(vnvme-replay supers "/dev/$l" 2>/dev/null | cut -d' ' -f2 | tr '\n' ' ')" = "$rounds" ] ||
+		same=0
+done
+if [ "$same" = 1 ] && [ -n "$rounds" ]; then
+	ok "md's superblock rounds, the same in all five logs: $(echo "$rounds" | wc -w) (events $(echo "$rounds" | cut -d' ' -f1) .. $(echo "$rounds" | awk '{ print $NF }'))"
+else
+	fail "md's superblock rounds differ between the logs (or none): sdj has $rounds"
+fi
 
 check modprobe brd rd_nr=5 rd_size=16384
 # Where each base is in its log: the next entry to replay.
@@ -187,45 +220,80 @@ snapshots_down() {
 }
 
 points=0 failed_points=0 checks=0 journal_replays=0 variants=0 kept=0 later=0 inorder=0
-# unflushed RUN-SEQ SEED [anywhere]: on each snapshot, a subset of the writes
-# after the mark that no flush had made durable yet (vnvme-replay extra).
+moves=0 moved=0 vol_points=0 vol_failed=0
+# cut_all RUN-SEQ MODEL [SEED [anywhere]]: on each snapshot (at the mark),
+# the cut that makes one crash state. With SEED, a subset of the writes
+# after the cut that no flush had made durable yet (vnvme-replay extra).
 # With "anywhere", each device's cut comes after a durable point its seed
 # picks (the mark, or any flush or FUA write logged after it before the
 # next mark; the log up to there written in order), then the subset of the
 # unflushed writes after it: the devices' cuts fall in different flush
-# intervals, not only the one after the mark.
-unflushed() {
-	local i=1 w out
+# intervals, not only the one after the mark. Then md's superblock rounds
+# order the cuts (vnvme-replay extra --plan, --min-round, --wt-round): R is
+# the highest round any device's cut holds; every device completed round
+# R-1 before md issued round R, so each cut holds R-1; with MODEL
+# write-through the members have no volatile cache (vnvme's default: it
+# turns their caches off), so each member also holds every write it had
+# completed before round R came to it (the writes its round R flush
+# logged). With MODEL volatile the members keep caches of their own.
+cut_all() {
+	local mark=$1 model=$2 seed=${3:-} any=${4:-} i w r rmax=0 opts out
+	i=1
 	for w in $LW; do
-		out=$(vnvme-replay extra "/dev/$(nth $i $LOGS)" "/dev/mapper/s$i" --after-mark "$1" \
-			--from "$(cat "$WORK/pos-$w")" --seed "$(($2 * 5 + i))" \
-			${3:+--anywhere} 2>>"$WORK/replay.log") || return
-		kept=$((kept + ${out% *}))
-		[ "${out#* }" -eq 0 ] || later=$((later + 1))
-		inorder=$((inorder + ${out#* }))
+		r=$(vnvme-replay extra "/dev/$(nth $i $LOGS)" /dev/null --after-mark "$mark" \
+			--from "$(cat "$WORK/pos-$w")" ${seed:+--seed $((seed * 5 + i))} \
+			${any:+--anywhere} --plan 2>>"$WORK/replay.log") || return
+		[ "$r" -le "$rmax" ] || rmax=$r
+		i=$((i + 1))
+	done
+	r=0
+	[ "$rmax" -eq 0 ] || r=$((rmax - 1))
+	i=1
+	for w in $LW; do
+		opts="--min-round $r"
+		[ "$model" != write-through ] || [ "$i" -eq 5 ] || opts="$opts --wt-round $rmax"
+		# shellcheck disable=SC2086 # the options are words
+		out=$(vnvme-replay extra "/dev/$(nth $i $LOGS)" "/dev/mapper/s$i" --after-mark "$mark" \
+			--from "$(cat "$WORK/pos-$w")" ${seed:+--seed $((seed * 5 + i))} \
+			${any:+--anywhere} $opts 2>>"$WORK/replay.log") || return
+		# shellcheck disable=SC2086 # three numbers
+		set -- $out
+		kept=$((kept + $1))
+		[ "$(($2 - $3))" -eq 0 ] || later=$((later + 1))
+		inorder=$((inorder + $2 - $3))
+		[ "$3" -eq 0 ] || { moves=$((moves + 1)); moved=$((moved + $3)); }
 		i=$((i + 1))
 	done
 }
 
 # crash_point RUN SEQ [SEED]: the array as a power cut right after batch SEQ
 # of RUN was acknowledged would leave it; with SEED, plus unflushed writes.
+# With MEMBERS both, the state is made and judged once per model.
 crash_point() {
-	local run=$1 seq=$2 ok=1 out seen label=$1-$2
+	local run=$1 seq=$2 m anywhere=
 	forward "$run-$seq" || { fail "replay to $run-$seq"; return; }
-	snapshots_up || { fail "snapshots at $run-$seq"; return; }
 	if [ -n "${3:-}" ]; then
 		# with ANYWHERE, every other variant cut anywhere before the next
 		# mark (see ANYWHERE above: not a state vnvme's defaults survive)
-		anywhere=
 		[ -z "$ANYWHERE" ] || [ $((variants % 2)) -eq 0 ] || anywhere=1
-		unflushed "$run-$seq" "$3" $anywhere || {
-			fail "unflushed writes at $run-$seq"
-			snapshots_down
-			return
-		}
 		variants=$((variants + 1))
-		label="$label+unflushed${anywhere:+-anywhere}"
 	fi
+	for m in $MODELS; do
+		crash_state "$run" "$seq" "$m" "${3:-}" "$anywhere"
+	done
+}
+
+# crash_state RUN SEQ MODEL [SEED [anywhere]]: one state made and judged.
+crash_state() {
+	local run=$1 seq=$2 model=$3 ok=1 out seen label=$1-$2
+	snapshots_up || { fail "snapshots at $run-$seq"; return; }
+	[ -z "$4" ] || label="$label+unflushed${5:+-anywhere}"
+	[ "$MEMBERS" != both ] || label="$label[$model]"
+	cut_all "$run-$seq" "$model" "$4" "$5" || {
+		fail "the cut at $label"
+		snapshots_down
+		return
+	}
 	seen=$(dmesg | grep -c 'md0: recovering')
 	if vnvme raid assemble /dev/md0 /dev/mapper/s1 /dev/mapper/s2 /dev/mapper/s3 \
 		/dev/mapper/s4 /dev/mapper/s5 >"$WORK/assemble.log" 2>&1; then
@@ -240,7 +308,7 @@ $(vnvme-verify verify /dev/md0 "$WORK/log-b" --upto "$seq")"
 		printf '%s\n' "$out" | sed "s/^/  $label: /"
 		# Did md find stripes to replay in its journal?
 		if [ "$(dmesg | grep -c 'md0: recovering')" -gt "$seen" ]; then
-			journal_replays=$((journal_replays + 1))
+			[ "$model" = "${MODELS%% *}" ] && journal_replays=$((journal_replays + 1))
 			dmesg | grep 'md0: recovering' | tail -n1 | sed "s/^.*md0: /  $label: md0: /"
 		fi
 		if [ $((points % 4)) -eq 3 ] || { [ "$run" = b ] && [ "$seq" -eq "$BATCHES" ]; }; then
@@ -256,6 +324,11 @@ $(vnvme-verify verify /dev/md0 "$WORK/log-b" --upto "$seq")"
 		ok=0
 	fi
 	snapshots_down || ok=0
+	if [ "$model" = volatile ] && [ "$MEMBERS" = both ]; then
+		vol_points=$((vol_points + 1))
+		[ "$ok" -eq 1 ] || vol_failed=$((vol_failed + 1))
+		return
+	fi
 	points=$((points + 1))
 	[ "$ok" -eq 1 ] || failed_points=$((failed_points + 1))
 }
@@ -286,35 +359,68 @@ if [ -n "$ANYWHERE" ]; then
 	past="; in $later device states the cut came after a flush or FUA past the mark,"
 	past="$past $inorder writes written in order up to it"
 fi
-echo "replay ($ENGINE cache, journal in $JMODE): $points crash points" \
+echo "replay ($ENGINE cache, journal in $JMODE, members $MEMBERS): $points crash points" \
 	"($variants of them with $kept unflushed writes kept in all$past)," \
 	"$failed_points with a lost block or a bad array," \
-	"$checks parity checks, $journal_replays with a journal replay"
+	"$checks parity checks, $journal_replays with a journal replay;" \
+	"md's superblock rounds moved $moves device cuts on, by $moved writes in all"
+if [ "$MEMBERS" = both ]; then
+	echo "replay: the same crash states with volatile member caches: $vol_points," \
+		"$vol_failed with a lost block or a bad array"
+fi
 check test "$points" -eq $((2 * BATCHES + variants))
 want=2
 [ -z "$VARIANTS" ] || want=$((2 * BATCHES * VARIANTS))
 check test "$variants" -eq "$want"
 check test "$failed_points" -eq 0
 
-if [ -n "$WINDOW" ]; then
-	# md's checkpoint window at the last mark: members at the mark (the
-	# bases, forwarded there), the journal's snapshot brought to its end.
+# md's checkpoint window at the last mark: the journal's snapshot brought
+# to its end (its checkpoint past everything, from the stop's superblock
+# round R), the members at the mark (the bases, forwarded there); in the
+# write-through model each member also holds what it had completed before
+# round R came to it (vnvme-replay extra --wt-round R).
+window_state() {
+	local model=$1 rounds seen out lost clean i=1 w
 	check snapshots_up
 	check vnvme-replay apply /dev/sdn /dev/mapper/s5 --to-end --from "$(cat "$WORK/pos-lw4")"
+	rounds=$(vnvme-replay supers /dev/sdn 2>/dev/null | wc -l)
+	if [ "$model" = write-through ]; then
+		for w in lw0 lw1 lw2 lw3; do
+			if out=$(vnvme-replay extra "/dev/$(nth $i $LOGS)" "/dev/mapper/s$i" \
+				--after-mark "b-$BATCHES" --from "$(cat "$WORK/pos-$w")" \
+				--min-round $((rounds - 1)) --wt-round "$rounds" 2>>"$WORK/replay.log"); then
+				ok "window: $w's cut moved on ${out##* } writes, to just before round $rounds"
+			else
+				fail "window: the cut of $w"
+			fi
+			i=$((i + 1))
+		done
+	fi
 	seen=$(dmesg | grep -c 'md0: starting from clean shutdown')
 	check vnvme raid assemble /dev/md0 /dev/mapper/s1 /dev/mapper/s2 /dev/mapper/s3 \
 		/dev/mapper/s4 /dev/mapper/s5
 	mdadm --examine /dev/mapper/s1 /dev/mapper/s5 | grep -E '^/dev|Events|State :|Role'
 	out=$(vnvme-verify verify /dev/md0 "$WORK/log-a"; vnvme-verify verify /dev/md0 "$WORK/log-b")
-	printf '%s\n' "$out" | sed 's/^/  window: /'
+	printf '%s\n' "$out" | sed "s/^/  window [$model]: /"
 	lost=$(printf '%s\n' "$out" | sed -n 's/.* lost=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
 	clean=$(($(dmesg | grep -c 'md0: starting from clean shutdown') - seen))
-	echo "window: md started from a clean shutdown: $clean; acknowledged blocks lost: $lost"
-	check test "$clean" -eq 1
-	check test "$lost" -gt 0
+	echo "window [$model members]: journal at its end ($rounds superblock rounds);" \
+		"md started from a clean shutdown: $clean; acknowledged blocks lost: $lost"
+	if [ "$model" = write-through ]; then
+		check test "$lost" -eq 0
+		[ "$(md_check md0)" = 0 ] && ok "window [$model]: parity clean" ||
+			fail "window [$model]: mismatch_cnt $(cat /sys/block/md0/md/mismatch_cnt)"
+	elif [ "$JMODE" = write-back ]; then
+		# the window itself: nothing says anything is missing
+		check test "$clean" -eq 1
+		check test "$lost" -gt 0
+	fi
 	check vnvme raid stop /dev/md0
 	check snapshots_down
-fi
+}
+for m in $MODELS; do
+	window_state "$m"
+done
 
 # 4. The whole log replayed: each base equals its partition.
 i=1

@@ -5,7 +5,9 @@
  *   vnvme-replay marks LOG                          list the marks: index name
  *   vnvme-replay apply LOG TARGET --to-mark NAME [--from N]
  *   vnvme-replay apply LOG TARGET --to-end [--from N]
- *   vnvme-replay extra LOG TARGET --after-mark NAME --seed S [--anywhere] [--from N]
+ *   vnvme-replay supers LOG                         md's superblock writes: index events tail
+ *   vnvme-replay extra LOG TARGET --after-mark NAME [--seed S [--anywhere]] [--from N]
+ *                      [--plan] [--min-round R] [--wt-round R]
  *
  * The log format is the kernel's (drivers/md/dm-log-writes.c,
  * Documentation/admin-guide/device-mapper/log-writes.rst): a super block at
@@ -35,8 +37,26 @@
  * after it before the next mark: every write logged up to that point goes
  * to TARGET first, in order (a prefix of the log is always a state the
  * device could have been left in), then the seeded subset of the writes
- * after the point up to the next flush. Prints two numbers: the unflushed
- * writes kept and the writes written in order before them.
+ * after the point up to the next flush. Without --seed it keeps none (the
+ * cut alone, with the moves below).
+ *
+ * The devices of one md array are logged apart, so a cut chosen for each
+ * on its own can make a state no power cut makes. md's superblock writes
+ * order them: md writes every device's superblock in one round (PREFLUSH
+ * and FUA) and starts the next round only when all of them completed. A
+ * cut's round is the number of those writes (a FUA write holding an md v1
+ * superblock) logged up to it; --plan prints it and writes nothing. If some
+ * device's cut holds round R + 1, every device completed round R first:
+ * --min-round R moves this cut on until it holds round R. --wt-round R is
+ * for a device without a volatile cache when some cut holds round R: the
+ * writes it completed before round R came to it were on its disk, so the
+ * cut moves on to just before its round R superblock (those writes are the
+ * ones that superblock's flush logged). Prints three numbers: the unflushed
+ * writes kept, the writes written in order before them, and how many of
+ * those the moves added.
+ *
+ * supers lists md's superblock writes in LOG: entry index, the superblock's
+ * event count and journal_tail (the journal's checkpoint, on a journal).
  */
 #include <endian.h>
 #include <errno.h>
@@ -57,6 +77,13 @@
 #define FLAG_FUA (1u << 1)
 #define FLAG_DISCARD (1u << 2)
 #define FLAG_MARK (1u << 3)
+
+/* md's v1 superblock (include/uapi/linux/raid/md_p.h): magic, major version, and
+ * the byte offsets of its event count and the journal's checkpoint */
+#define MD_SB_MAGIC 0xa92b4efcu
+#define MD_SB_JOURNAL_TAIL 152
+#define MD_SB_EVENTS 200
+#define MD_SB_MIN 256u
 
 enum { EXIT_NOMARK = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
@@ -92,6 +119,14 @@ static void read_at(int fd, const char *path, void *buf, size_t len, uint64_t of
 	if (n != (ssize_t)len)
 		die(EXIT_IO, "cannot read %zu bytes at %" PRIu64 " of %s: %s", len, off, path,
 		    n < 0 ? strerror(errno) : "short read");
+}
+
+static uint32_t le32_at(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32toh(v);
 }
 
 static uint64_t le64_at(const unsigned char *p)
@@ -278,35 +313,93 @@ static uint64_t count_points(struct log *l, uint64_t mark_i, uint64_t pos)
 	return n;
 }
 
-static int cmd_extra(const char *path, const char *target, const char *after, uint64_t from,
-		     uint64_t seed, bool anywhere)
+/*
+ * Is the entry whose header is at byte pos a superblock md wrote? md writes
+ * each device's superblock with PREFLUSH and FUA (md_super_write), one
+ * round to every device of the array at once (md_update_sb), and starts
+ * the next round only when every write of this one completed.
+ */
+static bool is_md_super(struct log *l, uint64_t pos, const struct entry *e, uint64_t *events,
+			uint64_t *tail)
+{
+	unsigned char *sb = l->sec;
+
+	if (!(e->flags & FLAG_FUA) || (e->flags & (FLAG_DISCARD | FLAG_MARK)) || !e->nr_sectors ||
+	    (uint64_t)e->nr_sectors * l->sectorsize < MD_SB_MIN)
+		return false;
+	read_at(l->fd, l->path, sb, l->sectorsize, pos + l->sectorsize);
+	if (le32_at(sb) != MD_SB_MAGIC || le32_at(sb + 4) != 1)
+		return false;
+	if (events)
+		*events = le64_at(sb + MD_SB_EVENTS);
+	if (tail)
+		*tail = le64_at(sb + MD_SB_JOURNAL_TAIL);
+	return true;
+}
+
+static int cmd_supers(const char *path)
+{
+	struct log l;
+	struct entry e;
+	uint64_t i, pos, here, events, tail, n = 0;
+
+	log_open(&l, path);
+	pos = l.sectorsize;
+	for (i = 0; i < l.nr_entries; i++) {
+		here = pos;
+		next_entry(&l, &pos, &e, NULL, 0);
+		if (is_md_super(&l, here, &e, &events, &tail)) {
+			printf("%" PRIu64 " %" PRIu64 " %" PRIu64 "\n", i, events, tail);
+			n++;
+		}
+	}
+	fprintf(stderr, "%s: %" PRIu64 " md superblock writes\n", path, n);
+	free(l.sec);
+	close(l.fd);
+	return 0;
+}
+
+/* What extra does beyond its seed: see the comment at the top. */
+struct extra_opts {
+	const char *after;
+	uint64_t from, seed;
+	bool seeded, anywhere, plan;
+	uint64_t min_round, wt_round;
+};
+
+static int cmd_extra(const char *path, const char *target, const struct extra_opts *o)
 {
 	struct log l;
 	struct entry e, *ents = calloc(EXTRA_MAX, sizeof(*ents));
 	uint64_t *at = calloc(EXTRA_MAX, sizeof(*at));
-	uint64_t i, pos, here, rnd = seed * 2654435761u + 1, points = 0, k = 0, applied = 0;
+	uint64_t i, pos, here, rnd = o->seed * 2654435761u + 1, points = 0, k = 0, applied = 0;
+	uint64_t rounds = 0, moved = 0, want;
 	size_t bufsize = 1 << 20, n = 0, kept = 0;
 	unsigned char *buf = malloc(bufsize);
 	char mark[512];
 	bool found = false;
-	int tfd;
+	int tfd = -1;
 
 	if (!buf || !ents || !at)
 		die(EXIT_IO, "out of memory");
 	log_open(&l, path);
 	pos = l.sectorsize;
 	for (i = 0; i < l.nr_entries && !found; i++) {
+		here = pos;
 		next_entry(&l, &pos, &e, mark, sizeof(mark));
-		found = (e.flags & FLAG_MARK) && !strcmp(mark, after) && i >= from;
+		found = (e.flags & FLAG_MARK) && !strcmp(mark, o->after) && i >= o->from;
+		rounds += is_md_super(&l, here, &e, NULL, NULL);
 	}
 	if (!found)
-		die(EXIT_NOMARK, "%s: no mark '%s' at or after entry %" PRIu64, path, after, from);
+		die(EXIT_NOMARK, "%s: no mark '%s' at or after entry %" PRIu64, path, o->after,
+		    o->from);
 	/* i is now the entry after the mark, pos its header */
-	if (anywhere) {
+	if (o->anywhere) {
 		points = count_points(&l, i - 1, pos);
 		k = next_rand(&rnd) % (points + 1);
 	}
-	tfd = open_target(target);
+	if (!o->plan)
+		tfd = open_target(target);
 	/*
 	 * --anywhere: the cut comes after the kth durable point (0: at the
 	 * mark). Everything logged up to it was durable then: written in order.
@@ -316,13 +409,54 @@ static int cmd_extra(const char *path, const char *target, const char *after, ui
 		next_entry(&l, &pos, &e, NULL, 0);
 		if (e.flags & (FLAG_FLUSH | FLAG_FUA))
 			left--;
-		if (!e.nr_sectors || (e.flags & FLAG_MARK))
+		rounds += is_md_super(&l, here, &e, NULL, NULL);
+		if (o->plan || !e.nr_sectors || (e.flags & FLAG_MARK))
 			continue;
 		replay_entry(&l, here, &e, tfd, target, buf, bufsize);
 		applied++;
 	}
+	if (o->plan) {
+		printf("%" PRIu64 "\n", rounds);
+		close(l.fd);
+		free(l.sec);
+		free(buf);
+		free(ents);
+		free(at);
+		return 0;
+	}
+	/*
+	 * The other devices' cuts. --min-round R: some device's cut holds md's
+	 * superblock round R+1, which md started only once every device had
+	 * completed round R: the cut moves on to hold round R here too (past
+	 * the next mark if need be). --wt-round R: this device has no volatile
+	 * cache and some device's cut holds round R: every write this one had
+	 * completed before md issued round R was on its disk, so the cut moves
+	 * on to just before its round R superblock (the writes it flushed).
+	 */
+	want = o->min_round;
+	if (o->wt_round && o->wt_round - 1 > want)
+		want = o->wt_round - 1;
+	while (i < l.nr_entries && (rounds < want || (o->wt_round && rounds < o->wt_round))) {
+		uint64_t save = pos;
+
+		here = pos;
+		next_entry(&l, &pos, &e, NULL, 0);
+		if (is_md_super(&l, here, &e, NULL, NULL)) {
+			if (rounds >= want) {
+				pos = save;	/* round wt_round itself may not have come */
+				break;
+			}
+			rounds++;
+		}
+		i++;
+		if (!e.nr_sectors || (e.flags & FLAG_MARK))
+			continue;
+		replay_entry(&l, here, &e, tfd, target, buf, bufsize);
+		applied++;
+		moved++;
+	}
 	/* then the writes completed after the cut and not yet flushed */
-	for (; i < l.nr_entries; i++) {
+	for (; o->seeded && i < l.nr_entries; i++) {
 		here = pos;
 		next_entry(&l, &pos, &e, NULL, 0);
 		if (e.flags & FLAG_FLUSH)
@@ -330,7 +464,7 @@ static int cmd_extra(const char *path, const char *target, const char *after, ui
 		if (!e.nr_sectors || (e.flags & FLAG_MARK))
 			continue;
 		if (n == EXTRA_MAX)
-			die(EXIT_IO, "%s: more than %d writes after '%s'", path, EXTRA_MAX, after);
+			die(EXIT_IO, "%s: more than %d writes after '%s'", path, EXTRA_MAX, o->after);
 		/* kept with probability 1/2 */
 		if (next_rand(&rnd) >> 63) {
 			ents[kept] = e;
@@ -354,15 +488,19 @@ static int cmd_extra(const char *path, const char *target, const char *after, ui
 	finish_target(tfd, target, &l, buf);
 	free(ents);
 	free(at);
-	if (anywhere)
-		fprintf(stderr, "%s -> %s: cut after durable point %" PRIu64 " of %" PRIu64
-			" after '%s' (%" PRIu64 " writes in order), ", path, target, k, points,
-			after, applied);
-	else
-		fprintf(stderr, "%s -> %s: ", path, target);
-	fprintf(stderr, "%zu of the %zu unflushed writes kept (seed %" PRIu64 ")\n", kept, n,
-		seed);
-	printf("%zu %" PRIu64 "\n", kept, applied);
+	fprintf(stderr, "%s -> %s: ", path, target);
+	if (o->anywhere)
+		fprintf(stderr, "cut after durable point %" PRIu64 " of %" PRIu64 " after '%s', ", k,
+			points, o->after);
+	if (moved)
+		fprintf(stderr, "moved on %" PRIu64 " writes to superblock round %" PRIu64 ", ",
+			moved, rounds);
+	fprintf(stderr, "%" PRIu64 " writes in order, %zu of the %zu unflushed writes kept", applied,
+		kept, n);
+	if (o->seeded)
+		fprintf(stderr, " (seed %" PRIu64 ")", o->seed);
+	fputc('\n', stderr);
+	printf("%zu %" PRIu64 " %" PRIu64 "\n", kept, applied, moved);
 	return 0;
 }
 
@@ -382,8 +520,9 @@ static void usage(FILE *f)
 {
 	fputs("usage: vnvme-replay marks LOG\n"
 	      "       vnvme-replay apply LOG TARGET (--to-mark NAME | --to-end) [--from N]\n"
-	      "       vnvme-replay extra LOG TARGET --after-mark NAME --seed S [--anywhere]\n"
-	      "                          [--from N]\n", f);
+	      "       vnvme-replay supers LOG\n"
+	      "       vnvme-replay extra LOG TARGET --after-mark NAME [--seed S [--anywhere]]\n"
+	      "                          [--from N] [--plan] [--min-round R] [--wt-round R]\n", f);
 }
 
 int main(int argc, char **argv)
@@ -395,12 +534,16 @@ int main(int argc, char **argv)
 		{ "after-mark", required_argument, NULL, 'a' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "anywhere", no_argument, NULL, 'w' },
+		{ "plan", no_argument, NULL, 'p' },
+		{ "min-round", required_argument, NULL, 'r' },
+		{ "wt-round", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *to_mark = NULL, *after = NULL;
-	bool to_end = false, seeded = false, anywhere = false;
-	uint64_t from = 0, seed = 0;
+	const char *to_mark = NULL;
+	struct extra_opts x = { 0 };
+	bool to_end = false;
+	uint64_t from = 0;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -408,12 +551,15 @@ int main(int argc, char **argv)
 		case 'm': to_mark = optarg; break;
 		case 'e': to_end = true; break;
 		case 'f': from = num_arg("--from", optarg); break;
-		case 'a': after = optarg; break;
+		case 'a': x.after = optarg; break;
 		case 's':
-			seed = num_arg("--seed", optarg);
-			seeded = true;
+			x.seed = num_arg("--seed", optarg);
+			x.seeded = true;
 			break;
-		case 'w': anywhere = true; break;
+		case 'w': x.anywhere = true; break;
+		case 'p': x.plan = true; break;
+		case 'r': x.min_round = num_arg("--min-round", optarg); break;
+		case 't': x.wt_round = num_arg("--wt-round", optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -422,8 +568,13 @@ int main(int argc, char **argv)
 		return cmd_marks(argv[optind + 1]);
 	if (argc - optind == 3 && !strcmp(argv[optind], "apply") && !to_mark != !to_end)
 		return cmd_apply(argv[optind + 1], argv[optind + 2], to_mark, from);
-	if (argc - optind == 3 && !strcmp(argv[optind], "extra") && after && seeded)
-		return cmd_extra(argv[optind + 1], argv[optind + 2], after, from, seed, anywhere);
+	if (argc - optind == 2 && !strcmp(argv[optind], "supers"))
+		return cmd_supers(argv[optind + 1]);
+	x.from = from;
+	/* --anywhere draws its cut from the seed */
+	if (argc - optind == 3 && !strcmp(argv[optind], "extra") && x.after &&
+	    (x.seeded || !x.anywhere))
+		return cmd_extra(argv[optind + 1], argv[optind + 2], &x);
 	usage(stderr);
 	return EXIT_USAGE;
 }
