@@ -53,16 +53,16 @@ CACHE=rc-replay
 # kept them (vnvme-replay extra). Default: one at each run's last point.
 # ANYWHERE (a fourth argument "anywhere"): every other variant has each
 # device cut later, after a flush or FUA write its seed picks before the
-# next mark (vnvme-replay extra --anywhere). Such a state can lose writes:
+# next mark (vnvme-replay extra --anywhere). Not in make check or make
+# soak. With volatile members (MEMBERS below) such a state can lose writes:
 # md writes the journal's new checkpoint and the members' superblocks (each
 # with the flush of that member's cache) at the same time, so the journal
 # may say "nothing to replay" while a member's volatile cache still held
-# what md had moved there (window_state below makes that state on purpose). Not
-# in make check or make soak. vnvme now turns the members' caches off
-# (vnvme-raid(8), WRITE CACHES), which closes that window on real disks:
-# md moves the checkpoint only after its writes to the members completed,
-# and with no cache a completed write is on the disk. MEMBERS below models
-# that.
+# what md had moved there (window_state below makes that state on
+# purpose). vnvme turns the members' caches off (vnvme-raid(8), WRITE
+# CACHES), which closes that window on real disks: md moves the checkpoint
+# only after its writes to the members completed, and with no cache a
+# completed write is on the disk; MEMBERS write-through models that.
 VARIANTS=${3:-}
 ANYWHERE=
 [ "${4:-}" != anywhere ] || ANYWHERE=1
