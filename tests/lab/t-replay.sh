@@ -236,33 +236,37 @@ moves=0 moved=0 vol_points=0 vol_failed=0
 # turns their caches off), so each member also holds every write it had
 # completed before round R came to it (the writes its round R flush
 # logged). With MODEL volatile the members keep caches of their own.
+# extra_at I MARK SEED ANY [OPTION...]: vnvme-replay extra of device I's
+# log onto its snapshot at MARK (with SEED, and --anywhere if ANY).
+extra_at() {
+	local i=$1 mark=$2 seed=$3 any=$4 w
+	shift 4
+	w=$(nth "$i" $LW)
+	# shellcheck disable=SC2086 # the seed's option is two words
+	vnvme-replay extra "/dev/$(nth "$i" $LOGS)" "/dev/mapper/s$i" --after-mark "$mark" \
+		--from "$(cat "$WORK/pos-$w")" ${seed:+--seed $((seed * 5 + i))} \
+		${any:+--anywhere} "$@" 2>>"$WORK/replay.log"
+}
+
 cut_all() {
-	local mark=$1 model=$2 seed=${3:-} any=${4:-} i w r rmax=0 opts out
-	i=1
-	for w in $LW; do
-		r=$(vnvme-replay extra "/dev/$(nth $i $LOGS)" /dev/null --after-mark "$mark" \
-			--from "$(cat "$WORK/pos-$w")" ${seed:+--seed $((seed * 5 + i))} \
-			${any:+--anywhere} --plan 2>>"$WORK/replay.log") || return
+	local mark=$1 model=$2 seed=${3:-} any=${4:-} i r rmax=0 opts out
+	for i in 1 2 3 4 5; do
+		r=$(extra_at "$i" "$mark" "$seed" "$any" --plan) || return
 		[ "$r" -le "$rmax" ] || rmax=$r
-		i=$((i + 1))
 	done
 	r=0
 	[ "$rmax" -eq 0 ] || r=$((rmax - 1))
-	i=1
-	for w in $LW; do
+	for i in 1 2 3 4 5; do
 		opts="--min-round $r"
 		[ "$model" != write-through ] || [ "$i" -eq 5 ] || opts="$opts --wt-round $rmax"
 		# shellcheck disable=SC2086 # the options are words
-		out=$(vnvme-replay extra "/dev/$(nth $i $LOGS)" "/dev/mapper/s$i" --after-mark "$mark" \
-			--from "$(cat "$WORK/pos-$w")" ${seed:+--seed $((seed * 5 + i))} \
-			${any:+--anywhere} $opts 2>>"$WORK/replay.log") || return
+		out=$(extra_at "$i" "$mark" "$seed" "$any" $opts) || return
 		# shellcheck disable=SC2086 # three numbers
 		set -- $out
 		kept=$((kept + $1))
 		[ "$(($2 - $3))" -eq 0 ] || later=$((later + 1))
 		inorder=$((inorder + $2 - $3))
 		[ "$3" -eq 0 ] || { moves=$((moves + 1)); moved=$((moved + $3)); }
-		i=$((i + 1))
 	done
 }
 
@@ -380,20 +384,18 @@ check test "$failed_points" -eq 0
 # write-through model each member also holds what it had completed before
 # round R came to it (vnvme-replay extra --wt-round R).
 window_state() {
-	local model=$1 rounds seen out lost clean i=1 w
+	local model=$1 rounds seen out lost clean i
 	check snapshots_up
 	check vnvme-replay apply /dev/sdn /dev/mapper/s5 --to-end --from "$(cat "$WORK/pos-lw4")"
 	rounds=$(vnvme-replay supers /dev/sdn 2>/dev/null | wc -l)
 	if [ "$model" = write-through ]; then
-		for w in lw0 lw1 lw2 lw3; do
-			if out=$(vnvme-replay extra "/dev/$(nth $i $LOGS)" "/dev/mapper/s$i" \
-				--after-mark "b-$BATCHES" --from "$(cat "$WORK/pos-$w")" \
-				--min-round $((rounds - 1)) --wt-round "$rounds" 2>>"$WORK/replay.log"); then
-				ok "window: $w's cut moved on ${out##* } writes, to just before round $rounds"
+		for i in 1 2 3 4; do
+			if out=$(extra_at "$i" "b-$BATCHES" "" "" --min-round $((rounds - 1)) \
+				--wt-round "$rounds"); then
+				ok "window: lw$((i - 1))'s cut moved on ${out##* } writes, to just before round $rounds"
 			else
-				fail "window: the cut of $w"
+				fail "window: the cut of lw$((i - 1))"
 			fi
-			i=$((i + 1))
 		done
 	fi
 	seen=$(dmesg | grep -c 'md0: starting from clean shutdown')
