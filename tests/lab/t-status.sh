@@ -1,5 +1,5 @@
 #!/bin/sh
-# lab-run: --hdds 5 --timeout 1200
+# lab-run: --hdds 5 --hdd-size 64M --timeout 1200
 # vnvme check and vnvme status on the real kernel: every module found, then
 # the article's stack (RAID-5 with an NVMe journal in write-back, RapidDisk
 # cache, NVMe/TCP export, a host connected) judged layer by layer, with the
