@@ -36,7 +36,9 @@ endif
 
 # Lazy (=): pkg-config runs when a recipe needs it, after tests/deps.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+# libparted is not linked: lib/gpt.c loads it when it partitions (its
+# constructor runs dmidecode through a shell in every process that links it).
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libparted,$(PKGS)))
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 

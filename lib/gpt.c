@@ -3,7 +3,15 @@
  * GPT labels through libparted: one partition from 1 MiB to the end of the
  * disk (parted's "mklabel gpt mkpart primary 1MB 100%", but at an exact
  * 1 MiB boundary), then BLKRRPART and a wait for the partition's node.
+ *
+ * libparted is loaded when a disk is partitioned, not when vnvme starts:
+ * Debian's libparted 3.5 runs "dmidecode -s system-manufacturer" through
+ * popen() from its constructor (ped_disk_gpt_init), so every process that
+ * links it forks a shell and dmidecode at load time. Linked, that was
+ * every vnvme command (`vnvme status` in a monitoring loop included): 140
+ * of the 260 ms a `vnvme --version` took in the lab's guest.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -29,6 +37,53 @@ static const char *const type_names[VN_PART_TYPE_MAX] = {
 const char *vn_part_type_name(enum vn_part_type type)
 {
 	return type < VN_PART_TYPE_MAX ? type_names[type] : "?";
+}
+
+#define LIBPARTED_SONAME "libparted.so.2"
+
+/* What vnvme uses of libparted, resolved by parted_load(). */
+#define PARTED_FUNCS(X)                                                   \
+	X(ped_constraint_destroy) X(ped_constraint_new) X(ped_device_destroy) \
+	X(ped_device_get) X(ped_disk_add_partition) X(ped_disk_commit_to_dev) \
+	X(ped_disk_destroy) X(ped_disk_new_fresh) X(ped_disk_type_get)        \
+	X(ped_exception_set_handler) X(ped_geometry_destroy)                  \
+	X(ped_geometry_new) X(ped_partition_destroy) X(ped_partition_new)     \
+	X(ped_partition_set_flag) X(ped_partition_set_name)
+
+static struct {
+#define PARTED_DECL(f) __typeof__(f) *f;
+	PARTED_FUNCS(PARTED_DECL)
+#undef PARTED_DECL
+	const PedAlignment *const *ped_alignment_any;
+} P;
+
+/* dlopen libparted once; -ELIBACC with the loader's words when it fails. */
+static int parted_load(struct vn_ctx *ctx)
+{
+	static void *handle;
+	const char *missing = NULL;
+	void *h;
+
+	if (handle)
+		return 0;
+	h = dlopen(LIBPARTED_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return vn_nosupport(ctx, -ELIBACC, "cannot load %s: %s",
+				    LIBPARTED_SONAME, dlerror());
+#define PARTED_SYM(f)                                   \
+	if (!missing && !(P.f = (__typeof__(P.f))dlsym(h, #f))) \
+		missing = #f;
+	PARTED_FUNCS(PARTED_SYM)
+	PARTED_SYM(ped_alignment_any)
+#undef PARTED_SYM
+	if (missing) {
+		(void)dlclose(h);
+		memset(&P, 0, sizeof(P));
+		return vn_nosupport(ctx, -ELIBACC, "%s has no %s", LIBPARTED_SONAME,
+				    missing);
+	}
+	handle = h;
+	return 0;
 }
 
 /*
@@ -163,7 +218,7 @@ static int check(struct vn_ctx *ctx, const char *dev, bool force, struct vn_gpt_
 static int plan_label(struct vn_ctx *ctx, PedDevice *pdev, enum vn_part_type type,
 		      PedDisk **ret_disk, PedPartition **ret_part)
 {
-	const PedDiskType *gpt = ped_disk_type_get("gpt");
+	const PedDiskType *gpt = P.ped_disk_type_get("gpt");
 	PedConstraint *constraint = NULL;
 	PedGeometry *start_range = NULL, *end_range = NULL;
 	PedPartition *part;
@@ -173,32 +228,32 @@ static int plan_label(struct vn_ctx *ctx, PedDevice *pdev, enum vn_part_type typ
 
 	if (!gpt)
 		return vn_nosupport(ctx, -ENOTSUP, "libparted has no GPT support");
-	disk = ped_disk_new_fresh(pdev, gpt);
+	disk = P.ped_disk_new_fresh(pdev, gpt);
 	if (!disk)
 		return vn_fail(ctx, -EIO, "cannot lay out a GPT on %s: %s", pdev->path,
 			       parted_msg);
 	start = GPT_START_BYTES / pdev->sector_size;
 	last = pdev->length - 1;
-	part = ped_partition_new(disk, PED_PARTITION_NORMAL, NULL, start, last);
+	part = P.ped_partition_new(disk, PED_PARTITION_NORMAL, NULL, start, last);
 	if (!part) {
 		r = vn_fail(ctx, -EIO, "cannot create a partition on %s: %s",
 			    pdev->path, parted_msg);
 		goto out_disk;
 	}
 	/* the start exactly at 1 MiB; the end anywhere up to the backup GPT */
-	start_range = ped_geometry_new(pdev, start, 1);
-	end_range = ped_geometry_new(pdev, start, pdev->length - start);
+	start_range = P.ped_geometry_new(pdev, start, 1);
+	end_range = P.ped_geometry_new(pdev, start, pdev->length - start);
 	if (start_range && end_range)
-		constraint = ped_constraint_new(ped_alignment_any, ped_alignment_any,
+		constraint = P.ped_constraint_new(*P.ped_alignment_any, *P.ped_alignment_any,
 						start_range, end_range, 1, pdev->length);
-	if (!constraint || !ped_disk_add_partition(disk, part, constraint)) {
+	if (!constraint || !P.ped_disk_add_partition(disk, part, constraint)) {
 		r = vn_fail(ctx, -EIO, "cannot place a partition at 1 MiB on %s: %s",
 			    pdev->path, parted_msg);
-		ped_partition_destroy(part);
+		P.ped_partition_destroy(part);
 		goto out_constraint;
 	}
-	if (!ped_partition_set_name(part, PART_NAME) ||
-	    (type == VN_PART_RAID && !ped_partition_set_flag(part, PED_PARTITION_RAID, 1))) {
+	if (!P.ped_partition_set_name(part, PART_NAME) ||
+	    (type == VN_PART_RAID && !P.ped_partition_set_flag(part, PED_PARTITION_RAID, 1))) {
 		r = vn_fail(ctx, -EIO, "cannot set the partition type on %s: %s",
 			    pdev->path, parted_msg);
 		goto out_constraint;
@@ -208,14 +263,14 @@ static int plan_label(struct vn_ctx *ctx, PedDevice *pdev, enum vn_part_type typ
 	disk = NULL;
 out_constraint:
 	if (constraint)
-		ped_constraint_destroy(constraint);
+		P.ped_constraint_destroy(constraint);
 	if (start_range)
-		ped_geometry_destroy(start_range);
+		P.ped_geometry_destroy(start_range);
 	if (end_range)
-		ped_geometry_destroy(end_range);
+		P.ped_geometry_destroy(end_range);
 out_disk:
 	if (disk)
-		ped_disk_destroy(disk);
+		P.ped_disk_destroy(disk);
 	return r;
 }
 
@@ -349,9 +404,12 @@ int vn_gpt_partition(struct vn_ctx *ctx, const char *dev, enum vn_part_type type
 	if (r < 0)
 		return vn_fail(ctx, r, "/dev/%s: path too long", d.name);
 
+	r = parted_load(ctx);
+	if (r < 0)
+		return r;
 	parted_msg[0] = '\0';
-	ped_exception_set_handler(on_parted_exception);
-	pdev = ped_device_get(path);
+	P.ped_exception_set_handler(on_parted_exception);
+	pdev = P.ped_device_get(path);
 	if (!pdev)
 		return vn_fail(ctx, -ENODEV, "libparted cannot open %s: %s", path, parted_msg);
 	r = plan_label(ctx, pdev, type, &disk, &part);
@@ -378,13 +436,13 @@ int vn_gpt_partition(struct vn_ctx *ctx, const char *dev, enum vn_part_type type
 		      (unsigned long long)res.start_sector,
 		      (unsigned long long)res.end_sector,
 		      (unsigned long long)res.size_bytes, vn_part_type_name(type)) &&
-	    !ped_disk_commit_to_dev(disk)) {
+	    !P.ped_disk_commit_to_dev(disk)) {
 		r = vn_fail(ctx, -EIO, "cannot write the GPT to %s: %s", path, parted_msg);
 		goto out_disk;
 	}
-	ped_disk_destroy(disk);
+	P.ped_disk_destroy(disk);
 	disk = NULL;
-	ped_device_destroy(pdev);
+	P.ped_device_destroy(pdev);
 	pdev = NULL;
 
 	/*
@@ -417,11 +475,11 @@ int vn_gpt_partition(struct vn_ctx *ctx, const char *dev, enum vn_part_type type
 	r = 0;
 	goto out;
 out_disk:
-	ped_disk_destroy(disk);
+	P.ped_disk_destroy(disk);
 out_dev:
-	ped_device_destroy(pdev);
+	P.ped_device_destroy(pdev);
 out:
-	ped_exception_set_handler(NULL);
+	P.ped_exception_set_handler(NULL);
 	if (claim == &none)
 		vn_gpt_release(&none);
 	return r;
