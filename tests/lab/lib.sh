@@ -270,6 +270,13 @@ power_cut() {
 	sleep 60
 }
 
+# last_boot: this boot is the last the scenario needs; tests/lab/run boots
+# no more of the --boots it was given (a scenario whose count of boots
+# depends on the kernel asks for the most and ends sooner).
+last_boot() {
+	: >/lab/last-boot
+}
+
 # finish: the closing line test runners read; status 1 if anything failed.
 finish() {
 	# where the scenario's time went (the suite's time is a budget)

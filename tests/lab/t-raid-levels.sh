@@ -1,5 +1,6 @@
 #!/bin/sh
 # lab-run: --hdds 5 --hdd-size 32M
+# lab-kernels: 6.12 (md's levels and mdadm's arrays on the newer kernel; t-raid.sh runs the article's level on 6.1, and every stack scenario both: a second kernel cost CI 1.5 minutes)
 # vnvme raid on whole disks, levels 0/1/4/6/10 read back by mdadm --detail;
 # arrays mdadm created (1/5/6/10, with and without journal) assembled by
 # vnvme; a failed member replaced onto a spare disk, data intact.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# lab-kernels: 6.1 (create, assemble, examine and named arrays on Debian 12's kernel; t-raid-levels.sh drives the same md interfaces on 6.12, and every stack scenario both: a second kernel cost CI a minute)
 # vnvme raid: the article's array (RAID-5 over 4 HDD partitions, NVMe write
 # journal) created by vnvme, judged by mdadm and /proc/mdstat; data kept
 # across stop/assemble by vnvme and by mdadm, both ways; --scan; /dev/md/NAME
