@@ -57,7 +57,10 @@ static struct {
 	const PedAlignment *const *ped_alignment_any;
 } P;
 
-/* dlopen libparted once; -ELIBACC with the loader's words when it fails. */
+/*
+ * dlopen libparted once; -ELIBACC with the loader's words when it fails (an
+ * installation fault: the package depends on it), exit 1.
+ */
 static int parted_load(struct vn_ctx *ctx)
 {
 	static void *handle;
@@ -68,8 +71,8 @@ static int parted_load(struct vn_ctx *ctx)
 		return 0;
 	h = dlopen(LIBPARTED_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!h)
-		return vn_nosupport(ctx, -ELIBACC, "cannot load %s: %s",
-				    LIBPARTED_SONAME, dlerror());
+		return vn_fail(ctx, -ELIBACC, "cannot load %s: %s", LIBPARTED_SONAME,
+			       dlerror());
 #define PARTED_SYM(f)                                   \
 	if (!missing && !(P.f = (__typeof__(P.f))dlsym(h, #f))) \
 		missing = #f;
@@ -79,8 +82,7 @@ static int parted_load(struct vn_ctx *ctx)
 	if (missing) {
 		(void)dlclose(h);
 		memset(&P, 0, sizeof(P));
-		return vn_nosupport(ctx, -ELIBACC, "%s has no %s", LIBPARTED_SONAME,
-				    missing);
+		return vn_fail(ctx, -ELIBACC, "%s has no %s", LIBPARTED_SONAME, missing);
 	}
 	handle = h;
 	return 0;
