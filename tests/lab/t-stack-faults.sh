@@ -1,5 +1,6 @@
 #!/bin/sh
 # lab-run: --hdd-size 64M --timeout 1500
+# lab-kernels: 6.1 (the undo is vnvme's own code, as in t-signals.sh on 6.12; md without a member or without its journal runs on both kernels in t-disk-fail.sh and t-journal-fail.sh: a second kernel cost CI half a minute)
 # `vnvme up` when a layer cannot come up: a bad export address, a cache
 # larger than RAM, a member missing, the journal missing, a malformed file.
 # Each time up names the layer, undoes what it did and leaves the kernel
