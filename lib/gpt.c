@@ -247,7 +247,7 @@ static int plan_label(struct vn_ctx *ctx, PedDevice *pdev, enum vn_part_type typ
 	end_range = P.ped_geometry_new(pdev, start, pdev->length - start);
 	if (start_range && end_range)
 		constraint = P.ped_constraint_new(*P.ped_alignment_any, *P.ped_alignment_any,
-						start_range, end_range, 1, pdev->length);
+						  start_range, end_range, 1, pdev->length);
 	if (!constraint || !P.ped_disk_add_partition(disk, part, constraint)) {
 		r = vn_fail(ctx, -EIO, "cannot place a partition at 1 MiB on %s: %s",
 			    pdev->path, parted_msg);
