@@ -685,6 +685,64 @@ static void take_out_spare(struct vn_ctx *ctx, const char *md, const char *dev)
 	free(d);
 }
 
+/*
+ * Writing want_replacement only asks md for a copy (MD_RECOVERY_NEEDED):
+ * sync_action reads "idle" until md's thread has paired the spare with the
+ * old member and started copying, so a wait begun at once would return at
+ * once. 1 when the copy runs or is over (the old member faulty or gone).
+ */
+static int replace_started(const struct vn_ctx *ctx, const char *md, const char *old)
+{
+	char state[64], action[32];
+
+	if (vn_read_str(ctx, state, sizeof(state), "/sys/block/%s/md/dev-%s/state", md,
+			old) < 0 || strstr(state, "faulty"))
+		return 1;
+	return vn_read_str(ctx, action, sizeof(action), "/sys/block/%s/md/sync_action",
+			   md) > 0 && strcmp(action, "idle") && strcmp(action, "frozen");
+}
+
+/* Seconds md gets to start the copy; its thread normally takes milliseconds. */
+#define REPLACE_START_MS 30000
+
+static int wait_replace_started(struct vn_ctx *ctx, const char *md, const char *old,
+				const char *old_arg, const char *new_dev)
+{
+	uint64_t start = now_ms();
+
+	while (!replace_started(ctx, md, old)) {
+		if (now_ms() - start >= REPLACE_START_MS) {
+			(void)vn_write_str(ctx, "-want_replacement",
+					   "/sys/block/%s/md/dev-%s/state", md, old);
+			return vn_fail(ctx, -ETIMEDOUT, "%s: md did not start copying %s onto "
+				       "%s within %d s", md, old_arg, new_dev,
+				       REPLACE_START_MS / 1000);
+		}
+		vn_msleep(POLL_MS);
+	}
+	return 0;
+}
+
+int vn_md_replace_unfinished(struct vn_ctx *ctx, const char *md_arg, const char *old)
+{
+	struct vn_blkdev blk;
+	char md[VN_NAME_MAX], state[64];
+
+	if (vn_md_name(ctx, md_arg, md, sizeof(md), NULL) < 0 ||
+	    vn_blk_get(ctx, old, &blk) < 0) {
+		vn_ctx_clear_error(ctx);
+		return 0;
+	}
+	if (vn_read_str(ctx, state, sizeof(state), "/sys/block/%s/md/dev-%s/state", md,
+			blk.name) < 0 || strstr(state, "faulty"))
+		return 0;
+	/* no copy of it pending behind the next spare anyone adds */
+	(void)vn_write_str(ctx, "-want_replacement", "/sys/block/%s/md/dev-%s/state", md,
+			   blk.name);
+	vn_ctx_clear_error(ctx);
+	return 1;
+}
+
 int vn_md_replace(struct vn_ctx *ctx, const char *md_arg, const char *old,
 		  const char *new_dev, bool force)
 {
@@ -712,6 +770,8 @@ int vn_md_replace(struct vn_ctx *ctx, const char *md_arg, const char *old,
 		if (r < 0)
 			r = vn_fail(ctx, r, "%s: cannot mark %s for replacement: %s", md,
 				    old, strerror(-r));
+		else if (!vn_ctx_dry_run(ctx))
+			r = wait_replace_started(ctx, md, blk.name, old, new_dev);
 	}
 	if (r < 0)
 		take_out_spare(ctx, md, new_dev);

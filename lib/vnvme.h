@@ -534,9 +534,20 @@ int vn_md_add(struct vn_ctx *ctx, const char *md, const char *dev, bool force);
  * add, or -errno.
  */
 int vn_md_add_journal(struct vn_ctx *ctx, const char *md, const char *dev, bool force);
-/* vn_md_replace() - add @new_dev as a spare and mark @old want_replacement. */
+/*
+ * vn_md_replace() - add @new_dev as a spare and mark @old want_replacement;
+ * returns once md copies (or has copied) onto it. A copy md does not start
+ * within 30 s is undone: -ETIMEDOUT, @new_dev taken out again.
+ */
 int vn_md_replace(struct vn_ctx *ctx, const char *md, const char *old,
 		  const char *new_dev, bool force);
+
+/*
+ * vn_md_replace_unfinished() - after the rebuild: 1 when @old is still a
+ * working member of @md (md rebuilt a missing member instead), its
+ * want_replacement then withdrawn; else 0.
+ */
+int vn_md_replace_unfinished(struct vn_ctx *ctx, const char *md, const char *old);
 
 /*
  * vn_md_journal_mode() - read the journal mode into @ret ("write-back"),

@@ -72,17 +72,35 @@ if [ "$got" = "$want" ]; then ok "data identical after replace"; else fail "data
 # sdc still carries its old superblock: refused without --force
 expect_exit 3 vnvme raid replace /dev/md3 /dev/sdb /dev/sdc
 expect_output 'sdb\[[0-9]+\] ' cat /proc/mdstat
+# md does not start the copy (its sync frozen): replace waits, then undoes
+# itself (sdb keeps its place, sdc is out, no want_replacement left); the
+# old replace said "replaced" at once
+check sh -c 'echo frozen > /sys/block/md3/md/sync_action'
+expect_error 1 'md did not start copying /dev/sdb onto /dev/sdc' \
+	vnvme raid replace --force /dev/md3 /dev/sdb /dev/sdc
+check sh -c 'echo idle > /sys/block/md3/md/sync_action'
+expect_output '^in_sync$' cat /sys/block/md3/md/dev-sdb/state
+if grep -q 'sdc\[' /proc/mdstat; then fail "sdc left in md3"; else ok "sdc taken out again"; fi
 check vnvme raid replace --force /dev/md3 /dev/sdb /dev/sdc
 expect_output -e '\[4/4\] \[UUUU\]' -e 'sdc\[' -- cat /proc/mdstat
-# the copy onto sdc first: md refuses a check while a recovery runs (6.12
-# says EIO; on 6.1 the copy of these small disks had mostly ended by then)
-check vnvme raid wait /dev/md3
+# replace returns when the copy is over (it returned before md had begun it,
+# and a check then met the copy: EIO on 6.12)
+expect_output '^idle$' cat /sys/block/md3/md/sync_action
+if grep -q 'sdb\[' /proc/mdstat; then fail "sdb still in md3"; else ok "sdb replaced and removed"; fi
 check sh -c 'echo check > /sys/block/md3/md/sync_action'
 check vnvme raid wait /dev/md3
 expect_output '^0$' cat /sys/block/md3/md/mismatch_cnt
 got=$(dd if=/dev/md3 bs=1M count=8 iflag=direct status=none | sha256sum)
 if [ "$got" = "$want" ]; then ok "data identical after the second replace"; else fail "data differs"; fi
+# degraded, md rebuilds the missing member onto the new device and does not
+# replace the old one: replace says so, and withdraws sdd's want_replacement
+check vnvme raid fail /dev/md3 /dev/sda
+check vnvme raid remove /dev/md3 /dev/sda
+expect_error 1 '/dev/sdd is still a working member' \
+	vnvme raid replace --force /dev/md3 /dev/sdd /dev/sdb
+expect_output -e '\[4/4\] \[UUUU\]' -e 'sdb\[' -e 'sdd\[' -- cat /proc/mdstat
+expect_output '^in_sync$' cat /sys/block/md3/md/dev-sdd/state
 check vnvme raid stop /dev/md3
-expect_output 'has been started with 4 drives' mdadm --assemble /dev/md3 /dev/sda /dev/sdc /dev/sdd /dev/sde
+expect_output 'has been started with 4 drives' mdadm --assemble /dev/md3 /dev/sdb /dev/sdc /dev/sdd /dev/sde
 check mdadm --stop /dev/md3
 finish
