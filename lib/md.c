@@ -686,38 +686,53 @@ static void take_out_spare(struct vn_ctx *ctx, const char *md, const char *dev)
 }
 
 /*
- * Writing want_replacement only asks md for a copy (MD_RECOVERY_NEEDED):
- * sync_action reads "idle" until md's thread has paired the spare with the
- * old member and started copying, so a wait begun at once would return at
- * once. 1 when the copy runs or is over (the old member faulty or gone).
+ * Writing want_replacement (or adding a spare to a degraded array) only asks
+ * md for a copy (MD_RECOVERY_NEEDED): sync_action reads "idle" until md's
+ * thread has given the spare a slot and started, so a wait begun at once
+ * would return at once. 1 once md uses NEW (it has a slot: the copy runs or
+ * is over), or OLD (when given) is faulty or gone.
  */
-static int replace_started(const struct vn_ctx *ctx, const char *md, const char *old)
+static int spare_in_use(const struct vn_ctx *ctx, const char *md, const char *new,
+			const char *old)
 {
-	char state[64], action[32];
+	char buf[64];
 
-	if (vn_read_str(ctx, state, sizeof(state), "/sys/block/%s/md/dev-%s/state", md,
-			old) < 0 || strstr(state, "faulty"))
+	if (vn_read_str(ctx, buf, sizeof(buf), "/sys/block/%s/md/dev-%s/slot", md, new) > 0 &&
+	    strcmp(buf, "none"))
 		return 1;
+	return old && (vn_read_str(ctx, buf, sizeof(buf), "/sys/block/%s/md/dev-%s/state",
+				   md, old) < 0 || strstr(buf, "faulty"));
+}
+
+/* md gives spares slots only between syncs: a check or resync runs first. */
+static int md_syncing(const struct vn_ctx *ctx, const char *md)
+{
+	char action[32];
+
 	return vn_read_str(ctx, action, sizeof(action), "/sys/block/%s/md/sync_action",
 			   md) > 0 && strcmp(action, "idle") && strcmp(action, "frozen");
 }
 
-/* Seconds md gets to start the copy; its thread normally takes milliseconds. */
-#define REPLACE_START_MS 30000
+/* Seconds md gets, with no other sync running, to start using the spare;
+ * its thread normally takes milliseconds. */
+#define SPARE_START_MS 30000
 
-static int wait_replace_started(struct vn_ctx *ctx, const char *md, const char *old,
-				const char *old_arg, const char *new_dev)
+static int wait_spare_used(struct vn_ctx *ctx, const char *md, const char *new_dev,
+			   const char *old)
 {
+	struct vn_blkdev nb;
 	uint64_t start = now_ms();
+	int r = vn_blk_get(ctx, new_dev, &nb);
 
-	while (!replace_started(ctx, md, old)) {
-		if (now_ms() - start >= REPLACE_START_MS) {
-			(void)vn_write_str(ctx, "-want_replacement",
-					   "/sys/block/%s/md/dev-%s/state", md, old);
-			return vn_fail(ctx, -ETIMEDOUT, "%s: md did not start copying %s onto "
-				       "%s within %d s", md, old_arg, new_dev,
-				       REPLACE_START_MS / 1000);
-		}
+	if (r < 0)
+		return r;
+	while (!spare_in_use(ctx, md, nb.name, old)) {
+		if (md_syncing(ctx, md))
+			start = now_ms();
+		else if (now_ms() - start >= SPARE_START_MS)
+			return vn_fail(ctx, -ETIMEDOUT, "%s: md did not start copying onto %s "
+				       "within %d s (is its sync_action frozen?)", md, new_dev,
+				       SPARE_START_MS / 1000);
 		vn_msleep(POLL_MS);
 	}
 	return 0;
@@ -756,9 +771,14 @@ int vn_md_replace(struct vn_ctx *ctx, const char *md_arg, const char *old,
 	(void)vn_read_str(ctx, state, sizeof(state), "/sys/block/%s/md/dev-%s/state", md,
 			  blk.name);
 	if (strstr(state, "faulty")) {
-		/* already failed: take it out, the kernel recovers onto the new one */
+		/* already failed: take it out, the kernel recovers onto the new one
+		 * (a spare md has not used within the time stays a spare) */
 		r = vn_md_remove(ctx, md, old);
-		return r < 0 ? r : vn_md_add(ctx, md, new_dev, force);
+		if (r == 0)
+			r = vn_md_add(ctx, md, new_dev, force);
+		if (r == 0 && !vn_ctx_dry_run(ctx))
+			r = wait_spare_used(ctx, md, new_dev, NULL);
+		return r;
 	}
 	r = vn_md_add(ctx, md, new_dev, force);
 	if (r < 0)
@@ -770,8 +790,10 @@ int vn_md_replace(struct vn_ctx *ctx, const char *md_arg, const char *old,
 		if (r < 0)
 			r = vn_fail(ctx, r, "%s: cannot mark %s for replacement: %s", md,
 				    old, strerror(-r));
-		else if (!vn_ctx_dry_run(ctx))
-			r = wait_replace_started(ctx, md, blk.name, old, new_dev);
+		else if (!vn_ctx_dry_run(ctx) &&
+			 (r = wait_spare_used(ctx, md, new_dev, blk.name)) < 0)
+			(void)vn_write_str(ctx, "-want_replacement",
+					   "/sys/block/%s/md/dev-%s/state", md, blk.name);
 	}
 	if (r < 0)
 		take_out_spare(ctx, md, new_dev);
