@@ -202,16 +202,28 @@ fio_iops() {
 		jq '.jobs[0].read.iops | floor'
 }
 
-# start_writer DEV LOG SECONDS: vnvme-verify writes 4 KiB blocks among
-# 8 MiB of DEV, 8 a batch, each batch flushed, for SECONDS, in the
-# background (its pid in WRITER, its output in LOG.txt), and returns once
-# 10 batches are acknowledged (at most 60 s). acked LOG: how many are so far.
+# start_writer DEV LOG: vnvme-verify writes 4 KiB blocks among 8 MiB of
+# DEV, 8 a batch, each batch flushed, in the background (its pid in WRITER,
+# its output in LOG.txt), until stop_writer (at most 5 minutes: a writer
+# bounded by time ended before the fault it was to see on a slow lab), and
+# returns once 10 batches are acknowledged (at most 60 s). acked LOG: how
+# many are so far; acked_over LOG N: wait (up to 60 s) until more than N.
 start_writer() {
 	local i=0
-	vnvme-verify write "$1" "$2" --blocks 2048 --batch 8 --sync flush --seconds "$3" \
-		>"$2.txt" 2>&1 &
+	WRITER_STOP=$2.stop
+	rm -f "$WRITER_STOP"
+	vnvme-verify write "$1" "$2" --blocks 2048 --batch 8 --sync flush --seconds 300 \
+		--until "$WRITER_STOP" >"$2.txt" 2>&1 &
 	WRITER=$!
 	while [ $i -lt 600 ] && [ "$(acked "$2")" -lt 10 ]; do sleep 0.1; i=$((i + 1)); done
+	kill -0 "$WRITER" 2>/dev/null || fail "the writer ended early: $(tail -n 2 "$2.txt")"
+}
+
+stop_writer() { touch "$WRITER_STOP"; }
+
+acked_over() {
+	local i=0
+	while [ $i -lt 600 ] && [ "$(acked "$1")" -le "$2" ]; do sleep 0.1; i=$((i + 1)); done
 }
 
 acked() {
@@ -343,6 +355,8 @@ start_tlshd() {
 	/run/tlshd --library-path "$TRIXIE/usr/lib/x86_64-linux-gnu" "$TRIXIE/usr/sbin/tlshd" \
 		-s -c /run/tlshd.conf >>"$VNVME_LAB_OUT/tlshd.log" 2>&1 &
 	TLSHD=$!
+	# until it runs as tlshd (the name vnvme looks for), not the forked shell
+	wait_until 50 grep -qx tlshd "/proc/$TLSHD/comm"
 }
 
 # Wait up to $1 tenths of a second until the command after it succeeds.

@@ -33,8 +33,8 @@ case $(uname -r) in
 esac
 
 # The writer (start_writer): batches of 8 blocks of 4 KiB among 8 MiB, each
-# flushed, for 20 s.
-start_writer "$NS" "$LOG" 20
+# flushed, until 10 batches after the failure.
+start_writer "$NS" "$LOG"
 echo "before the failure: $(acked "$LOG") batches acknowledged"
 
 # sdc leaves: every command to it fails from now on. With the journal in
@@ -45,6 +45,8 @@ n=$(acked "$LOG")
 wait_until 300 grep -q 'sdc1\[[0-9]*\](F)' /proc/mdstat
 expect_output 'sdc1\[[0-9]+\]\(F\)' cat /proc/mdstat
 echo "sdc offline at batch $n; md marked sdc1 faulty at batch $(acked "$LOG")"
+acked_over "$LOG" $((n + 10))
+stop_writer
 wait "$WRITER" && ok "the writer ended well: $(tail -n 1 "$LOG.txt")" ||
 	fail "the writer failed: $(tail -n 3 "$LOG.txt")"
 [ "$(acked "$LOG")" -gt "$n" ] && ok "I/O went on with sdc offline: batches $n -> $(acked "$LOG")" ||
@@ -83,7 +85,7 @@ RP=$!
 wait_until 100 grep -q 'recovery = ' /proc/mdstat
 expect_output 'recovery = ' cat /proc/mdstat
 LOG2=$OUT/verify2.log
-start_writer "$NS" "$LOG2" 60
+start_writer "$NS" "$LOG2"
 check sh -c 'echo offline >/sys/block/sdb/device/state'
 n=$(acked "$LOG2")
 # md meets sdb's failure at the rebuild's next read of it, or a write

@@ -185,7 +185,8 @@ expect_output '^/dev/sdc$' cat "$CFS/subsystems/nqn.2024-01.io.vnvme:saved/names
 expect_output '^vnvme-saved$' cat "$CFS/subsystems/nqn.2024-01.io.vnvme:saved/attr_model"
 check modprobe nvme-tcp
 check nvme connect -t tcp -n nqn.2024-01.io.vnvme:saved -a 127.0.0.1 -s 4420 -q "$HOST"
-sleep 1
+# the namespace appears after connect returns (the controller's scan work)
+wait_until 100 sh -c 'nvme list -o json | grep -q vnvme-saved'
 expect_output -e '"ModelNumber" *: *"vnvme-saved"' -e '"SerialNumber" *: *"0123456789abcdef0123"' \
 	-- nvme list -o json
 check nvme disconnect -n nqn.2024-01.io.vnvme:saved

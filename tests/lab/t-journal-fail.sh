@@ -26,7 +26,7 @@ case $(uname -r) in
 *) check vnvme journal-mode /dev/md0 write-through ;;
 esac
 
-start_writer "$NS" "$LOG" 15
+start_writer "$NS" "$LOG"
 echo "before the failure: $(acked "$LOG") batches acknowledged," \
 	"stripe_cache_active $(cat /sys/block/md0/md/stripe_cache_active)"
 

@@ -24,7 +24,8 @@ done
 check mdadm --create /dev/md0 --run --level=5 --raid-devices=4 \
 	--write-journal=/dev/nvme0n1p1 /dev/sda1 /dev/sdb1 /dev/sdc1 /dev/sdd1
 # Write-back is refused while the array is degraded (initial recovery).
-check mdadm --wait /dev/md0
+# mdadm --wait exits 1 when the sync had already ended (nothing to wait for)
+check sh -c 'mdadm --wait /dev/md0; [ $? -le 1 ]'
 check sh -c 'echo write-back >/sys/block/md0/md/journal_mode'
 expect_output '\[write-back\]' cat /sys/block/md0/md/journal_mode
 expect_output -e '^md0 : active raid5' -e 'sda1\[[0-9]+\]' -e '\(J\)' -- cat /proc/mdstat

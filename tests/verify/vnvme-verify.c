@@ -4,7 +4,7 @@
  *
  *   vnvme-verify write DEV LOG [--blocks N] [--batch K] [--sync flush|fua]
  *                              [--seconds S] [--batches N] [--offset BYTES]
- *                              [--on-ack CMD]
+ *                              [--until FILE] [--on-ack CMD]
  *   vnvme-verify verify DEV LOG [--upto SEQ]
  *
  * write: numbered 4 KiB blocks, each carrying its block number, a
@@ -18,8 +18,11 @@
  *     W <seq> <block>...                   before a batch is written
  *     A <seq>                              once it is acknowledged
  * each line written with one write() and, unless --no-log-sync, fdatasync'ed.
- * --on-ack runs CMD with sh after each acknowledged batch, its sequence
- * number in $VNVME_VERIFY_SEQ (to put a mark in a dm-log-writes log).
+ * It stops after --batches, after --seconds, or, with --until, before the
+ * first batch after FILE exists (a test stops it when it has seen enough,
+ * however slow the machine). --on-ack runs CMD with sh after each
+ * acknowledged batch, its sequence number in $VNVME_VERIFY_SEQ (to put a
+ * mark in a dm-log-writes log).
  *
  * verify: every block of an acknowledged batch must hold a valid block of
  * this run (magic, run, block number, checksum) whose generation is at
@@ -186,7 +189,7 @@ struct wopts {
 	unsigned batch;
 	double seconds;
 	bool fua, buffered;
-	const char *on_ack;
+	const char *on_ack, *until;
 };
 
 static void run_on_ack(const char *cmd, uint64_t seq)
@@ -242,6 +245,8 @@ static int cmd_write(const char *dev, const char *logpath, const struct wopts *o
 	t0 = now();
 	for (seq = 1; !o->batches || seq <= o->batches; seq++) {
 		if (o->seconds > 0 && now() - t0 >= o->seconds)
+			break;
+		if (o->until && access(o->until, F_OK) == 0)
 			break;
 		pick(blk, o->batch, o->blocks, &rng);
 		len = snprintf(line, sizeof(line), "W %" PRIu64, seq);
@@ -436,7 +441,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: vnvme-verify write DEV LOG [--blocks N] [--batch K] [--sync flush|fua]\n"
 	      "                          [--seconds S] [--batches N] [--offset BYTES]\n"
-	      "                          [--buffered] [--no-log-sync] [--on-ack CMD]\n"
+	      "                          [--until FILE] [--buffered] [--no-log-sync]\n"
+	      "                          [--on-ack CMD]\n"
 	      "       vnvme-verify verify DEV LOG [--buffered] [--upto SEQ]\n", f);
 }
 
@@ -464,6 +470,7 @@ int main(int argc, char **argv)
 		{ "buffered", no_argument, NULL, 'B' },
 		{ "no-log-sync", no_argument, NULL, 'L' },
 		{ "on-ack", required_argument, NULL, 'a' },
+		{ "until", required_argument, NULL, 'U' },
 		{ "upto", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -484,6 +491,7 @@ int main(int argc, char **argv)
 		case 'B': o.buffered = true; break;
 		case 'L': log_sync = false; break;
 		case 'a': o.on_ack = optarg; break;
+		case 'U': o.until = optarg; break;
 		case 'u': upto = num_arg("--upto", optarg); break;
 		case 's':
 			if (!strcmp(optarg, "fua") || !strcmp(optarg, "flush"))
