@@ -717,6 +717,21 @@ static int md_syncing(const struct vn_ctx *ctx, const char *md)
  * its thread normally takes milliseconds. */
 #define SPARE_START_MS 30000
 
+/* Failed beyond its redundancy: md rebuilds nothing, and taking members
+ * out of it would only spoil a forced assembly of those that hold the data. */
+static bool md_failed(struct vn_ctx *ctx, const char *md)
+{
+	struct vn_md_status *st = malloc(sizeof(*st));
+	struct vn_health_report *rep = calloc(1, sizeof(*rep));
+	bool failed = st && rep && vn_md_status(ctx, md, st) == 0 &&
+		      vn_health_md(st, rep) == VN_HEALTH_FAILED;
+
+	vn_ctx_clear_error(ctx);
+	free(st);
+	free(rep);
+	return failed;
+}
+
 static int wait_spare_used(struct vn_ctx *ctx, const char *md, const char *new_dev,
 			   const char *old)
 {
@@ -768,6 +783,10 @@ int vn_md_replace(struct vn_ctx *ctx, const char *md_arg, const char *old,
 	r = member_of(ctx, md_arg, old, md, sizeof(md), &blk);
 	if (r < 0)
 		return r;
+	if (md_failed(ctx, md))
+		return vn_refuse(ctx, -EIO, false, "%s has failed (more members lost than "
+				 "its level survives): nothing can be rebuilt onto %s", md,
+				 new_dev);
 	(void)vn_read_str(ctx, state, sizeof(state), "/sys/block/%s/md/dev-%s/state", md,
 			  blk.name);
 	if (strstr(state, "faulty")) {

@@ -109,6 +109,13 @@ said 'failed'
 expect_exit 1 dd if=/dev/zero of="$NS" bs=4k count=1 seek=3000 oflag=direct conv=fsync status=none
 expect_exit 1 dd if=/dev/zero of=/dev/md0 bs=64k count=4 seek=20 oflag=direct conv=fsync status=none
 cat /proc/mdstat
+# nothing can be rebuilt on a failed array: replace refuses and changes
+# nothing (taking sdb1 out would spoil the forced assembly below)
+before=$(cat /proc/mdstat)
+expect_error 3 'md0 has failed .*nothing can be rebuilt onto /dev/sdd1' \
+	vnvme raid replace --force /dev/md0 /dev/sdb1 /dev/sdd1
+[ "$(cat /proc/mdstat)" = "$before" ] && ok "a refused replace left md0 as it was" ||
+	fail "replace on the failed array changed it: $(cat /proc/mdstat)"
 # Nothing was acknowledged that was not written: sdb comes back, mdadm
 # forces the array up on the three members that had the data (sdf1 never
 # finished its rebuild), and every block the second writer was told was
