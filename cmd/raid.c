@@ -1212,10 +1212,12 @@ static int cmd_raid_replace(struct vn_cli *cli, int argc, char **argv)
 		       new_dev);
 		return i;
 	}
-	/* md fills a missing member's slot before it replaces a working one */
+	/* md fills a missing member's slot before it replaces a working one; a
+	 * copy can also fail or be stopped (sync_action frozen) */
 	if (vn_md_replace_unfinished(cli->ctx, md, old)) {
-		vn_err(cli, "%s: %s is still a working member: md rebuilt onto %s without "
-		       "replacing it (was the array degraded?)", md, old, new_dev);
+		vn_err(cli, "%s: %s is still a working member: md did not replace it (it "
+		       "rebuilt a missing member onto %s, or the copy failed or was "
+		       "stopped: see raid status)", md, old, new_dev);
 		return VN_EXIT_FAILED;
 	}
 	vn_info(cli, "%s: %s replaced by %s", md, old, new_dev);

@@ -685,23 +685,12 @@ static void take_out_spare(struct vn_ctx *ctx, const char *md, const char *dev)
 	free(d);
 }
 
-/*
- * Writing want_replacement (or adding a spare to a degraded array) only asks
- * md for a copy (MD_RECOVERY_NEEDED): sync_action reads "idle" until md's
- * thread has given the spare a slot and started, so a wait begun at once
- * would return at once. 1 once md uses NEW (it has a slot: the copy runs or
- * is over), or OLD (when given) is faulty or gone.
- */
-static int spare_in_use(const struct vn_ctx *ctx, const char *md, const char *new,
-			const char *old)
+/* A member's sysfs attribute ("slot", "state") into @buf; < 0 when it is gone. */
+static int member_attr(const struct vn_ctx *ctx, const char *md, const char *dev,
+		       const char *attr, char *buf, size_t len)
 {
-	char buf[64];
-
-	if (vn_read_str(ctx, buf, sizeof(buf), "/sys/block/%s/md/dev-%s/slot", md, new) > 0 &&
-	    strcmp(buf, "none"))
-		return 1;
-	return old && (vn_read_str(ctx, buf, sizeof(buf), "/sys/block/%s/md/dev-%s/state",
-				   md, old) < 0 || strstr(buf, "faulty"));
+	buf[0] = '\0';
+	return vn_read_str(ctx, buf, len, "/sys/block/%s/md/dev-%s/%s", md, dev, attr);
 }
 
 /* md gives spares slots only between syncs: a check or resync runs first. */
@@ -713,44 +702,93 @@ static int md_syncing(const struct vn_ctx *ctx, const char *md)
 			   md) > 0 && strcmp(action, "idle") && strcmp(action, "frozen");
 }
 
-/* Seconds md gets, with no other sync running, to start using the spare;
- * its thread normally takes milliseconds. */
-#define SPARE_START_MS 30000
+/*
+ * Writing want_replacement (or adding a spare to a degraded array) only asks
+ * md for a copy (MD_RECOVERY_NEEDED): sync_action reads "idle" until md's
+ * thread has given the spare a slot and started, so a wait begun at once
+ * would return at once. md sets the slot a moment before it says the copy
+ * runs: NEW is in use once it has a slot and the copy runs or is over (NEW
+ * in_sync); or OLD (when given) is faulty or gone.
+ */
+static int spare_in_use(const struct vn_ctx *ctx, const char *md, const char *new,
+			const char *old)
+{
+	char buf[64];
 
-/* Failed beyond its redundancy: md rebuilds nothing, and taking members
- * out of it would only spoil a forced assembly of those that hold the data. */
-static bool md_failed(struct vn_ctx *ctx, const char *md)
+	if (old && (member_attr(ctx, md, old, "state", buf, sizeof(buf)) < 0 ||
+		    strstr(buf, "faulty")))
+		return 1;
+	if (member_attr(ctx, md, new, "slot", buf, sizeof(buf)) <= 0 || !strcmp(buf, "none"))
+		return 0;
+	return md_syncing(ctx, md) ||
+	       (member_attr(ctx, md, new, "state", buf, sizeof(buf)) > 0 &&
+		strstr(buf, "in_sync"));
+}
+
+/*
+ * Failed (beyond its level's redundancy, or without its journal): md
+ * rebuilds nothing, and taking members out of it would only spoil a forced
+ * assembly of those that hold the data. Why, into @why.
+ */
+static bool md_failed(struct vn_ctx *ctx, const char *md, char *why, size_t len)
 {
 	struct vn_md_status *st = malloc(sizeof(*st));
 	struct vn_health_report *rep = calloc(1, sizeof(*rep));
 	bool failed = st && rep && vn_md_status(ctx, md, st) == 0 &&
 		      vn_health_md(st, rep) == VN_HEALTH_FAILED;
 
+	vn_strlcpy(why, "it has failed", len);
+	for (unsigned int i = 0; failed && i < rep->n; i++)
+		if (rep->notes[i].health == VN_HEALTH_FAILED) {
+			vn_strlcpy(why, rep->notes[i].text, len);
+			break;
+		}
 	vn_ctx_clear_error(ctx);
 	free(st);
 	free(rep);
 	return failed;
 }
 
+/* Seconds md gets, with no other sync running, to start using the spare;
+ * its thread normally takes milliseconds. */
+#define SPARE_START_MS 30000
+
+/*
+ * Until md uses NEW (see spare_in_use). With OLD NULL (it was faulty and is
+ * out), an array made whole meanwhile by another spare ends the wait: NEW
+ * stays a spare. A signal stops it (-EINTR).
+ */
 static int wait_spare_used(struct vn_ctx *ctx, const char *md, const char *new_dev,
 			   const char *old)
 {
 	struct vn_blkdev nb;
-	uint64_t start = now_ms();
+	uint64_t start = now_ms(), degraded;
+	char why[256];
 	int r = vn_blk_get(ctx, new_dev, &nb);
 
-	if (r < 0)
-		return r;
-	while (!spare_in_use(ctx, md, nb.name, old)) {
-		if (md_syncing(ctx, md))
+	while (r == 0 && !spare_in_use(ctx, md, nb.name, old)) {
+		r = vn_stop_point(ctx, "md-replace-wait");
+		if (r < 0)
+			break;
+		if (md_syncing(ctx, md)) {
 			start = now_ms();
-		else if (now_ms() - start >= SPARE_START_MS)
-			return vn_fail(ctx, -ETIMEDOUT, "%s: md did not start copying onto %s "
-				       "within %d s (is its sync_action frozen?)", md, new_dev,
-				       SPARE_START_MS / 1000);
-		vn_msleep(POLL_MS);
+		} else if (md_failed(ctx, md, why, sizeof(why))) {
+			r = vn_fail(ctx, -EIO, "%s: %s: nothing is rebuilt onto %s", md, why,
+				    new_dev);
+		} else if (!old && vn_read_u64(ctx, &degraded, "/sys/block/%s/md/degraded",
+					       md) == 0 && degraded == 0) {
+			break;
+		} else if (now_ms() - start >= SPARE_START_MS) {
+			r = vn_fail(ctx, -ETIMEDOUT, "%s: md did not start copying onto %s "
+				    "within %d s%s", md, new_dev, SPARE_START_MS / 1000,
+				    vn_read_str(ctx, why, sizeof(why),
+						"/sys/block/%s/md/sync_action", md) > 0 &&
+				    !strcmp(why, "frozen") ? " (its sync_action is frozen)" : "");
+		}
+		if (r == 0)
+			vn_msleep(POLL_MS);
 	}
-	return 0;
+	return r;
 }
 
 int vn_md_replace_unfinished(struct vn_ctx *ctx, const char *md_arg, const char *old)
@@ -763,8 +801,8 @@ int vn_md_replace_unfinished(struct vn_ctx *ctx, const char *md_arg, const char 
 		vn_ctx_clear_error(ctx);
 		return 0;
 	}
-	if (vn_read_str(ctx, state, sizeof(state), "/sys/block/%s/md/dev-%s/state", md,
-			blk.name) < 0 || strstr(state, "faulty"))
+	if (member_attr(ctx, md, blk.name, "state", state, sizeof(state)) < 0 ||
+	    strstr(state, "faulty"))
 		return 0;
 	/* no copy of it pending behind the next spare anyone adds */
 	(void)vn_write_str(ctx, "-want_replacement", "/sys/block/%s/md/dev-%s/state", md,
@@ -777,25 +815,32 @@ int vn_md_replace(struct vn_ctx *ctx, const char *md_arg, const char *old,
 		  const char *new_dev, bool force)
 {
 	struct vn_blkdev blk;
-	char md[VN_NAME_MAX], state[64];
+	char md[VN_NAME_MAX], state[64], slot[32], why[256];
 	int r;
 
 	r = member_of(ctx, md_arg, old, md, sizeof(md), &blk);
 	if (r < 0)
 		return r;
-	if (md_failed(ctx, md))
-		return vn_refuse(ctx, -EIO, false, "%s has failed (more members lost than "
-				 "its level survives): nothing can be rebuilt onto %s", md,
-				 new_dev);
-	(void)vn_read_str(ctx, state, sizeof(state), "/sys/block/%s/md/dev-%s/state", md,
-			  blk.name);
-	if (strstr(state, "faulty")) {
-		/* already failed: take it out, the kernel recovers onto the new one
-		 * (a spare md has not used within the time stays a spare) */
+	if (md_failed(ctx, md, why, sizeof(why)))
+		return vn_refuse(ctx, -EIO, false, "%s: %s: nothing can be rebuilt onto %s",
+				 md, why, new_dev);
+	(void)member_attr(ctx, md, blk.name, "state", state, sizeof(state));
+	(void)member_attr(ctx, md, blk.name, "slot", slot, sizeof(slot));
+	if (!strcmp(slot, "journal"))
+		return vn_invalid_errno(ctx, -EINVAL, "%s is the journal of %s, which md "
+					"does not copy (a failed journal: raid add-journal)",
+					old, md);
+	if (strstr(state, "replacement"))
+		return vn_refuse(ctx, -EBUSY, false, "%s is itself a copy in progress in %s: "
+				 "wait for it (raid wait)", old, md);
+	if (strstr(state, "faulty") || !strcmp(slot, "none")) {
+		/* already failed, or a spare: take it out, add the new one (md
+		 * recovers onto it where a member is missing; a spare md has not
+		 * used within the time stays a spare) */
 		r = vn_md_remove(ctx, md, old);
 		if (r == 0)
 			r = vn_md_add(ctx, md, new_dev, force);
-		if (r == 0 && !vn_ctx_dry_run(ctx))
+		if (r == 0 && !vn_ctx_dry_run(ctx) && strstr(state, "faulty"))
 			r = wait_spare_used(ctx, md, new_dev, NULL);
 		return r;
 	}

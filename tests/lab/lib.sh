@@ -223,7 +223,10 @@ stop_writer() { touch "$WRITER_STOP"; }
 
 acked_over() {
 	local i=0
-	while [ $i -lt 600 ] && [ "$(acked "$1")" -le "$2" ]; do sleep 0.1; i=$((i + 1)); done
+	while [ $i -lt 600 ] && [ "$(acked "$1")" -le "$2" ] && kill -0 "$WRITER" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 }
 
 acked() {

@@ -24,6 +24,10 @@ LOG=$OUT/verify.log
 build_by_steps
 check vnvme save "$OUT/stack.json"
 check vnvme partition /dev/sde
+# the journal is not a member md copies: refused before anything changes
+expect_error 2 '/dev/nvme0n1p1 is the journal of md0' \
+	vnvme raid replace /dev/md0 /dev/nvme0n1p1 /dev/sde1
+if grep -q 'sde1\[' /proc/mdstat; then fail "sde1 added to md0"; else ok "sde1 not added"; fi
 NS=$(stack_ns)
 check test -b "$NS"
 expect_exit 0 vnvme status
@@ -112,7 +116,7 @@ cat /proc/mdstat
 # nothing can be rebuilt on a failed array: replace refuses and changes
 # nothing (taking sdb1 out would spoil the forced assembly below)
 before=$(cat /proc/mdstat)
-expect_error 3 'md0 has failed .*nothing can be rebuilt onto /dev/sdd1' \
+expect_error 3 'md0: .*: nothing can be rebuilt onto /dev/sdd1' \
 	vnvme raid replace --force /dev/md0 /dev/sdb1 /dev/sdd1
 [ "$(cat /proc/mdstat)" = "$before" ] && ok "a refused replace left md0 as it was" ||
 	fail "replace on the failed array changed it: $(cat /proc/mdstat)"

@@ -44,6 +44,9 @@ case $mode in
 *'[write-back]'*) fail "md kept write-back without a journal: $mode" ;;
 *) ok "md left write-back: journal_mode reads '$mode'" ;;
 esac
+# a writer md lets go on (the fault this checks) is stopped, not waited for
+acked_over "$LOG" $((n + 10))
+stop_writer
 if wait "$WRITER"; then
 	fail "the writer ended well without a journal: $(tail -n 1 "$LOG.txt")"
 else
