@@ -1399,8 +1399,11 @@ static const struct vn_cmd raid_replace = {
 	.summary = "rebuild OLD's data onto NEW, then remove OLD",
 	.description =
 		"NEW is added as a spare; a working OLD is copied to it (md's\n"
-		"want_replacement), a failed OLD is removed and NEW recovered. Waits for\n"
-		"the rebuild, then removes OLD.",
+		"want_replacement), a failed OLD is removed and NEW recovered. Waits until\n"
+		"md uses NEW (after a running check or resync; 30 s else, then undone,\n"
+		"exit 1), for the rebuild, then removes OLD. Exit 1 when OLD is still a\n"
+		"working member after it; refused on a failed array (exit 3) and for the\n"
+		"journal (exit 2).",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,
 	.args = VN_ARGS_ARRAY,
 };

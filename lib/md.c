@@ -803,6 +803,12 @@ static int wait_spare_used(struct vn_ctx *ctx, const char *md, const char *new_d
 	return r;
 }
 
+/* No copy of @dev pending behind the next spare anyone adds. */
+static void withdraw_replacement(struct vn_ctx *ctx, const char *md, const char *dev)
+{
+	(void)vn_write_str(ctx, "-want_replacement", "/sys/block/%s/md/dev-%s/state", md, dev);
+}
+
 int vn_md_replace_unfinished(struct vn_ctx *ctx, const char *md_arg, const char *old)
 {
 	struct vn_blkdev blk;
@@ -816,9 +822,7 @@ int vn_md_replace_unfinished(struct vn_ctx *ctx, const char *md_arg, const char 
 	if (member_attr(ctx, md, blk.name, "state", state, sizeof(state)) < 0 ||
 	    strstr(state, "faulty"))
 		return 0;
-	/* no copy of it pending behind the next spare anyone adds */
-	(void)vn_write_str(ctx, "-want_replacement", "/sys/block/%s/md/dev-%s/state", md,
-			   blk.name);
+	withdraw_replacement(ctx, md, blk.name);
 	vn_ctx_clear_error(ctx);
 	return 1;
 }
@@ -868,8 +872,7 @@ int vn_md_replace(struct vn_ctx *ctx, const char *md_arg, const char *old,
 				    old, strerror(-r));
 		else if (!vn_ctx_dry_run(ctx) &&
 			 (r = wait_spare_used(ctx, md, new_dev, blk.name)) < 0)
-			(void)vn_write_str(ctx, "-want_replacement",
-					   "/sys/block/%s/md/dev-%s/state", md, blk.name);
+			withdraw_replacement(ctx, md, blk.name);
 	}
 	if (r < 0)
 		take_out_spare(ctx, md, new_dev);

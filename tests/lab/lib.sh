@@ -209,13 +209,12 @@ fio_iops() {
 # returns once 10 batches are acknowledged (at most 60 s). acked LOG: how
 # many are so far; acked_over LOG N: wait (up to 60 s) until more than N.
 start_writer() {
-	local i=0
 	WRITER_STOP=$2.stop
 	rm -f "$WRITER_STOP"
 	vnvme-verify write "$1" "$2" --blocks 2048 --batch 8 --sync flush --seconds 300 \
 		--until "$WRITER_STOP" >"$2.txt" 2>&1 &
 	WRITER=$!
-	while [ $i -lt 600 ] && [ "$(acked "$2")" -lt 10 ]; do sleep 0.1; i=$((i + 1)); done
+	acked_over "$2" 9
 	kill -0 "$WRITER" 2>/dev/null || fail "the writer ended early: $(tail -n 2 "$2.txt")"
 }
 
