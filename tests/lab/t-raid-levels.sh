@@ -79,9 +79,22 @@ expect_output 'sdb\[[0-9]+\] ' cat /proc/mdstat
 check sh -c 'echo frozen > /sys/block/md3/md/sync_action'
 expect_error 1 'md did not start copying onto /dev/sdc within 30 s' \
 	vnvme raid replace --force /dev/md3 /dev/sdb /dev/sdc
+if grep -q 'sdc\[' /proc/mdstat; then fail "sdc left in md3"; else ok "sdc taken out again"; fi
+# a signal in that wait: the same undo, exit 128 + 15, sdc's superblock gone
+vnvme raid replace --force /dev/md3 /dev/sdb /dev/sdc >/tmp/rp.out 2>&1 &
+RP=$!
+wait_until 300 grep -q want_replacement /sys/block/md3/md/dev-sdb/state
+expect_output 'want_replacement' cat /sys/block/md3/md/dev-sdb/state
+expect_output '^spare$' cat /sys/block/md3/md/dev-sdc/state
+kill -TERM "$RP"
+rc=0
+wait "$RP" || rc=$?
+[ "$rc" = 143 ] && ok "replace stopped by SIGTERM in its wait (exit 143)" ||
+	fail "replace after SIGTERM: exit $rc: $(cat /tmp/rp.out)"
 check sh -c 'echo idle > /sys/block/md3/md/sync_action'
 expect_output '^in_sync$' cat /sys/block/md3/md/dev-sdb/state
 if grep -q 'sdc\[' /proc/mdstat; then fail "sdc left in md3"; else ok "sdc taken out again"; fi
+expect_exit 1 mdadm --examine /dev/sdc
 check vnvme raid replace --force /dev/md3 /dev/sdb /dev/sdc
 expect_output -e '\[4/4\] \[UUUU\]' -e 'sdc\[' -- cat /proc/mdstat
 # replace returns when the copy is over (it returned before md had begun it,
