@@ -114,7 +114,23 @@ expect_error 1 '/dev/sdd is still a working member' \
 	vnvme raid replace --force /dev/md3 /dev/sdd /dev/sdb
 expect_output -e '\[4/4\] \[UUUU\]' -e 'sdb\[' -e 'sdd\[' -- cat /proc/mdstat
 expect_output '^in_sync$' cat /sys/block/md3/md/dev-sdd/state
+# the device of a copy in progress (mdadm's here: vnvme's own holds the
+# lock until its copy is over) is not replaced in turn
+check vnvme raid wait /dev/md3
+check vnvme raid add --force /dev/md3 /dev/sda
+echo 50 >/proc/sys/dev/raid/speed_limit_min
+echo 100 >/proc/sys/dev/raid/speed_limit_max
+check mdadm /dev/md3 --replace /dev/sdd --with /dev/sda
+wait_until 300 grep -qw replacement /sys/block/md3/md/dev-sda/state
+expect_output '(^|,)replacement(,|$)' cat /sys/block/md3/md/dev-sda/state
+expect_error 3 '/dev/sda is itself a copy in progress in md3' \
+	vnvme raid replace --force /dev/md3 /dev/sda /dev/sdb
+echo 1000 >/proc/sys/dev/raid/speed_limit_min
+echo 200000 >/proc/sys/dev/raid/speed_limit_max
+check vnvme raid wait /dev/md3
+check vnvme raid remove /dev/md3 /dev/sdd
+expect_output -e '\[4/4\] \[UUUU\]' -e 'sda\[' -- cat /proc/mdstat
 check vnvme raid stop /dev/md3
-expect_output 'has been started with 4 drives' mdadm --assemble /dev/md3 /dev/sdb /dev/sdc /dev/sdd /dev/sde
+expect_output 'has been started with 4 drives' mdadm --assemble /dev/md3 /dev/sda /dev/sdb /dev/sdc /dev/sde
 check mdadm --stop /dev/md3
 finish
