@@ -119,6 +119,9 @@ struct vn_cli {
 	int actions;			/* changes recorded so far */
 	bool parsed;			/* the command line was accepted: the command runs */
 	json_t *changes;		/* with --json: each change made (or, dry, planned) */
+	bool lock_held;			/* main.c holds the change lock, */
+	int lock;			/* on this fd */
+	bool lock_dropped;		/* vn_cli_unlock() let it go */
 };
 
 /* ---- cmd/opts.c ---- */
@@ -308,6 +311,16 @@ const struct vn_cmd *vn_find_cmd(const struct vn_cmd *const *cmds, const char *n
 
 /* main.c: the whole command line; cmd/vnvme.c's main() and the unit tests. */
 int vn_main(int argc, char **argv);
+/*
+ * A command that changes the system holds the change lock while it runs.
+ * vn_cli_unlock() lets it go for a long wait that changes nothing (raid
+ * replace while md copies, hours on big disks), so that other changes can
+ * be made meanwhile; vn_cli_relock() takes it again (waiting as at the
+ * start) before the command's next change: 0, or negative errno with the
+ * error in cli->ctx. Both do nothing where no lock was held.
+ */
+void vn_cli_unlock(struct vn_cli *cli);
+int vn_cli_relock(struct vn_cli *cli);
 
 /* cmd/opts.c, for main.c and completion */
 int vn_parse_globals(struct vn_cli *cli, int argc, char **argv);

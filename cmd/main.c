@@ -237,6 +237,30 @@ static int lock_command(struct vn_cli *cli, const struct vn_cmd *cmd)
 	return fd < 0 ? -1 : fd;
 }
 
+void vn_cli_unlock(struct vn_cli *cli)
+{
+	if (!cli->lock_held)
+		return;
+	vn_lock_release(cli->lock);
+	cli->lock_held = false;
+	cli->lock_dropped = true;
+}
+
+int vn_cli_relock(struct vn_cli *cli)
+{
+	int fd;
+
+	if (!cli->lock_dropped)
+		return 0;
+	fd = vn_lock_take(cli->ctx, cli->cmdname, 0);
+	if (fd < 0)
+		return fd;
+	cli->lock = fd;
+	cli->lock_held = true;
+	cli->lock_dropped = false;
+	return 0;
+}
+
 int vn_main(int argc, char **argv)
 {
 	struct vn_cli cli = { 0 };
@@ -261,10 +285,13 @@ int vn_main(int argc, char **argv)
 	}
 	catch_signals(&cli, cmd);
 	lock = lock_command(&cli, cmd);
+	cli.lock = lock;
+	cli.lock_held = lock >= 0;
 	vn_output_begin(&cli);
 	code = lock == -2 ? cli.exit : cmd->fn(&cli, argc - i, argv + i);
 	code = vn_output_end(&cli, code);
-	vn_lock_release(lock);
+	if (cli.lock_held)
+		vn_lock_release(cli.lock);
 	vn_ctx_free(cli.ctx);
 	return close_stdout(code);
 }

@@ -1195,10 +1195,25 @@ static int cmd_raid_replace(struct vn_cli *cli, int argc, char **argv)
 	if (!w)
 		return VN_EXIT_FAILED;
 	wait_init(w, cli);
+	/* md copies by itself now (hours on big disks): other changes may be
+	 * made meanwhile; the lock is taken again to take the old device out */
+	vn_cli_unlock(cli);
 	i = wait_sync(w, md, -1);
 	if (i < 0) {
 		free(w);
-		return vn_report(cli);
+		i = vn_report(cli);
+		if (vn_ctx_stop_signal(cli->ctx))
+			vn_err(cli, "%s: md goes on copying onto %s (raid wait follows it); %s "
+			       "stays in the array until raid remove takes it out", md,
+			       new_dev, old);
+		return i;
+	}
+	if (vn_cli_relock(cli) < 0) {
+		free(w);
+		i = vn_report(cli);
+		vn_err(cli, "%s: the copy onto %s is over; %s is left in the array (raid "
+		       "remove takes it out)", md, new_dev, old);
+		return i;
 	}
 	/* after the copy the old device is faulty, or already gone */
 	if (vn_md_remove(cli->ctx, md, old) < 0)
@@ -1401,7 +1416,8 @@ static const struct vn_cmd raid_replace = {
 		"NEW is added as a spare; a working OLD is copied to it (md's\n"
 		"want_replacement), a failed OLD is removed and NEW recovered. Waits until\n"
 		"md uses NEW (after a running check or resync; 30 s else, then undone,\n"
-		"exit 1), for the rebuild, then removes OLD. Exit 1 when OLD is still a\n"
+		"exit 1), for the rebuild (without the change lock: other commands may\n"
+		"change the system meanwhile), then removes OLD. Exit 1 when OLD is still a\n"
 		"working member after it; refused on a failed array (exit 3) and for the\n"
 		"journal (exit 2).",
 	.flags = VN_CMD_ROOT | VN_CMD_DRYRUN,

@@ -309,6 +309,10 @@ int vn_md_wait_timeout(struct vn_ctx *ctx, const char *md_arg, long timeout_ms,
 				    timeout_ms / 1000);
 			break;
 		}
+		/* a change waiting here (raid replace, up) stops on a signal */
+		r = vn_stop_point(ctx, "md-wait");
+		if (r < 0)
+			break;
 		vn_msleep(POLL_MS);
 	}
 	if ((r == 0 || r == -ETIMEDOUT) && progress)

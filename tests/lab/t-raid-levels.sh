@@ -114,17 +114,26 @@ expect_error 1 '/dev/sdd is still a working member' \
 	vnvme raid replace --force /dev/md3 /dev/sdd /dev/sdb
 expect_output -e '\[4/4\] \[UUUU\]' -e 'sdb\[' -e 'sdd\[' -- cat /proc/mdstat
 expect_output '^in_sync$' cat /sys/block/md3/md/dev-sdd/state
-# the device of a copy in progress (mdadm's here: vnvme's own holds the
-# lock until its copy is over) is not replaced in turn
+# while md copies, replace lets go of vnvme's change lock: another vnvme
+# runs at once (and the device of a copy in progress is not replaced in
+# turn); a signal ends the wait, md goes on copying
 check vnvme raid wait /dev/md3
-check vnvme raid add --force /dev/md3 /dev/sda
 echo 50 >/proc/sys/dev/raid/speed_limit_min
 echo 100 >/proc/sys/dev/raid/speed_limit_max
-check mdadm /dev/md3 --replace /dev/sdd --with /dev/sda
+vnvme raid replace --force /dev/md3 /dev/sdd /dev/sda >/tmp/rp.out 2>&1 &
+RP=$!
 wait_until 300 grep -qw replacement /sys/block/md3/md/dev-sda/state
 expect_output '(^|,)replacement(,|$)' cat /sys/block/md3/md/dev-sda/state
 expect_error 3 '/dev/sda is itself a copy in progress in md3' \
 	vnvme raid replace --force /dev/md3 /dev/sda /dev/sdb
+kill -TERM "$RP"
+rc=0
+wait "$RP" || rc=$?
+[ "$rc" = 143 ] && grep -q 'md goes on copying onto /dev/sda' /tmp/rp.out &&
+	ok "SIGTERM ends replace's wait for the copy (exit 143): $(tail -n 1 /tmp/rp.out)" ||
+	fail "replace after SIGTERM in the copy: exit $rc: $(cat /tmp/rp.out)"
+expect_output '(^|,)replacement(,|$)' cat /sys/block/md3/md/dev-sda/state
+expect_output '^(recover|replace)$' cat /sys/block/md3/md/sync_action
 echo 1000 >/proc/sys/dev/raid/speed_limit_min
 echo 200000 >/proc/sys/dev/raid/speed_limit_max
 check vnvme raid wait /dev/md3
