@@ -101,9 +101,26 @@ run_script() {
 	cd /root || return
 	export HOME=/root VNVME_LAB_LIB=/lab/lib.sh VNVME_LAB_OUT=/lab/out
 	export VNVME_LAB_BOOT=${LAB_BOOT:-1}
+	# A sanitized vnvme (tests/lab/run saw libasan): ASan's and LSan's
+	# reports go to files, as a report on stderr would pass unseen in a
+	# check that expects a failure, and any of them fails the run; every
+	# report (UBSan's on stderr) makes vnvme exit 99, which no check
+	# expects.
+	if [ "${LAB_SANITIZED:-0}" = 1 ]; then
+		mkdir -p /run/sanitizer
+		export ASAN_OPTIONS=suppressions=/lab/asan.supp:detect_leaks=1:exitcode=99:log_path=/run/sanitizer/report
+		export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99:log_path=/run/sanitizer/report
+	fi
 	say "running $LAB_SCRIPT"
 	sh "/lab/scripts/$LAB_SCRIPT" "$@" </dev/null >/lab/output 2>&1
 	rc=$?
+	if [ "${LAB_SANITIZED:-0}" = 1 ] && ls /run/sanitizer/report.* >/dev/null 2>&1; then
+		{
+			echo "FAIL: sanitizer reports (ASan/UBSan):"
+			cat /run/sanitizer/report.*
+		} >>/lab/output
+		rc=1
+	fi
 	say "$LAB_SCRIPT exited $rc"
 	dmesg >/lab/dmesg.log
 	# Written then renamed: the host never reads half a status.
