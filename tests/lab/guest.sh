@@ -108,6 +108,7 @@ run_script() {
 	# expects.
 	if [ "${LAB_SANITIZED:-0}" = 1 ]; then
 		mkdir -p /run/sanitizer
+		chmod 1777 /run/sanitizer	# t-bad-input runs vnvme as nobody too
 		export ASAN_OPTIONS=suppressions=/lab/asan.supp:detect_leaks=1:exitcode=99:log_path=/run/sanitizer/report
 		export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99:log_path=/run/sanitizer/report
 	fi
