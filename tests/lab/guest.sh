@@ -111,6 +111,7 @@ run_script() {
 		chmod 1777 /run/sanitizer	# t-bad-input runs vnvme as nobody too
 		export ASAN_OPTIONS=suppressions=/lab/asan.supp:detect_leaks=1:exitcode=99:log_path=/run/sanitizer/report
 		export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99:log_path=/run/sanitizer/report
+		export LSAN_OPTIONS=suppressions=/lab/lsan.supp:print_suppressions=0
 	fi
 	say "running $LAB_SCRIPT"
 	sh "/lab/scripts/$LAB_SCRIPT" "$@" </dev/null >/lab/output 2>&1
