@@ -697,18 +697,6 @@ static int member_attr(const struct vn_ctx *ctx, const char *md, const char *dev
 	return vn_read_str(ctx, buf, len, "/sys/block/%s/md/dev-%s/%s", md, dev, attr);
 }
 
-/* A whole flag of a member's comma-separated state ("replacement" is not
- * "want_replacement"). */
-static bool state_has(const char *state, const char *flag)
-{
-	size_t n = strlen(flag);
-
-	for (const char *p = state; (p = strstr(p, flag)) != NULL; p += n)
-		if ((p == state || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
-			return true;
-	return false;
-}
-
 /* md gives spares slots only between syncs: a check or resync runs first. */
 static int md_syncing(const struct vn_ctx *ctx, const char *md)
 {
@@ -850,7 +838,7 @@ int vn_md_replace(struct vn_ctx *ctx, const char *md_arg, const char *old,
 		return vn_invalid_errno(ctx, -EINVAL, "%s is the journal of %s, which md "
 					"does not copy (a failed journal: raid add-journal)",
 					old, md);
-	if (state_has(state, "replacement"))
+	if (vn_md_state_has(state, "replacement"))
 		return vn_refuse(ctx, -EBUSY, false, "%s is itself a copy in progress in %s: "
 				 "wait for it (raid wait)", old, md);
 	if (strstr(state, "faulty") || !strcmp(slot, "none")) {

@@ -99,6 +99,9 @@ int vn_md_open_dev(struct vn_ctx *ctx, const char *name, int flags);
 void vn_md_array_state(struct vn_ctx *ctx, const char *md, char *buf, size_t len);
 /* Is @md active (neither missing, clear nor inactive)? */
 bool vn_md_array_running(struct vn_ctx *ctx, const char *md);
+/* A whole flag of a member's comma-separated md state ("replacement" is
+ * not "want_replacement"). */
+bool vn_md_state_has(const char *state, const char *flag);
 /* Read and decode the v1.2 superblock of a device. */
 int vn_md_read_sb(struct vn_ctx *ctx, const char *name, struct vn_md_sb *sb);
 /* "write-through [write-back]" -> "write-back"; "" when no journal. */

@@ -5,6 +5,16 @@
  */
 #include "md_private.h"
 
+bool vn_md_state_has(const char *state, const char *flag)
+{
+	size_t n = strlen(flag);
+
+	for (const char *p = state; (p = strstr(p, flag)) != NULL; p += n)
+		if ((p == state || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+			return true;
+	return false;
+}
+
 /* ---- /proc/mdstat ---- */
 
 static void parse_member(struct vn_md_status *st, const char *tok)
@@ -184,7 +194,7 @@ static void read_member_sysfs(struct vn_ctx *ctx, const char *md, struct vn_md_m
 		m->journal = true;
 	if (strstr(m->state, "faulty"))
 		m->faulty = true;
-	if (strstr(m->state, "replacement") && !strstr(m->state, "want_replacement"))
+	if (vn_md_state_has(m->state, "replacement"))
 		m->replacement = true;
 	if (m->slot == -1 && !m->faulty && !m->journal)
 		m->spare = true;

@@ -538,8 +538,8 @@ int vn_md_add_journal(struct vn_ctx *ctx, const char *md, const char *dev, bool 
  * vn_md_replace() - add @new_dev as a spare and mark @old want_replacement
  * (or, @old faulty or a spare, remove it); returns once md copies (or has
  * copied) onto @new_dev. Refuses a failed array, the journal, and a member
- * that is itself a copy in progress. A copy md does not start within 30 s of no other sync is
- * -ETIMEDOUT: want_replacement withdrawn and @new_dev taken out again (a
+ * that is itself a copy in progress. A copy md does not start within 30 s
+ * of no other sync is -ETIMEDOUT: want_replacement withdrawn and @new_dev taken out again (a
  * faulty @old stays out, @new_dev a spare).
  */
 int vn_md_replace(struct vn_ctx *ctx, const char *md, const char *old,
