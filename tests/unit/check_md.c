@@ -7,6 +7,7 @@
  */
 #include "unit.h"
 #include "md_super.h"
+#include "md_private.h"
 
 #define DATA "tests/unit/data/md/"
 #define SB_BYTES(max_dev) (256 + 2 * (size_t)(max_dev))
@@ -220,6 +221,19 @@ START_TEST(test_sb_view_levels)
 	ck_assert_int_eq(vn_md_sb_view(&sb, 524288, &v), 0);
 	ck_assert_uint_eq(v.array_bytes, 0);	/* mdadm shows no Array Size for raid0 */
 	ck_assert(v.chunk_shown);
+}
+END_TEST
+
+/* whole flags of a member's state: raid replace and md status read them */
+START_TEST(test_state_has)
+{
+	ck_assert(vn_md_state_has("in_sync,replacement", "replacement"));
+	ck_assert(vn_md_state_has("replacement", "replacement"));
+	ck_assert(vn_md_state_has("replacement,in_sync", "replacement"));
+	ck_assert(!vn_md_state_has("in_sync,want_replacement", "replacement"));
+	ck_assert(vn_md_state_has("want_replacement,replacement", "replacement"));
+	ck_assert(!vn_md_state_has("replacements", "replacement"));
+	ck_assert(!vn_md_state_has("", "faulty"));
 }
 END_TEST
 
@@ -755,6 +769,7 @@ static Suite *md_suite(void)
 	tcase_add_test(tc, test_sb_rejects);
 	tcase_add_test(tc, test_r5l_empty);
 	tcase_add_test(tc, test_data_offset);
+	tcase_add_test(tc, test_state_has);
 	tcase_add_test(tc, test_sb_view_raid5_journal);
 	tcase_add_test(tc, test_sb_view_levels);
 	tcase_add_test(tc, test_mdstat_recovery);
