@@ -26,7 +26,10 @@
 #    RUNTIME seconds measured after a ramp of the same load that writes as
 #    much as the NVMe partition holds (twice the set without one), capped at
 #    RAMP s: a time-only ramp on a slow host ends before the journal has
-#    filled, and measures the burst again;
+#    filled, and measures the burst again. Where the HDDs set the rate from
+#    the first writes (bare, and the article, whose 256-stripe cache is full
+#    within a second at its 75-175 IOPS and whose journal never fills in any
+#    ramp), the cap is HDD_RAMP (20 s): a longer ramp measured the same;
 #  - each row also records the HDD I/Os it caused (CONFIG-NAME.hdd), which
 #    do not depend on the host's speed;
 #  - large: the same on a set three times the NVMe's size at offset 256 MiB
@@ -35,11 +38,14 @@
 #    large set; read: 4 KiB random reads QD16 over 16 MiB at offset 64 MiB
 #    through the RAM cache, a cold pass then a warm one; tcp: hot_steady and
 #    the warm read (after one unmeasured pass) through NVMe/TCP on loopback,
-#    one I/O queue.
+#    one I/O queue. The large set runs last in every configuration: what it
+#    leaves behind (a journal or a cache full of random blocks) takes a
+#    minute or more to drain, and nothing is measured after it.
 set -u
 
 CONFIG=$1
 RAMP=$2
+HDD_RAMP=$((RAMP < 20 ? RAMP : 20))
 RUNTIME=$3
 WORKLOADS=$4
 OUT=${VNVME_LAB_OUT:?}
@@ -152,7 +158,7 @@ fio_job() {
 
 # The ramp before a steady window: the same load until the NVMe partition's
 # size (the journal or dm-writecache's cache; twice the set without one) is
-# written, at most RAMP s.
+# written, at most RAMP s (HDD_RAMP s where the HDDs set the rate).
 ramp_bytes() {	# ramp_bytes SET_BYTES
 	case $CONFIG in
 	article | vnvme | writecache) echo $(($(cat /sys/class/block/nvme0n1p1/size) * 512)) ;;
@@ -160,10 +166,17 @@ ramp_bytes() {	# ramp_bytes SET_BYTES
 	esac
 }
 
+ramp_secs() {
+	case $CONFIG in
+	bare | article) echo "$HDD_RAMP" ;;
+	*) echo "$RAMP" ;;
+	esac
+}
+
 steady() {	# steady NAME DEV OFFSET SIZE SIZE_BYTES
 	fio --name=ramp --filename="$2" --rw=randwrite --bs=4k --iodepth=16 \
 		--ioengine=libaio --direct=1 --offset="$3" --size="$4" --randrepeat=0 \
-		--io_size="$(ramp_bytes "$5")" --runtime="$RAMP" --output-format=terse \
+		--io_size="$(ramp_bytes "$5")" --runtime="$(ramp_secs)" --output-format=terse \
 		--terse-version=3 >"$OUT/$CONFIG-$1.ramp" || die "fio ramp for $1 failed"
 	echo "$CONFIG $1: ramp wrote $(cut -d';' -f47 "$OUT/$CONFIG-$1.ramp") KiB"
 	fio_job "$1" "$2" randwrite 4k 16 "$3" "$4" --randrepeat=0 --time_based \
@@ -180,13 +193,16 @@ write_workloads() {	# write_workloads DEV
 			--time_based --runtime="$RUNTIME"
 	fi
 	if wants seq; then drain; fio_job seq "$dev" write 1M 4 "$SEQ_OFF" 128M; fi
-	# Last: what it leaves behind (dm-writecache: half its cache dirty
-	# with random blocks) takes minutes to write back.
-	if wants large_steady; then
-		drain
-		steady large_steady "$dev" 256M "$LARGE" $((${LARGE%M} * MiB))
-	fi
 	return 0
+}
+
+# Last in every configuration: what it leaves behind (dm-writecache: half
+# its cache dirty with random blocks; the journal: its stripes) takes
+# minutes to write back.
+large_workload() {	# large_workload DEV
+	wants large_steady || return 0
+	drain
+	steady large_steady "$1" 256M "$LARGE" $((${LARGE%M} * MiB))
 }
 
 read_workloads() {	# read_workloads DEV
@@ -263,24 +279,28 @@ nvme)
 bare)
 	build_array
 	write_workloads /dev/md0
+	large_workload /dev/md0
 	;;
 article | vnvme)
 	if [ "$CONFIG" = article ]; then build_array --journal --no-tune; else build_array --journal; fi
 	step vnvme cache attach /dev/md0 --size 32M --mode wa
-	dev=/dev/mapper/rc-wa_md0
-	write_workloads "$dev"
-	read_workloads "$dev"
-	tcp_workload "$dev"
-	step vnvme cache detach rc-wa_md0
+	# Not $dev: fio_job sets that one (sh has no locals), last to the
+	# NVMe/TCP namespace, gone after tcp_workload.
+	drive=/dev/mapper/rc-wa_md0
+	write_workloads "$drive"
+	read_workloads "$drive"
+	tcp_workload "$drive"
+	large_workload "$drive"
 	;;
 writecache)
 	build_writecache
 	write_workloads "/dev/mapper/$WC"
-	step dmsetup remove "$WC"
+	large_workload "/dev/mapper/$WC"
 	;;
 *)
 	die "unknown configuration (nvme, bare, article, vnvme, writecache)"
 	;;
 esac
-[ ! -e /sys/block/md0/md ] || step vnvme raid stop /dev/md0
+# No teardown: the images are thrown away, and stopping the array would
+# wait for the large set's stripes to reach the HDDs (a minute or more).
 echo "bench: $CONFIG: done"
