@@ -67,7 +67,7 @@ HEADERS := $(wildcard lib/*.h cmd/*.h)
 DEPS := $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(BUILD)/cmd/vnvme.d
 
 .PHONY: all deps check check-unit check-cli check-san check-lab check-lab-san check-deb deb \
-	demo install clean cppcheck check-units check-host bench check-bench check-verify soak fuzz check-fuzz \
+	demo install clean cppcheck check-units check-host check-prebuild bench check-bench check-verify soak fuzz check-fuzz \
 	soak-build soak-powercut soak-leaks soak-stops soak-replay soak-replay-1 soak-replay-2 \
 	soak-replay-dmcache
 
@@ -197,19 +197,24 @@ check-host:
 # 250 s and the bench's smoke run 90 s, much of it on one core, while the
 # lab's three guests keep both cores busy (3% idle) for 25 minutes. The lab
 # streams; check-host's output goes to build/check-host.log and is printed
-# after the lab's; the exit status fails if either failed.
+# after the lab's; the exit status fails if either failed. It runs the
+# sanitizer builds itself (check-san), so `make SANITIZE=1 check` is the
+# same run: every sub-make is told SANITIZE= (the targets are named in it).
 check: deps
 	$(MAKE) cppcheck
-	$(MAKE) -j2 SANITIZE= vnvme $(UNIT_BIN) $(VERIFY) $(REPLAY)
+	$(MAKE) -j2 SANITIZE= check-prebuild
 	@echo "make check: check-host runs beside the lab; its output follows the lab's"
 	@rm -f build/check-host.log build/check-host.rc; \
-	{ $(MAKE) check-host >build/check-host.log 2>&1; echo $$? >build/check-host.rc; } & \
-	lab=0; $(MAKE) check-lab || lab=$$?; \
+	{ $(MAKE) SANITIZE= check-host >build/check-host.log 2>&1; echo $$? >build/check-host.rc; } & \
+	lab=0; $(MAKE) SANITIZE= check-lab || lab=$$?; \
 	wait; \
 	echo "=== check-host (ran beside the lab)"; cat build/check-host.log; \
 	host=$$(cat build/check-host.rc 2>/dev/null || echo 1); \
 	echo "make check: check-lab exit $$lab, check-host exit $$host"; \
 	[ "$$lab" = 0 ] && [ "$$host" = 0 ]
+
+# What make check's lab and host checks both need, built once first.
+check-prebuild: $(VNVME) $(UNIT_BIN) $(VERIFY) $(REPLAY)
 
 # SOAK_CUTS power cuts through the whole stack in one lab run (one boot per
 # cut, 30-90 s each), then the table of cuts: tests/lab/t-powercut.sh.
