@@ -127,9 +127,10 @@ hdd_ios() {
 	cat /sys/block/sd[a-d]/stat | awk '{ n += $1 + $5 } END { print n }'
 }
 
-# Writes and flushes completed by the NVMe (fields 5 and 15 of its stat).
+# Writes and flushes completed by the NVMe (fields 5 and 16 of its stat:
+# write I/Os, flush I/Os; 15 is the time spent on discards).
 nvme_ios() {
-	awk '{ print $5, $15 }' /sys/block/nvme0n1/stat
+	awk '{ print $5, $16 }' /sys/block/nvme0n1/stat
 }
 
 # The guest's CPU time, busy and idle (iowait counts as idle), in ticks.
