@@ -5,10 +5,13 @@
 # journal with md's defaults via --no-tune, RapidDisk write-around), vnvme
 # (write-back journal with vnvme's tuning, RapidDisk write-around),
 # writecache (the bare RAID-5 under the kernel's dm-writecache on the same
-# NVMe partition, what LVM's cachevol builds; made here with dmsetup).
+# NVMe partition, what LVM's cachevol builds; made here with dmsetup),
+# ramstack (vnvme's stack with kernel RAM disks as journal and members:
+# what md's journal and RapidDisk's mapping cost the CPU alone; not in the
+# default run).
 # WORKLOADS: a space-separated subset of
 #   hot_burst hot_steady large_steady sync seq read tcp ramdisk_read
-#   tcp_ramdisk_read
+#   tcp_ramdisk_read md_hot_burst md_sync (ramstack: on md0 itself)
 # Every fio result is written as $VNVME_LAB_OUT/CONFIG-WORKLOAD.json.
 #
 # The method (fixed, so that runs compare):
@@ -346,13 +349,32 @@ article | vnvme)
 	tcp_workload "$drive"
 	large_workload "$drive"
 	;;
+ramstack)
+	# Five 128 MiB RAM disks: four members, the journal. Under TCG brd
+	# copies on the vCPU (9 us a 4 KiB write at QD1), the NVMe in QEMU's
+	# own thread: a bound on md's and RapidDisk's share, not a measure
+	# of the stack over real devices.
+	step modprobe brd rd_nr=5 rd_size=$((128 * 1024))
+	step vnvme raid create /dev/md0 --level 5 --assume-clean --journal /dev/ram4 \
+		/dev/ram0 /dev/ram1 /dev/ram2 /dev/ram3
+	step vnvme raid wait /dev/md0
+	step vnvme journal-mode /dev/md0 write-back
+	step vnvme cache attach /dev/md0 --size 32M --mode wa
+	write_workloads /dev/mapper/rc-wa_md0
+	if wants md_hot_burst; then drain; fio_job md_hot_burst /dev/md0 randwrite 4k 16 0 16M; fi
+	if wants md_sync; then
+		drain
+		fio_job md_sync /dev/md0 randwrite 4k 1 32M 16M --sync=1 --ioengine=psync \
+			--time_based --runtime="$RUNTIME"
+	fi
+	;;
 writecache)
 	build_writecache
 	write_workloads "/dev/mapper/$WC"
 	large_workload "/dev/mapper/$WC"
 	;;
 *)
-	die "unknown configuration (nvme, bare, article, vnvme, writecache)"
+	die "unknown configuration (nvme, bare, article, vnvme, writecache, ramstack)"
 	;;
 esac
 # No teardown: the images are thrown away, and stopping the array would
