@@ -233,7 +233,7 @@ read_window() {	# read_window NAME DEV OFFSET
 
 # An unmeasured pass of the warm read's workload (TCG translates the code
 # a path runs the first time it runs it: a first pass over brd measured
-# 26,426 IOPS, a 10 s window after it 41,365).
+# 30,340 IOPS, a 10 s window right after it 41,365).
 read_pass() {	# read_pass DEV OFFSET
 	fio --name=warmup --filename="$1" --rw=randread --bs=4k --iodepth=16 \
 		--ioengine=libaio --direct=1 --offset="$2" --size=16M \
@@ -243,7 +243,7 @@ read_pass() {	# read_pass DEV OFFSET
 # The ceiling of a read served from RAM on this machine: brd, written first
 # (a page never written reads as zeros without being looked up), one
 # unmeasured pass as the warm read had the cold one; tcp: the same through
-# NVMe/TCP, the ceiling of tcp_warm_read.
+# NVMe/TCP, what the transport alone carries (tcp_warm_read's ceiling).
 ramdisk_workload() {
 	wants ramdisk_read || wants tcp_ramdisk_read || return 0
 	step modprobe brd rd_nr=1 rd_size=$((32 * 1024))
