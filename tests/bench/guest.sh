@@ -195,16 +195,16 @@ steady() {	# steady NAME DEV OFFSET SIZE SIZE_BYTES
 		--runtime="$RUNTIME"
 }
 
-write_workloads() {	# write_workloads DEV
-	dev=$1
-	if wants hot_burst; then drain; fio_job hot_burst "$dev" randwrite 4k 16 0 16M; fi
-	if wants hot_steady; then drain; steady hot_steady "$dev" 0 16M 16777216; fi
-	if wants sync; then
+write_workloads() {	# write_workloads DEV [PREFIX]: rows named PREFIX<workload>
+	dev=$1 wp=${2:-}
+	if wants "${wp}hot_burst"; then drain; fio_job "${wp}hot_burst" "$dev" randwrite 4k 16 0 16M; fi
+	if wants "${wp}hot_steady"; then drain; steady "${wp}hot_steady" "$dev" 0 16M 16777216; fi
+	if wants "${wp}sync"; then
 		drain
-		fio_job sync "$dev" randwrite 4k 1 32M 16M --sync=1 --ioengine=psync \
+		fio_job "${wp}sync" "$dev" randwrite 4k 1 32M 16M --sync=1 --ioengine=psync \
 			--time_based --runtime="$RUNTIME"
 	fi
-	if wants seq; then drain; fio_job seq "$dev" write 1M 4 "$SEQ_OFF" 128M; fi
+	if wants "${wp}seq"; then drain; fio_job "${wp}seq" "$dev" write 1M 4 "$SEQ_OFF" 128M; fi
 	return 0
 }
 
@@ -361,12 +361,7 @@ ramstack)
 	step vnvme journal-mode /dev/md0 write-back
 	step vnvme cache attach /dev/md0 --size 32M --mode wa
 	write_workloads /dev/mapper/rc-wa_md0
-	if wants md_hot_burst; then drain; fio_job md_hot_burst /dev/md0 randwrite 4k 16 0 16M; fi
-	if wants md_sync; then
-		drain
-		fio_job md_sync /dev/md0 randwrite 4k 1 32M 16M --sync=1 --ioengine=psync \
-			--time_based --runtime="$RUNTIME"
-	fi
+	write_workloads /dev/md0 md_
 	;;
 writecache)
 	build_writecache
